@@ -1,0 +1,75 @@
+from django.contrib.auth import views as auth_views
+from django.shortcuts import render
+
+from skills_app.accounts.forms import LoginForm
+from skills_app.accounts.permissions import (
+    ROLE_LABELS,
+    Cap,
+    public,
+    requires,
+    user_capabilities,
+    user_roles,
+)
+
+CAPABILITY_DESCRIPTIONS = {
+    Cap.PROFILE_EDIT_OWN: "Keep your own skills profile up to date and see everything held about you",
+    Cap.PROFILE_VIEW_TEAM: "View your team members' profiles",
+    Cap.PROFILE_VIEW_MATCH_FIELDS: "View the match-relevant parts of anyone's profile",
+    Cap.PROFILE_VIEW_ALL: "View every profile in the department",
+    Cap.SKILL_VERIFY_TEAM: "Verify or query the skills your team members claim",
+    Cap.ROLE_VIEW: "Browse the role library",
+    Cap.ROLE_EDIT: "Build and change role profiles",
+    Cap.SEARCH_RUN: "Rank the workforce against a role profile",
+    Cap.SURGE_EDIT: "Run surge scenarios and hand allocations to managers",
+    Cap.SURGE_VIEW: "View surge scenarios and their allocations",
+    Cap.REPORT_TEAM: "Capability reports for your team",
+    Cap.REPORT_SCENARIO: "Capability reports for a surge scenario",
+    Cap.REPORT_ALL: "Capability reports and exports for the whole department",
+    Cap.TAXONOMY_PROPOSE: "Propose a skill that is missing from the taxonomy",
+    Cap.TAXONOMY_EDIT: "Approve, merge and deprecate taxonomy skills",
+    Cap.IMPORT_HR: "Load HR data files (people, skills, role history, role profiles)",
+    Cap.IMPORT_TAXONOMY: "Import skills frameworks into the taxonomy",
+    Cap.ADMINISTER: "Manage users, roles, organisation structure and reference data",
+}
+
+# Pages that exist today, each behind the capability that opens it.
+HOME_LINKS = [
+    (Cap.PROFILE_EDIT_OWN, "Your profile", "people:my_profile",
+     "The skills, roles and qualifications recorded about you."),
+    (Cap.ROLE_VIEW, "Role library", "roles:list",
+     "Role profiles from the DDaT framework and local roles, with the skills each needs."),
+    (Cap.ROLE_VIEW, "API documentation", "api:openapi-view",
+     "Use Muster's data from other systems with an API token."),
+    (Cap.ADMINISTER, "Administration", "admin:index",
+     "Users, role assignments, organisation structure and reference data."),
+]
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "accounts/login.html"
+    authentication_form = LoginForm
+    redirect_authenticated_user = True
+
+
+login_view = public(LoginView.as_view())
+logout_view = public(auth_views.LogoutView.as_view())
+
+
+@requires(*Cap)
+def home(request):
+    caps = user_capabilities(request.user)
+    roles = sorted(user_roles(request.user), key=list(ROLE_LABELS).index)
+    return render(
+        request,
+        "home.html",
+        {
+            "role_names": [ROLE_LABELS[r] for r in roles],
+            "abilities": [CAPABILITY_DESCRIPTIONS[c] for c in Cap if c in caps],
+            "links": [
+                {"title": title, "url_name": url_name, "text": text}
+                for cap, title, url_name, text in HOME_LINKS
+                if cap in caps
+            ],
+            "person": getattr(request.user, "person", None),
+        },
+    )

@@ -1,0 +1,93 @@
+"""The API root: /api/v1/, django-ninja, OpenAPI at /api/v1/openapi.json.
+
+Authentication is a browser session (CSRF-checked) or ``Authorization: Bearer``.
+Every error is JSON ``{"detail": ..., "errors": [...]}`` with a 4xx status.
+"""
+
+from functools import wraps
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, JsonResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from skills_app.accounts.permissions import Cap, requires
+from skills_app.accounts.services import api_token_authenticate
+from skills_app.api_support import authorize
+
+
+def docs_access(view):
+    """The OpenAPI schema and docs pages: for any signed-in user, by session or
+    by bearer token (so API clients can fetch the schema they code against)."""
+    protected = requires(Cap.ROLE_VIEW)(view)
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        header = request.headers.get("Authorization", "")
+        if header.startswith("Bearer "):
+            user = api_token_authenticate(header.removeprefix("Bearer ").strip())
+            if user is None:
+                return JsonResponse(
+                    {"detail": "Invalid or revoked token.", "errors": []}, status=401
+                )
+            request.user = user
+        return protected(request, *args, **kwargs)
+
+    wrapped.required_capabilities = protected.required_capabilities
+    return wrapped
+
+
+api = NinjaAPI(
+    title="Muster API",
+    version="1",
+    description="Skills inventory and surge redeployment. See the README for the scoring rules.",
+    # Operations must declare their own auth=authorize(...); this default lets
+    # no one in, so a forgotten declaration fails closed.
+    auth=authorize(),
+    urls_namespace="api",
+    docs_decorator=docs_access,
+)
+
+
+def _error(request, status: int, detail: str, errors: list | None = None):
+    return api.create_response(request, {"detail": detail, "errors": errors or []}, status=status)
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request, exc: ValidationError):
+    errors = [
+        {
+            "loc": [str(part) for part in err.get("loc", [])],
+            "message": err.get("msg", "Invalid value"),
+            "type": err.get("type", "value_error"),
+        }
+        for err in exc.errors
+    ]
+    return _error(request, 422, "The request is not valid.", errors)
+
+
+@api.exception_handler(AuthenticationError)
+def on_authentication_error(request, exc):
+    response = _error(request, 401, "Authentication required: sign in or send a bearer token.")
+    response["WWW-Authenticate"] = "Bearer"
+    return response
+
+
+@api.exception_handler(PermissionDenied)
+def on_permission_denied(request, exc):
+    return _error(request, 403, "You do not have permission to do this.")
+
+
+@api.exception_handler(Http404)
+def on_not_found(request, exc):
+    return _error(request, 404, str(exc) or "Not found.")
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request, exc: HttpError):
+    return _error(request, exc.status_code, str(exc))
+
+
+from skills_app.roles.api import router as roles_router  # noqa: E402
+
+api.add_router("/roles", roles_router)

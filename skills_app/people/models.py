@@ -1,0 +1,203 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+
+from taxonomy.models import LEVEL_CHOICES
+
+
+class Grade(models.TextChoices):
+    """Civil service grades, junior to senior; the order is meaningful."""
+
+    AA = "AA", "Administrative Assistant"
+    AO = "AO", "Administrative Officer"
+    EO = "EO", "Executive Officer"
+    HEO = "HEO", "Higher Executive Officer"
+    SEO = "SEO", "Senior Executive Officer"
+    G7 = "G7", "Grade 7"
+    G6 = "G6", "Grade 6"
+    SCS1 = "SCS1", "Senior Civil Service 1"
+    SCS2 = "SCS2", "Senior Civil Service 2"
+    SCS3 = "SCS3", "Senior Civil Service 3"
+
+
+GRADE_ORDER = {grade.value: rank for rank, grade in enumerate(Grade)}
+
+
+class Clearance(models.IntegerChoices):
+    """National security vetting, ordered so ``>=`` means "at least"."""
+
+    NONE = 0, "None"
+    BPSS = 1, "BPSS"
+    CTC = 2, "CTC"
+    SC = 3, "SC"
+    DV = 4, "DV"
+
+
+class OrgUnitKind(models.TextChoices):
+    DEPARTMENT = "department", "Department"
+    DIRECTORATE = "directorate", "Directorate"
+    DIVISION = "division", "Division"
+    TEAM = "team", "Team"
+
+
+class OrgUnit(models.Model):
+    name = models.CharField(max_length=255)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    kind = models.CharField(max_length=16, choices=OrgUnitKind.choices, default=OrgUnitKind.TEAM)
+    # Materialised path "Dept/Directorate/Team": the import format's natural key,
+    # and a cheap subtree filter (path = P or path LIKE 'P/%').
+    path = models.CharField(max_length=1000, unique=True)
+    depth = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["path"]
+        constraints = [
+            models.UniqueConstraint(fields=["parent", "name"], name="orgunit_unique_child"),
+            models.CheckConstraint(
+                condition=~Q(parent=models.F("id")), name="orgunit_not_own_parent"
+            ),
+        ]
+
+    def __str__(self):
+        return self.path
+
+
+class EvidenceKind(models.TextChoices):
+    SELF = "self", "Self-assessed"
+    MANAGER_VERIFIED = "manager_verified", "Verified by manager"
+    ASSESSED = "assessed", "Assessed"
+    CERTIFIED = "certified", "Certified"
+
+
+class Person(models.Model):
+    staff_number = models.CharField(max_length=32, unique=True)
+    full_name = models.CharField(max_length=255)
+    work_email = models.EmailField(unique=True)
+    grade = models.CharField(max_length=8, choices=Grade.choices)
+    org_unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="people")
+    line_manager = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reports"
+    )
+    location = models.CharField(max_length=120, blank=True, db_index=True)
+    weekly_hours = models.DecimalField(max_digits=4, decimal_places=1, default=37)
+    clearance = models.PositiveSmallIntegerField(
+        choices=Clearance.choices, default=Clearance.BPSS
+    )
+    redeployable = models.BooleanField(default=True, help_text="Willing to be redeployed")
+    protected = models.BooleanField(
+        default=False, help_text="In a critical role that must never be released"
+    )
+    available_from = models.DateField(null=True, blank=True)
+    profile_reviewed_at = models.DateTimeField(null=True, blank=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="person",
+    )
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["staff_number"]
+        verbose_name_plural = "people"
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(line_manager=models.F("id")), name="person_not_own_manager"
+            ),
+            models.CheckConstraint(
+                condition=Q(weekly_hours__gt=0, weekly_hours__lte=60),
+                name="person_weekly_hours_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(clearance__gte=0, clearance__lte=4), name="person_clearance_range"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.full_name} ({self.staff_number})"
+
+    def clean(self):
+        from skills_app.people.services import management_cycle
+
+        if self.line_manager_id and management_cycle(
+            person_id=self.pk, manager_id=self.line_manager_id
+        ):
+            raise ValidationError({"line_manager": "This would create a management loop."})
+
+
+class PersonSkill(models.Model):
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="skills")
+    skill = models.ForeignKey("taxonomy.Skill", on_delete=models.PROTECT, related_name="holders")
+    level = models.PositiveSmallIntegerField(choices=LEVEL_CHOICES)
+    last_used = models.DateField(null=True, blank=True, help_text="Blank means in current use")
+    evidence = models.CharField(
+        max_length=24, choices=EvidenceKind.choices, default=EvidenceKind.SELF
+    )
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    verified_at = models.DateTimeField(null=True, blank=True)
+    note = models.CharField(max_length=500, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["person", "skill__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["person", "skill"], name="personskill_unique"),
+            models.CheckConstraint(
+                condition=Q(level__gte=1, level__lte=4), name="personskill_level_1_4"
+            ),
+        ]
+        indexes = [models.Index(fields=["skill", "level"], name="personskill_skill_level")]
+
+
+class RoleHistory(models.Model):
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="role_history")
+    title = models.CharField(max_length=255)
+    role_profile = models.ForeignKey(
+        "roles.RoleProfile", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    start = models.DateField()
+    end = models.DateField(null=True, blank=True, help_text="Blank means current")
+
+    class Meta:
+        ordering = ["person", "-start"]
+        verbose_name_plural = "role history"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end__isnull=True) | Q(end__gte=models.F("start")),
+                name="rolehistory_end_after_start",
+            ),
+            models.UniqueConstraint(
+                fields=["person", "title", "start"], name="rolehistory_natural_key"
+            ),
+        ]
+
+
+class Qualification(models.Model):
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="qualifications")
+    name = models.CharField(max_length=255)
+    issuer = models.CharField(max_length=255, blank=True)
+    awarded = models.DateField(null=True, blank=True)
+    expires = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["person", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "name", "issuer"], name="qualification_natural_key"
+            ),
+            models.CheckConstraint(
+                condition=Q(expires__isnull=True)
+                | Q(awarded__isnull=True)
+                | Q(expires__gte=models.F("awarded")),
+                name="qualification_expires_after_award",
+            ),
+        ]

@@ -1,0 +1,26 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from skills_app import admin_site, views  # noqa: F401  (admin_site swaps the admin login)
+from skills_app.accounts import views as account_views
+from skills_app.api import api
+
+admin.site.site_header = "Muster administration"
+admin.site.site_title = "Muster administration"
+
+urlpatterns = [
+    path("", account_views.home, name="home"),
+    path("accounts/", include(("skills_app.accounts.urls", "accounts"))),
+    path("profile/", include("skills_app.people.urls")),
+    path("roles/", include("skills_app.roles.urls")),
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+    path("healthz", views.healthz, name="healthz"),
+    path("accessibility", views.accessibility, name="accessibility"),
+    path("cookies", views.cookies, name="cookies"),
+]
+
+handler400 = views.bad_request
+handler403 = views.permission_denied
+handler404 = views.page_not_found
+handler500 = views.server_error

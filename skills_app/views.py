@@ -1,0 +1,48 @@
+"""Site-wide pages: health check, statements, and error pages that leak nothing."""
+
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+
+from skills_app.accounts.permissions import public
+
+
+@public
+@never_cache
+def healthz(request):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})
+
+
+@public
+def accessibility(request):
+    return render(request, "pages/accessibility.html")
+
+
+@public
+def cookies(request):
+    return render(request, "pages/cookies.html")
+
+
+def _error_page(template: str, status: int):
+    def view(request, exception=None):
+        if request.path.startswith("/api/"):
+            return JsonResponse({"detail": _API_DETAIL[status], "errors": []}, status=status)
+        return render(request, template, status=status)
+
+    return view
+
+
+_API_DETAIL = {
+    400: "Bad request.",
+    403: "You do not have permission to do this.",
+    404: "Not found.",
+    500: "Something went wrong. The error has been logged.",
+}
+
+bad_request = _error_page("errors/400.html", 400)
+permission_denied = _error_page("errors/403.html", 403)
+page_not_found = _error_page("errors/404.html", 404)
+server_error = _error_page("errors/500.html", 500)

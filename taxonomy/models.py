@@ -1,0 +1,177 @@
+"""The shared skills taxonomy (DESIGN.md section 3).
+
+Identifiers are stable: a skill keeps its primary key and its ``uri`` for life;
+merging marks the old skill ``merged`` and points it at the survivor instead of
+deleting it, so exports and audit rows that name it still resolve.
+"""
+
+from django.db import models
+from django.db.models import Q
+
+LEVEL_CHOICES = [(1, "Awareness"), (2, "Working"), (3, "Practitioner"), (4, "Expert")]
+LEVEL_NAMES = dict(LEVEL_CHOICES)
+
+
+class SkillKind(models.TextChoices):
+    SKILL = "skill", "Skill"
+    KNOWLEDGE = "knowledge", "Knowledge"
+    BEHAVIOUR = "behaviour", "Behaviour"
+    LANGUAGE = "language", "Language"
+    QUALIFICATION = "qualification", "Qualification"
+
+
+class SkillStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    PROPOSED = "proposed", "Proposed"
+    DEPRECATED = "deprecated", "Deprecated"
+    MERGED = "merged", "Merged"
+
+
+class Source(models.TextChoices):
+    DDAT = "ddat", "UK DDaT Capability Framework"
+    ESCO = "esco", "ESCO"
+    ONET = "onet", "O*NET"
+    LOCAL = "local", "Local"
+
+
+class SkillGroup(models.Model):
+    name = models.CharField(max_length=255)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    source = models.CharField(max_length=16, choices=Source.choices, default=Source.LOCAL)
+    uri = models.CharField(max_length=255, unique=True)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(parent=models.F("id")), name="skillgroup_not_own_parent"
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Skill(models.Model):
+    name = models.CharField(max_length=255, db_index=True)
+    description = models.TextField(blank=True)
+    kind = models.CharField(max_length=16, choices=SkillKind.choices, default=SkillKind.SKILL)
+    group = models.ForeignKey(
+        SkillGroup, null=True, blank=True, on_delete=models.SET_NULL, related_name="skills"
+    )
+    source = models.CharField(max_length=16, choices=Source.choices, default=Source.LOCAL)
+    uri = models.CharField(max_length=255, unique=True, help_text="Stable external identifier")
+    status = models.CharField(
+        max_length=16, choices=SkillStatus.choices, default=SkillStatus.ACTIVE, db_index=True
+    )
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_from"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(status="merged") & Q(merged_into__isnull=False))
+                | (~Q(status="merged") & Q(merged_into__isnull=True)),
+                name="skill_merged_iff_target",
+            ),
+            models.CheckConstraint(
+                condition=~Q(merged_into=models.F("id")), name="skill_not_merged_into_self"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class SkillAlias(models.Model):
+    skill = models.ForeignKey(Skill, on_delete=models.CASCADE, related_name="aliases")
+    label = models.CharField(max_length=255)
+    source = models.CharField(max_length=32, default=Source.LOCAL)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["skill", "label"], name="alias_unique_per_skill")
+        ]
+
+    def __str__(self):
+        return self.label
+
+
+class RelationKind(models.TextChoices):
+    RELATED = "related", "Related"
+    NARROWER = "narrower", "Narrower"
+
+
+DEFAULT_RELATION_STRENGTH = {RelationKind.NARROWER: 0.8, RelationKind.RELATED: 0.5}
+
+
+class SkillRelation(models.Model):
+    """``to_skill`` can stand in for ``from_skill`` at reduced strength.
+
+    kind ``narrower``: ``to_skill`` is a narrower (more specific) skill of
+    ``from_skill``. ``strength`` overrides the kind's default (0.8 narrower,
+    0.5 related) when set.
+    """
+
+    from_skill = models.ForeignKey(Skill, on_delete=models.CASCADE, related_name="relations_out")
+    to_skill = models.ForeignKey(Skill, on_delete=models.CASCADE, related_name="relations_in")
+    kind = models.CharField(max_length=16, choices=RelationKind.choices)
+    strength = models.FloatField(null=True, blank=True)
+    source = models.CharField(max_length=16, choices=Source.choices, default=Source.LOCAL)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["from_skill", "to_skill", "kind"], name="relation_unique"
+            ),
+            models.CheckConstraint(
+                condition=~Q(from_skill=models.F("to_skill")), name="relation_not_reflexive"
+            ),
+            models.CheckConstraint(
+                condition=Q(strength__isnull=True) | Q(strength__gte=0, strength__lte=1),
+                name="relation_strength_0_1",
+            ),
+        ]
+
+    @property
+    def effective_strength(self) -> float:
+        return self.strength if self.strength is not None else DEFAULT_RELATION_STRENGTH[self.kind]
+
+
+class ProficiencyLevel(models.Model):
+    level = models.PositiveSmallIntegerField(primary_key=True, choices=LEVEL_CHOICES)
+    name = models.CharField(max_length=32, unique=True)
+    description = models.TextField()
+
+    class Meta:
+        ordering = ["level"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(level__gte=1, level__lte=4), name="proficiency_level_1_4"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.level} {self.name}"
+
+
+class SkillLevelDescriptor(models.Model):
+    skill = models.ForeignKey(Skill, on_delete=models.CASCADE, related_name="level_descriptors")
+    level = models.PositiveSmallIntegerField(choices=LEVEL_CHOICES)
+    description = models.TextField()
+
+    class Meta:
+        ordering = ["skill", "level"]
+        constraints = [
+            models.UniqueConstraint(fields=["skill", "level"], name="descriptor_unique"),
+            models.CheckConstraint(
+                condition=Q(level__gte=1, level__lte=4), name="descriptor_level_1_4"
+            ),
+        ]

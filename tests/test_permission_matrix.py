@@ -1,0 +1,166 @@
+"""Every URL and every API operation × every role, against DESIGN.md section 8.
+
+Adding a route without protection, or without a sample here, fails this file:
+that is the point. Public routes must be marked with ``@public``.
+"""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from skills_app.accounts.permissions import ROLE_CAPABILITIES, Cap, Role
+from skills_app.api import api
+from skills_app.api_support import BearerTokenAuth, SessionCapabilityAuth
+from tests.factories import RoleRequirementFactory
+
+# Sample keyword arguments for routes with parameters, by URL name.
+SAMPLE_KWARGS = {
+    "roles:detail": lambda ctx: {"code": ctx["role"].code},
+}
+API_SAMPLE_PARAMS = {
+    "{code}": lambda ctx: ctx["role"].code,
+}
+# Public pages: reachable signed out, and listed here so that making a page
+# public is a deliberate, reviewed act.
+EXPECTED_PUBLIC = {"accounts:login", "accounts:logout", "healthz", "accessibility", "cookies"}
+SKIPPED_NAMESPACES = {"admin", "api"}  # covered by their own tests below
+
+
+def _walk(patterns, prefix="", namespace=None):
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            ns = entry.namespace or namespace
+            yield from _walk(entry.url_patterns, prefix + str(entry.pattern), ns)
+        elif isinstance(entry, URLPattern):
+            name = f"{namespace}:{entry.name}" if namespace and entry.name else entry.name
+            yield name, prefix + str(entry.pattern), entry, namespace
+
+
+def site_routes():
+    return [r for r in _walk(get_resolver().url_patterns) if r[3] not in SKIPPED_NAMESPACES]
+
+
+def api_operations():
+    for prefix, router in api._routers:
+        for path, path_view in router.path_operations.items():
+            for operation in path_view.operations:
+                for method in operation.methods:
+                    yield method, f"/api/v1{prefix}{path}", operation
+
+
+@pytest.fixture
+def ctx(db):
+    requirement = RoleRequirementFactory()
+    return {"role": requirement.role}
+
+
+def role_may(role: Role, caps: frozenset[Cap]) -> bool:
+    return bool(ROLE_CAPABILITIES[role] & caps)
+
+
+def test_every_site_route_is_protected_or_deliberately_public():
+    unprotected, unexpected_public = [], []
+    for name, route, entry, _ in site_routes():
+        callback = entry.callback
+        if getattr(callback, "public_view", False):
+            if name not in EXPECTED_PUBLIC:
+                unexpected_public.append(name or route)
+        elif not getattr(callback, "required_capabilities", None):
+            unprotected.append(name or route)
+    assert not unprotected, f"routes without @requires: {unprotected}"
+    assert not unexpected_public, f"routes marked public but not expected: {unexpected_public}"
+
+
+def test_every_api_operation_checks_a_capability():
+    operations = list(api_operations())
+    assert operations, "no API operations found"
+    for method, path, operation in operations:
+        auth_types = {type(cb) for cb in operation.auth_callbacks}
+        assert auth_types == {BearerTokenAuth, SessionCapabilityAuth}, (method, path)
+        assert all(cb.caps for cb in operation.auth_callbacks), f"{method} {path} has no capability"
+
+
+def _site_url(name, route, ctx):
+    from django.urls import reverse
+
+    if "<" in route:
+        assert name in SAMPLE_KWARGS, f"add a SAMPLE_KWARGS entry for {name}"
+        return reverse(name, kwargs=SAMPLE_KWARGS[name](ctx))
+    return reverse(name)
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_site_routes_enforce_the_matrix_for(role, client_for, ctx):
+    client = client_for(role)
+    checked = 0
+    for name, route, entry, _ in site_routes():
+        caps = getattr(entry.callback, "required_capabilities", None)
+        if not caps:
+            continue
+        url = _site_url(name, route, ctx)
+        status = client.get(url).status_code
+        if role_may(role, caps):
+            assert status == 200, f"{role} should reach {url}, got {status}"
+        else:
+            assert status == 403, f"{role} should be refused {url}, got {status}"
+        checked += 1
+    assert checked >= 4
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(client, ctx):
+    for name, route, entry, _ in site_routes():
+        if getattr(entry.callback, "public_view", False):
+            continue
+        url = _site_url(name, route, ctx)
+        response = client.get(url)
+        assert response.status_code == 302, url
+        assert response["Location"].startswith("/accounts/login/"), url
+
+
+def _api_url(path, ctx):
+    for placeholder, sample in API_SAMPLE_PARAMS.items():
+        path = path.replace(placeholder, sample(ctx))
+    assert "{" not in path, f"add an API_SAMPLE_PARAMS entry for {path}"
+    return path
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_api_operations_enforce_the_matrix_for(role, client_for, ctx):
+    client = client_for(role)
+    for method, path, operation in api_operations():
+        caps = operation.auth_callbacks[0].caps
+        url = _api_url(path, ctx)
+        response = client.generic(method, url, data="{}", content_type="application/json")
+        if role_may(role, caps):
+            assert response.status_code not in (401, 403), f"{role} {method} {url}"
+        else:
+            assert response.status_code == 403, f"{role} {method} {url}: {response.status_code}"
+            assert response.json()["detail"]
+
+
+def test_api_refuses_anonymous_callers_with_401(client, ctx):
+    for method, path, _ in api_operations():
+        response = client.generic(method, _api_url(path, ctx))
+        assert response.status_code == 401
+        assert response.json() == {
+            "detail": "Authentication required: sign in or send a bearer token.",
+            "errors": [],
+        }
+
+
+@pytest.mark.parametrize("role", [r for r in Role if r != Role.ADMIN])
+def test_admin_site_is_for_administrators_only(role, client_for):
+    client = client_for(role)
+    assert client.get("/admin/").status_code in (302, 403)
+    assert client.get("/admin/people/person/").status_code in (302, 403)
+    assert client.get("/admin/login/").status_code == 403
+
+
+def test_admin_site_opens_for_administrators(client_for):
+    client = client_for(Role.ADMIN)
+    assert client.get("/admin/").status_code == 200
+    assert client.get("/admin/people/person/").status_code == 200
+
+
+def test_api_docs_need_a_signed_in_user(client, client_for):
+    assert client.get("/api/v1/openapi.json").status_code == 302
+    assert client_for(Role.STAFF).get("/api/v1/openapi.json").status_code == 200

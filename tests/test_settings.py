@@ -1,0 +1,89 @@
+"""Settings come from the environment; production mode is safe to deploy."""
+
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PRODUCTION_ENV = {
+    "MUSTER_ENV": "production",
+    "SECRET_KEY": secrets.token_urlsafe(50),
+    "ALLOWED_HOSTS": "muster.example.gov.uk",
+    "DATABASE_URL": "sqlite:////tmp/muster-deploy-check.sqlite3",
+}
+
+
+def manage(*args, **env_overrides):
+    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS"}}
+    env.update(env_overrides)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+
+
+def test_production_mode_passes_the_deployment_checklist():
+    result = manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION_ENV)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_development_mode_fails_the_deployment_checklist():
+    """Proves the check above can fail: the dev defaults are not deployable."""
+    result = manage("check", "--deploy", "--fail-level", "WARNING", MUSTER_ENV="development")
+    assert result.returncode != 0
+
+
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS"])
+def test_production_refuses_to_start_without(missing):
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != missing}
+    result = manage("check", **env)
+    assert result.returncode != 0
+    assert f"{missing} must be set" in result.stderr
+
+
+def test_wildcard_hosts_are_refused():
+    result = manage("check", **{**PRODUCTION_ENV, "ALLOWED_HOSTS": "*"})
+    assert result.returncode != 0
+    assert "wildcard" in result.stderr
+
+
+def test_postgres_url_turns_on_the_connection_pool():
+    code = (
+        "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='skills_app.settings';"
+        "from django.conf import settings as s; d=s.DATABASES['default'];"
+        "print(d['ENGINE'], bool(d['OPTIONS'].get('pool')), d['NAME'])"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+        env={**os.environ, "DATABASE_URL": "postgres://u@db.internal:5432/muster"},
+    )
+    assert result.stdout.split() == ["django.db.backends.postgresql", "True", "muster"]
+
+
+@pytest.mark.django_db
+def test_signed_in_pages_are_not_cached_and_carry_a_csp(client_for):
+    from skills_app.accounts.permissions import Role
+
+    response = client_for(Role.STAFF).get("/roles/")
+    assert response["Cache-Control"] == "no-store"
+    csp = response["Content-Security-Policy"]
+    assert "script-src 'self' 'nonce-" in csp
+    assert "frame-ancestors 'none'" in csp
+
+
+@pytest.mark.django_db
+def test_repeated_failed_logins_lock_the_account(client, make_user):
+    from django.conf import settings
+
+    from skills_app.accounts.permissions import Role
+    from tests.conftest import PASSWORD
+
+    make_user(Role.STAFF, username="alice")
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post("/accounts/login/", {"username": "alice", "password": "wrong"})
+    response = client.post("/accounts/login/", {"username": "alice", "password": PASSWORD})
+    assert response.status_code == 429
+    assert "_auth_user_id" not in client.session
