@@ -140,6 +140,9 @@ class SkillRelation(models.Model):
             ),
         ]
 
+    def __str__(self):
+        return f"{self.from_skill} ← {self.to_skill} ({self.kind})"
+
     @property
     def effective_strength(self) -> float:
         return self.strength if self.strength is not None else DEFAULT_RELATION_STRENGTH[self.kind]
@@ -175,3 +178,6 @@ class SkillLevelDescriptor(models.Model):
                 condition=Q(level__gte=1, level__lte=4), name="descriptor_level_1_4"
             ),
         ]
+
+    def __str__(self):
+        return f"{self.skill} level {self.level}"

@@ -14,8 +14,12 @@ def test_record_event_keeps_who_what_and_whom(make_user):
     planner = make_user(Role.PLANNER)
     person = PersonFactory()
     event = record_event(
-        actor=planner, action=Action.VIEW_PROFILE, object_type="person", object_id=person.pk,
-        subject=person, parameters={"fields": "match"},
+        actor=planner,
+        action=Action.VIEW_PROFILE,
+        object_type="person",
+        object_id=person.pk,
+        subject=person,
+        parameters={"fields": "match"},
     )
     event.refresh_from_db()
     assert (event.actor, event.actor_label, event.subject) == (planner, planner.username, person)
@@ -51,7 +55,9 @@ def test_postgresql_refuses_raw_updates_and_deletes(postgres_only, make_user):
 def test_one_row_per_person_in_a_result(make_user):
     people = PersonFactory.create_batch(3)
     count = record_events_for_subjects(
-        actor=make_user(Role.PLANNER), action=Action.SEARCH, subjects=people,
+        actor=make_user(Role.PLANNER),
+        action=Action.SEARCH,
+        subjects=people,
         parameters={"role": "x"},
     )
     assert count == 3
@@ -63,5 +69,8 @@ def test_admin_shows_events_read_only(client_for, make_user):
     client = client_for(Role.ADMIN)
     assert client.get("/admin/audit/accessevent/").status_code == 200
     event = AccessEvent.objects.get()
-    assert client.post(f"/admin/audit/accessevent/{event.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert (
+        client.post(f"/admin/audit/accessevent/{event.pk}/delete/", {"post": "yes"}).status_code
+        == 403
+    )
     assert AccessEvent.objects.filter(pk=event.pk).exists()

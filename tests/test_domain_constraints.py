@@ -84,7 +84,10 @@ def test_role_history_cannot_end_before_it_starts():
 
     refused(
         lambda: RoleHistory.objects.create(
-            person=PersonFactory(), title="Clerk", start=dt.date(2024, 1, 1), end=dt.date(2023, 1, 1)
+            person=PersonFactory(),
+            title="Clerk",
+            start=dt.date(2024, 1, 1),
+            end=dt.date(2023, 1, 1),
         )
     )
 

@@ -57,7 +57,10 @@ def test_postgres_url_turns_on_the_connection_pool():
         "print(d['ENGINE'], bool(d['OPTIONS'].get('pool')), d['NAME'])"
     )
     result = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
         env={**os.environ, "DATABASE_URL": "postgres://u@db.internal:5432/muster"},
     )
     assert result.stdout.split() == ["django.db.backends.postgresql", "True", "muster"]

@@ -27,8 +27,13 @@ def api_token_create(*, user, name: str = "") -> tuple[ApiToken, str]:
     prefix = secrets.token_hex(4)
     raw = f"{TOKEN_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
     token = ApiToken.objects.create(user=user, name=name, prefix=prefix, key_digest=_digest(raw))
-    record_event(actor=user, action=Action.TOKEN, object_type="api_token", object_id=prefix,
-                 parameters={"op": "create"})
+    record_event(
+        actor=user,
+        action=Action.TOKEN,
+        object_type="api_token",
+        object_id=prefix,
+        parameters={"op": "create"},
+    )
     return token, raw
 
 
@@ -38,8 +43,13 @@ def api_token_revoke(*, prefix: str, actor=None) -> ApiToken:
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
-        record_event(actor=actor, action=Action.TOKEN, object_type="api_token",
-                     object_id=prefix, parameters={"op": "revoke"})
+        record_event(
+            actor=actor,
+            action=Action.TOKEN,
+            object_type="api_token",
+            object_id=prefix,
+            parameters={"op": "revoke"},
+        )
     return token
 
 
@@ -61,8 +71,15 @@ def api_token_authenticate(raw: str):
 
 
 @transaction.atomic
-def user_create_with_roles(*, username: str, password: str | None, roles, email: str = "",
-                           first_name: str = "", last_name: str = ""):
+def user_create_with_roles(
+    *,
+    username: str,
+    password: str | None,
+    roles,
+    email: str = "",
+    first_name: str = "",
+    last_name: str = "",
+):
     """Create or update a login with exactly ``roles``; used by seeding and admin tooling."""
     User = get_user_model()
     user, _ = User.objects.get_or_create(username=username)

@@ -12,7 +12,9 @@ from skills_app.accounts.permissions import (
 )
 
 CAPABILITY_DESCRIPTIONS = {
-    Cap.PROFILE_EDIT_OWN: "Keep your own skills profile up to date and see everything held about you",
+    Cap.PROFILE_EDIT_OWN: (
+        "Keep your own skills profile up to date and see everything held about you"
+    ),
     Cap.PROFILE_VIEW_TEAM: "View your team members' profiles",
     Cap.PROFILE_VIEW_MATCH_FIELDS: "View the match-relevant parts of anyone's profile",
     Cap.PROFILE_VIEW_ALL: "View every profile in the department",
@@ -34,14 +36,30 @@ CAPABILITY_DESCRIPTIONS = {
 
 # Pages that exist today, each behind the capability that opens it.
 HOME_LINKS = [
-    (Cap.PROFILE_EDIT_OWN, "Your profile", "people:my_profile",
-     "The skills, roles and qualifications recorded about you."),
-    (Cap.ROLE_VIEW, "Role library", "roles:list",
-     "Role profiles from the DDaT framework and local roles, with the skills each needs."),
-    (Cap.ROLE_VIEW, "API documentation", "api:openapi-view",
-     "Use Muster's data from other systems with an API token."),
-    (Cap.ADMINISTER, "Administration", "admin:index",
-     "Users, role assignments, organisation structure and reference data."),
+    (
+        Cap.PROFILE_EDIT_OWN,
+        "Your profile",
+        "people:my_profile",
+        "The skills, roles and qualifications recorded about you.",
+    ),
+    (
+        Cap.ROLE_VIEW,
+        "Role library",
+        "roles:list",
+        "Role profiles from the DDaT framework and local roles, with the skills each needs.",
+    ),
+    (
+        Cap.ROLE_VIEW,
+        "API documentation",
+        "api:openapi-view",
+        "Use Muster's data from other systems with an API token.",
+    ),
+    (
+        Cap.ADMINISTER,
+        "Administration",
+        "admin:index",
+        "Users, role assignments, organisation structure and reference data.",
+    ),
 ]
 
 

@@ -55,6 +55,9 @@ class AccessEvent(models.Model):
         ordering = ["-at", "-id"]
         indexes = [models.Index(fields=["subject", "-at"], name="accessevent_subject_at")]
 
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action}"
+
     def save(self, *args, **kwargs):
         if self.pk is not None:
             raise AppendOnlyError("Access events cannot be changed")

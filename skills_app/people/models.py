@@ -83,9 +83,7 @@ class Person(models.Model):
     )
     location = models.CharField(max_length=120, blank=True, db_index=True)
     weekly_hours = models.DecimalField(max_digits=4, decimal_places=1, default=37)
-    clearance = models.PositiveSmallIntegerField(
-        choices=Clearance.choices, default=Clearance.BPSS
-    )
+    clearance = models.PositiveSmallIntegerField(choices=Clearance.choices, default=Clearance.BPSS)
     redeployable = models.BooleanField(default=True, help_text="Willing to be redeployed")
     protected = models.BooleanField(
         default=False, help_text="In a critical role that must never be released"
@@ -157,6 +155,9 @@ class PersonSkill(models.Model):
         ]
         indexes = [models.Index(fields=["skill", "level"], name="personskill_skill_level")]
 
+    def __str__(self):
+        return f"{self.person_id}: {self.skill} at level {self.level}"
+
 
 class RoleHistory(models.Model):
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="role_history")
@@ -180,6 +181,9 @@ class RoleHistory(models.Model):
             ),
         ]
 
+    def __str__(self):
+        return f"{self.title} from {self.start}"
+
 
 class Qualification(models.Model):
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="qualifications")
@@ -201,3 +205,6 @@ class Qualification(models.Model):
                 name="qualification_expires_after_award",
             ),
         ]
+
+    def __str__(self):
+        return self.name

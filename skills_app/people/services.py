@@ -21,7 +21,9 @@ def management_cycle(*, person_id: int | None, manager_id: int) -> bool:
         if current in seen:  # an existing loop above us; not ours to report here
             return False
         seen.add(current)
-        current = Person.objects.filter(pk=current).values_list("line_manager_id", flat=True).first()
+        current = (
+            Person.objects.filter(pk=current).values_list("line_manager_id", flat=True).first()
+        )
     return False
 
 

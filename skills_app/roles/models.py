@@ -68,3 +68,6 @@ class RoleRequirement(models.Model):
             ),
             models.CheckConstraint(condition=Q(weight__gt=0), name="requirement_weight_positive"),
         ]
+
+    def __str__(self):
+        return f"{self.skill} at level {self.level}"

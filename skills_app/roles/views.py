@@ -17,4 +17,6 @@ def role_list(request):
 @requires(Cap.ROLE_VIEW)
 def role_detail(request, code):
     role = selectors.role_get(code=code)
-    return render(request, "roles/detail.html", {"role": role, "requirements": role.requirements.all()})
+    return render(
+        request, "roles/detail.html", {"role": role, "requirements": role.requirements.all()}
+    )

@@ -66,6 +66,9 @@ class DemandLine(models.Model):
             ),
         ]
 
+    def __str__(self):
+        return f"{self.headcount} × {self.role_profile}"
+
 
 class AllocationStatus(models.TextChoices):
     PROPOSED = "proposed", "Proposed"
@@ -75,9 +78,13 @@ class AllocationStatus(models.TextChoices):
 
 
 class Allocation(models.Model):
-    scenario = models.ForeignKey(SurgeScenario, on_delete=models.CASCADE, related_name="allocations")
+    scenario = models.ForeignKey(
+        SurgeScenario, on_delete=models.CASCADE, related_name="allocations"
+    )
     line = models.ForeignKey(DemandLine, on_delete=models.CASCADE, related_name="allocations")
-    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="allocations")
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.PROTECT, related_name="allocations"
+    )
     score = models.FloatField()
     status = models.CharField(
         max_length=16, choices=AllocationStatus.choices, default=AllocationStatus.PROPOSED
@@ -88,5 +95,10 @@ class Allocation(models.Model):
         constraints = [
             # A person fills at most one post per scenario.
             models.UniqueConstraint(fields=["scenario", "person"], name="allocation_one_post"),
-            models.CheckConstraint(condition=Q(score__gte=0, score__lte=1), name="allocation_score_0_1"),
+            models.CheckConstraint(
+                condition=Q(score__gte=0, score__lte=1), name="allocation_score_0_1"
+            ),
         ]
+
+    def __str__(self):
+        return f"{self.person} → {self.line}"

@@ -13,7 +13,7 @@ class Command(BaseCommand):
     def handle(self, token_or_prefix, **options):
         prefix = token_or_prefix
         if prefix.startswith(TOKEN_PREFIX):
-            prefix = prefix[len(TOKEN_PREFIX):].split("_", 1)[0]
+            prefix = prefix[len(TOKEN_PREFIX) :].split("_", 1)[0]
         try:
             api_token_revoke(prefix=prefix)
         except ApiToken.DoesNotExist as exc:
