@@ -27,6 +27,7 @@ install: $(STAMP)
 demo: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py import_ddat
+	$(PY) manage.py import_esco
 	$(PY) manage.py seed_demo --people $(DEMO_PEOPLE) --seed $(DEMO_SEED)
 	@$(MAKE) --no-print-directory serve
 

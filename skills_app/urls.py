@@ -18,6 +18,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("accessibility", views.accessibility, name="accessibility"),
     path("cookies", views.cookies, name="cookies"),
+    path("favicon.ico", views.favicon, name="favicon"),
 ]
 
 handler400 = views.bad_request

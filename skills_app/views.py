@@ -1,8 +1,10 @@
 """Site-wide pages: health check, statements, and error pages that leak nothing."""
 
+from django.conf import settings
 from django.db import connection
+from django.templatetags.static import static
 from django.http import JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 
 from skills_app.accounts.permissions import public
@@ -23,7 +25,13 @@ def accessibility(request):
 
 @public
 def cookies(request):
-    return render(request, "pages/cookies.html")
+    hours = settings.SESSION_COOKIE_AGE / 3600
+    return render(request, "pages/cookies.html", {"session_hours": f"{hours:g}"})
+
+
+@public
+def favicon(request):
+    return redirect(static("vendor/govuk-frontend/assets/images/favicon.ico"), permanent=True)
 
 
 def _error_page(template: str, status: int):

@@ -21,7 +21,7 @@ API_SAMPLE_PARAMS = {
 }
 # Public pages: reachable signed out, and listed here so that making a page
 # public is a deliberate, reviewed act.
-EXPECTED_PUBLIC = {"accounts:login", "accounts:logout", "healthz", "accessibility", "cookies"}
+EXPECTED_PUBLIC = {"accounts:login", "accounts:logout", "healthz", "accessibility", "cookies", "favicon"}
 SKIPPED_NAMESPACES = {"admin", "api"}  # covered by their own tests below
 
 

@@ -90,5 +90,5 @@ def user_create_with_roles(
     else:
         user.set_unusable_password()
     user.save()
-    user.groups.set(Group.objects.filter(name__in=[str(r) for r in roles]))
+    user.groups.set([Group.objects.get_or_create(name=str(role))[0] for role in roles])
     return user
