@@ -181,3 +181,35 @@ class SkillLevelDescriptor(models.Model):
 
     def __str__(self):
         return f"{self.skill} level {self.level}"
+
+
+class Occupation(models.Model):
+    """A reference occupation (ESCO) with its skills: a template a planner can
+    start a role profile from, not itself a role profile."""
+
+    uri = models.CharField(max_length=255, unique=True)
+    name = models.CharField(max_length=255, db_index=True)
+    alt_labels = models.TextField(blank=True, help_text="One alternative title per line")
+    description = models.TextField(blank=True)
+    isco_code = models.CharField(max_length=16, blank=True)
+    source = models.CharField(max_length=16, choices=Source.choices, default=Source.ESCO)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class OccupationSkill(models.Model):
+    occupation = models.ForeignKey(Occupation, on_delete=models.CASCADE, related_name="skills")
+    skill = models.ForeignKey(Skill, on_delete=models.CASCADE, related_name="occupations")
+    essential = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["occupation", "skill"], name="occupationskill_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.occupation}: {self.skill}"

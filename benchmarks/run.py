@@ -1,0 +1,69 @@
+"""`make bench`: run every benchmark against PostgreSQL and print the results.
+
+Benchmarks measure speed on realistic generated data at the sizes the issues
+name; tests never assert timings. Each benchmark is a script in this folder
+that prints its own table; this runner picks the database, runs them in turn
+and keeps a copy of the output in bench-results/.
+
+BENCH_DATABASE_URL (default: a `muster_bench` database on the local
+PostgreSQL, created if missing) is wiped by the benchmarks: never point it at
+real data.
+"""
+
+import datetime as dt
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/muster_bench"
+
+# (title, script, arguments); sizes can be overridden from the environment.
+BENCHMARKS = [
+    ("Import ESCO v1.1.1", "esco_import_bench.py", []),
+    (
+        "Seed a demo department",
+        "seed_bench.py",
+        ["--people", os.environ.get("BENCH_SEED_PEOPLE", "100000")],
+    ),
+]
+
+
+def ensure_database(url: str) -> None:
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    server = url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(server, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def main() -> int:
+    url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
+    if url.startswith("postgres"):
+        ensure_database(url)
+    env = {**os.environ, "DATABASE_URL": url}
+    out_dir = ROOT / "bench-results"
+    out_dir.mkdir(exist_ok=True)
+    log = out_dir / f"bench-{dt.datetime.now():%Y%m%d-%H%M%S}.txt"
+    failures = 0
+    with log.open("w") as sink:
+        for title, script, args in BENCHMARKS:
+            header = f"\n== {title}: {script} {' '.join(args)}\n"
+            print(header, flush=True)
+            sink.write(header)
+            result = subprocess.run(
+                [sys.executable, str(ROOT / "benchmarks" / script), *args],
+                cwd=ROOT, env=env, capture_output=True, text=True,
+            )
+            print(result.stdout, result.stderr, sep="", flush=True)
+            sink.write(result.stdout + result.stderr)
+            failures += result.returncode != 0
+    print(f"\nResults saved to {log.relative_to(ROOT)}")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
