@@ -5,6 +5,7 @@ merging marks the old skill ``merged`` and points it at the survivor instead of
 deleting it, so exports and audit rows that name it still resolve.
 """
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
@@ -22,7 +23,6 @@ class SkillKind(models.TextChoices):
 
 class SkillStatus(models.TextChoices):
     ACTIVE = "active", "Active"
-    PROPOSED = "proposed", "Proposed"
     DEPRECATED = "deprecated", "Deprecated"
     MERGED = "merged", "Merged"
 
@@ -213,3 +213,67 @@ class OccupationSkill(models.Model):
 
     def __str__(self):
         return f"{self.occupation}: {self.skill}"
+
+
+class ProposalStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for a decision"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+    MERGED = "merged", "Added as another name for an existing skill"
+
+
+class SkillProposal(models.Model):
+    """A skill someone found missing. Stewards approve it (a new local skill),
+    reject it, or record it as another name for an existing skill."""
+
+    name = models.CharField(max_length=255)
+    description = models.TextField(blank=True)
+    kind = models.CharField(max_length=16, choices=SkillKind.choices, default=SkillKind.SKILL)
+    group = models.ForeignKey(SkillGroup, null=True, blank=True, on_delete=models.SET_NULL)
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(
+        max_length=16,
+        choices=ProposalStatus.choices,
+        default=ProposalStatus.PENDING,
+        db_index=True,
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.CharField(max_length=500, blank=True)
+    skill = models.ForeignKey(
+        Skill,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="proposals",
+        help_text="The skill created, or the existing skill it was recorded against",
+    )
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return self.name
+
+
+class TaxonomyState(models.Model):
+    """One row whose counter rises with every taxonomy change, so each process
+    can tell cheaply whether its in-memory label index is stale."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    version = models.PositiveBigIntegerField(default=0)
+    # Random per change: unlike the counter it never repeats after a rollback,
+    # so a cache keyed on it cannot mistake one taxonomy for another.
+    token = models.CharField(max_length=32, default="")
+
+    def __str__(self):
+        return f"taxonomy version {self.version}"

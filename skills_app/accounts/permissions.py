@@ -47,6 +47,7 @@ class Cap(StrEnum):
     REPORT_TEAM = "report.team"
     REPORT_SCENARIO = "report.scenario"
     REPORT_ALL = "report.all"
+    TAXONOMY_VIEW = "taxonomy.view"
     TAXONOMY_PROPOSE = "taxonomy.propose"
     TAXONOMY_EDIT = "taxonomy.edit"
     IMPORT_HR = "import.hr"
@@ -54,7 +55,7 @@ class Cap(StrEnum):
     ADMINISTER = "administer"
 
 
-_EVERYONE = {Cap.PROFILE_EDIT_OWN, Cap.ROLE_VIEW, Cap.TAXONOMY_PROPOSE}
+_EVERYONE = {Cap.PROFILE_EDIT_OWN, Cap.ROLE_VIEW, Cap.TAXONOMY_VIEW, Cap.TAXONOMY_PROPOSE}
 
 ROLE_CAPABILITIES: dict[Role, frozenset[Cap]] = {
     Role.STAFF: frozenset(_EVERYONE),

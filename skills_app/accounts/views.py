@@ -27,6 +27,7 @@ CAPABILITY_DESCRIPTIONS = {
     Cap.REPORT_TEAM: "Capability reports for your team",
     Cap.REPORT_SCENARIO: "Capability reports for a surge scenario",
     Cap.REPORT_ALL: "Capability reports and exports for the whole department",
+    Cap.TAXONOMY_VIEW: "Browse and export the skills taxonomy",
     Cap.TAXONOMY_PROPOSE: "Propose a skill that is missing from the taxonomy",
     Cap.TAXONOMY_EDIT: "Approve, merge and deprecate taxonomy skills",
     Cap.IMPORT_HR: "Load HR data files (people, skills, role history, role profiles)",

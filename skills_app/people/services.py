@@ -38,3 +38,70 @@ def person_set_line_manager(*, person: Person, manager: Person | None) -> Person
     locked.version += 1
     locked.save(update_fields=["line_manager", "version", "updated_at"])
     return locked
+
+
+class ConflictError(Exception):
+    """Someone else saved this record since it was read: nothing was written."""
+
+    def __init__(self, current):
+        super().__init__("This record was changed by someone else")
+        self.current = current
+
+
+def _lock_skill_for_use(skill_id: int):
+    """Share-lock the skill row: many profile edits may proceed together, but a
+    merge (which takes FOR UPDATE) waits for them and they wait for it, so no
+    person skill can be written against a skill mid-merge."""
+    from django.db import connection
+
+    from taxonomy.models import Skill
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM taxonomy_skill WHERE id = %s FOR SHARE", [skill_id])
+    return Skill.objects.get(pk=skill_id)
+
+
+@transaction.atomic
+def person_skill_set(
+    *,
+    person: Person,
+    skill_id: int,
+    level: int,
+    last_used=None,
+    evidence: str = "self",
+    note: str = "",
+    expected_version: int | None = None,
+):
+    """Add or change one skill on a profile. ``expected_version`` is the version
+    the editor saw; if the row has moved on since, raise ConflictError instead
+    of overwriting. A skill that has been merged is recorded against the skill
+    it was merged into."""
+    from skills_app.people.models import PersonSkill
+    from taxonomy.models import SkillStatus
+
+    skill = _lock_skill_for_use(skill_id)
+    while skill.status == SkillStatus.MERGED:
+        skill = _lock_skill_for_use(skill.merged_into_id)
+    if not 1 <= int(level) <= 4:
+        raise ValidationError({"level": "Choose a level from 1 to 4"})
+    row = PersonSkill.objects.select_for_update().filter(person=person, skill=skill).first()
+    if row is None:
+        if skill.status == SkillStatus.DEPRECATED:
+            raise ValidationError({"skill": f"“{skill.name}” is deprecated: choose another skill"})
+        if expected_version is not None:
+            raise ConflictError(current=None)
+        return PersonSkill.objects.create(
+            person=person,
+            skill=skill,
+            level=level,
+            last_used=last_used,
+            evidence=evidence,
+            note=note,
+        )
+    if expected_version is not None and row.version != expected_version:
+        raise ConflictError(current=row)
+    row.level, row.last_used, row.evidence, row.note = level, last_used, evidence, note
+    row.version += 1
+    row.save()
+    return row

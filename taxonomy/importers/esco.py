@@ -30,6 +30,8 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 
+from skills_app.audit.models import Action
+from skills_app.audit.services import record_event
 from taxonomy.models import (
     Occupation,
     OccupationSkill,
@@ -42,6 +44,7 @@ from taxonomy.models import (
     SkillStatus,
     Source,
 )
+from taxonomy.services import taxonomy_changed
 
 FILES = {
     "skills": "skills_en.csv",
@@ -82,7 +85,9 @@ class EscoImportResult:
 
     @property
     def changed(self) -> bool:
-        return any(v for k, v in self.counts.items() if k.endswith(("created", "updated", "removed")))
+        return any(
+            v for k, v in self.counts.items() if k.endswith(("created", "updated", "removed"))
+        )
 
     def summary_lines(self) -> list[str]:
         lines = [f"{key.replace('_', ' ')}: {value}" for key, value in sorted(self.counts.items())]
@@ -130,7 +135,7 @@ def _kind(skill_type: str) -> str:
     return SkillKind.KNOWLEDGE if skill_type.strip() == "knowledge" else SkillKind.SKILL
 
 
-def import_esco(*, path: str | Path | None = None) -> EscoImportResult:
+def import_esco(*, path: str | Path | None = None, actor=None) -> EscoImportResult:
     folder = Path(path) if path else default_esco_path()
     if not folder.is_dir():
         raise EscoImportError(f"{folder} is not a folder")
@@ -142,6 +147,15 @@ def import_esco(*, path: str | Path | None = None) -> EscoImportResult:
         _import_aliases(data, skills, result)
         _import_relations(data, skills, result)
         _import_occupations(data, skills, result)
+        if result.changed:
+            taxonomy_changed()
+        record_event(
+            actor=actor,
+            action=Action.IMPORT,
+            object_type="taxonomy_framework",
+            object_id="esco",
+            parameters=dict(result.counts),
+        )
     return result
 
 
@@ -156,7 +170,9 @@ def _import_groups(data, result) -> dict[str, int]:
     rows = {r["conceptUri"]: r for r in data["groups"]}
     objs = [
         SkillGroup(
-            uri=uri, name=r["preferredLabel"][:255], description=r.get("description", ""),
+            uri=uri,
+            name=r["preferredLabel"][:255],
+            description=r.get("description", ""),
             source=Source.ESCO,
         )
         for uri, r in rows.items()
@@ -218,13 +234,21 @@ def _import_skills(data, groups, result) -> dict[str, int]:
         name, description, kind, group_id = values
         objs.append(
             Skill(
-                uri=uri, name=name, description=description, kind=kind, group_id=group_id,
-                source=Source.ESCO, status=SkillStatus.ACTIVE,
+                uri=uri,
+                name=name,
+                description=description,
+                kind=kind,
+                group_id=group_id,
+                source=Source.ESCO,
+                status=SkillStatus.ACTIVE,
             )
         )
     # Skills a steward merged or deprecated keep that status: only content is refreshed.
     Skill.objects.bulk_create(
-        objs, batch_size=BATCH, update_conflicts=True, unique_fields=["uri"],
+        objs,
+        batch_size=BATCH,
+        update_conflicts=True,
+        unique_fields=["uri"],
         update_fields=["name", "description", "kind", "group"],
     )
     result.counts["skills_created"] = created
@@ -262,9 +286,12 @@ def _import_aliases(data, skills, result) -> None:
         ).values_list("pk", "skill_id", "label", "source")
     }
     _sync(
-        SkillAlias, wanted, existing,
+        SkillAlias,
+        wanted,
+        existing,
         lambda key: SkillAlias(skill_id=key[0], label=key[1], source=key[2]),
-        result, "aliases",
+        result,
+        "aliases",
     )
 
 
@@ -290,11 +317,14 @@ def _import_relations(data, skills, result) -> None:
         )
     }
     _sync(
-        SkillRelation, wanted, existing,
+        SkillRelation,
+        wanted,
+        existing,
         lambda key: SkillRelation(
             from_skill_id=key[0], to_skill_id=key[1], kind=key[2], source=Source.ESCO
         ),
-        result, "relations",
+        result,
+        "relations",
     )
 
 
@@ -302,18 +332,18 @@ def _import_occupations(data, skills, result) -> None:
     existing = set(Occupation.objects.filter(source=Source.ESCO).values_list("uri", flat=True))
     objs = [
         Occupation(
-            uri=r["conceptUri"], name=r["preferredLabel"].strip()[:255],
+            uri=r["conceptUri"],
+            name=r["preferredLabel"].strip()[:255],
             alt_labels="\n".join(_labels(r["altLabels"])),
             description=(r.get("description") or r.get("definition") or "").strip(),
-            isco_code=(r.get("iscoGroup") or "").strip()[:16], source=Source.ESCO,
+            isco_code=(r.get("iscoGroup") or "").strip()[:16],
+            source=Source.ESCO,
         )
         for r in data["occupations"]
     ]
     result.counts["occupations_created"] = sum(o.uri not in existing for o in objs)
     _upsert(Occupation, objs, "uri", ["name", "alt_labels", "description", "isco_code"])
-    occupations = dict(
-        Occupation.objects.filter(source=Source.ESCO).values_list("uri", "id")
-    )
+    occupations = dict(Occupation.objects.filter(source=Source.ESCO).values_list("uri", "id"))
     wanted: dict[tuple, bool] = {}
     for r in data["occupation_skills"]:
         occupation, skill = occupations.get(r["occupationUri"]), skills.get(r["skillUri"])
