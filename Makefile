@@ -3,7 +3,7 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
-DEMO_PEOPLE ?= 2000
+DEMO_PEOPLE ?= 10000
 DEMO_SEED ?= 1
 PYTEST_ARGS ?=
 
