@@ -22,6 +22,8 @@ DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/muster_bench"
 # (title, script, arguments); sizes can be overridden from the environment.
 BENCHMARKS = [
     ("Import ESCO v1.1.1", "esco_import_bench.py", []),
+    ("Skill-label normaliser: latency vs a rapidfuzz WRatio scan", "normaliser_bench.py", []),
+    ("Skill-label normaliser: precision and recall", "normaliser_eval.py", []),
     (
         "Seed a demo department",
         "seed_bench.py",
