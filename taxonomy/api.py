@@ -1,0 +1,71 @@
+from django.http import StreamingHttpResponse
+from ninja import Field, Query, Router, Schema
+
+from skills_app.accounts.permissions import Cap
+from skills_app.api_support import authorize
+from taxonomy.export import export_csv, export_filename, export_json
+from taxonomy.labels import search_skills
+
+router = Router(tags=["taxonomy"])
+
+
+class SkillSearchParams(Schema):
+    q: str = Field(..., min_length=1, max_length=200, description="What someone typed")
+    limit: int = Field(10, ge=1, le=50)
+
+
+class SkillHit(Schema):
+    id: int
+    name: str
+    uri: str
+    group: str | None
+    kind: str
+    score: float
+    matched_label: str
+    match_type: str
+
+
+@router.get(
+    "/skills",
+    response=list[SkillHit],
+    auth=authorize(Cap.TAXONOMY_VIEW),
+    summary="Fuzzy skill search: names, alternative labels, misspellings",
+)
+def skill_search(request, params: Query[SkillSearchParams]):
+    return [
+        {
+            "id": m.skill.pk,
+            "name": m.skill.name,
+            "uri": m.skill.uri,
+            "group": m.skill.group.name if m.skill.group_id else None,
+            "kind": m.skill.kind,
+            "score": round(m.score, 1),
+            "matched_label": m.matched_label,
+            "match_type": m.match_type,
+        }
+        for m in search_skills(params.q, limit=params.limit)
+    ]
+
+
+class ExportParams(Schema):
+    format: str = Field("json", pattern="^(json|csv)$")
+
+
+@router.get(
+    "/taxonomy/export",
+    auth=authorize(Cap.TAXONOMY_VIEW),
+    summary="The whole taxonomy, versioned, as JSON or CSV",
+)
+def taxonomy_export(request, params: Query[ExportParams]):
+    return taxonomy_download(params.format)
+
+
+def taxonomy_download(fmt: str) -> StreamingHttpResponse:
+    stream, content_type = (
+        (export_csv(), "text/csv; charset=utf-8")
+        if fmt == "csv"
+        else (export_json(), "application/json")
+    )
+    response = StreamingHttpResponse(stream, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{export_filename(fmt)}"'
+    return response
