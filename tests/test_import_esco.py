@@ -101,9 +101,13 @@ def test_a_missing_file_or_column_is_a_clear_error(tmp_path):
     with pytest.raises(CommandError, match="skills_en.csv"):
         call_command("import_esco", str(tmp_path), stdout=io.StringIO())
     write_csv(tmp_path, "skills_en.csv", ["conceptUri", "preferredLabel"], [])
-    for name in ["skillGroups_en.csv", "broaderRelationsSkillPillar.csv",
-                 "skillSkillRelations.csv", "occupations_en.csv",
-                 "occupationSkillRelations.csv"]:
+    for name in [
+        "skillGroups_en.csv",
+        "broaderRelationsSkillPillar.csv",
+        "skillSkillRelations.csv",
+        "occupations_en.csv",
+        "occupationSkillRelations.csv",
+    ]:
         (tmp_path / name).write_text("x\n")
     with pytest.raises(CommandError, match="lacks column"):
         call_command("import_esco", str(tmp_path), stdout=io.StringIO())
