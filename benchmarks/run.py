@@ -58,7 +58,10 @@ def main() -> int:
             sink.write(header)
             result = subprocess.run(
                 [sys.executable, str(ROOT / "benchmarks" / script), *args],
-                cwd=ROOT, env=env, capture_output=True, text=True,
+                cwd=ROOT,
+                env=env,
+                capture_output=True,
+                text=True,
             )
             print(result.stdout, result.stderr, sep="", flush=True)
             sink.write(result.stdout + result.stderr)

@@ -89,7 +89,6 @@ def on_http_error(request, exc: HttpError):
 
 
 from skills_app.roles.api import router as roles_router  # noqa: E402
-
 from taxonomy.api import router as taxonomy_router  # noqa: E402
 
 api.add_router("/roles", roles_router)

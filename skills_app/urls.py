@@ -13,6 +13,7 @@ urlpatterns = [
     path("accounts/", include(("skills_app.accounts.urls", "accounts"))),
     path("profile/", include("skills_app.people.urls")),
     path("roles/", include("skills_app.roles.urls")),
+    path("skills/", include("taxonomy.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("healthz", views.healthz, name="healthz"),

@@ -2,9 +2,9 @@
 
 from django.conf import settings
 from django.db import connection
-from django.templatetags.static import static
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 
 from skills_app.accounts.permissions import public

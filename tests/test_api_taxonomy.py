@@ -17,7 +17,7 @@ def taxonomy():
     python = SkillFactory(name="Python (computer programming)", uri="urn:test:python", group=group)
     SkillAlias.objects.create(skill=python, label="Python")
     pm = SkillFactory(name="project management", uri="urn:test:pm")
-    SkillFactory(name="=HYPERLINK(\"http://evil\")", uri="urn:test:evil")
+    SkillFactory(name='=HYPERLINK("http://evil")', uri="urn:test:evil")
     SkillLevelDescriptor.objects.create(skill=pm, level=3, description="You can run a project")
     SkillRelation.objects.create(from_skill=pm, to_skill=python, kind="related")
     return {"python": python, "pm": pm, "group": group}
@@ -56,7 +56,10 @@ def test_json_export_is_versioned_and_complete(client_for, taxonomy):
     assert body["format"] == "muster-taxonomy" and body["format_version"] == 1
     assert isinstance(body["taxonomy_version"], int)
     assert [lvl["name"] for lvl in body["levels"]] == [
-        "Awareness", "Working", "Practitioner", "Expert"
+        "Awareness",
+        "Working",
+        "Practitioner",
+        "Expert",
     ]
     skills = {s["uri"]: s for s in body["skills"]}
     assert skills["urn:test:python"]["aliases"] == ["Python"]

@@ -164,12 +164,12 @@ def test_logout_post_without_csrf_token_is_refused_with_a_govuk_page(make_user):
 # --- home and navigation -----------------------------------------------------
 
 EXPECTED_NAV = {
-    Role.STAFF: ["Home", "Your profile", "Role library", "Sign out"],
-    Role.LINE_MANAGER: ["Home", "Your profile", "Role library", "Sign out"],
-    Role.PLANNER: ["Home", "Your profile", "Role library", "Sign out"],
-    Role.HR: ["Home", "Your profile", "Role library", "Sign out"],
-    Role.STEWARD: ["Home", "Your profile", "Role library", "Sign out"],
-    Role.ADMIN: ["Home", "Your profile", "Role library", "Administration", "Sign out"],
+    Role.STAFF: ["Home", "Your profile", "Role library", "Skills", "Sign out"],
+    Role.LINE_MANAGER: ["Home", "Your profile", "Role library", "Skills", "Sign out"],
+    Role.PLANNER: ["Home", "Your profile", "Role library", "Skills", "Sign out"],
+    Role.HR: ["Home", "Your profile", "Role library", "Skills", "Sign out"],
+    Role.STEWARD: ["Home", "Your profile", "Role library", "Skills", "Sign out"],
+    Role.ADMIN: ["Home", "Your profile", "Role library", "Skills", "Administration", "Sign out"],
 }
 
 
@@ -187,6 +187,9 @@ def test_home_for_each_role(client_for, role):
     assert f'href="{reverse("roles:list")}"' in page
     admin_link = f'href="{reverse("admin:index")}"'
     assert (admin_link in page) == (role == Role.ADMIN)
+    assert f'href="{reverse("taxonomy:home")}"' in page
+    proposals_link = f'href="{reverse("taxonomy:proposals")}"'
+    assert (proposals_link in page) == (role in {Role.STEWARD, Role.ADMIN})
     # Signed in: htmx sends the CSRF token.
     assert 'hx-headers=\'{"X-CSRFToken": "' in page
 

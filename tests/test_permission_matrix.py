@@ -10,18 +10,31 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from skills_app.accounts.permissions import ROLE_CAPABILITIES, Cap, Role
 from skills_app.api import api
 from skills_app.api_support import BearerTokenAuth, SessionCapabilityAuth
+from taxonomy.models import SkillGroup, SkillProposal
 from tests.factories import RoleRequirementFactory
 
 # Sample keyword arguments for routes with parameters, by URL name.
 SAMPLE_KWARGS = {
     "roles:detail": lambda ctx: {"code": ctx["role"].code},
+    "taxonomy:group": lambda ctx: {"pk": ctx["skill"].group_id},
+    "taxonomy:proposal": lambda ctx: {"pk": ctx["proposal"].pk},
+    "taxonomy:skill": lambda ctx: {"pk": ctx["skill"].pk},
+    "taxonomy:skill_merge": lambda ctx: {"pk": ctx["skill"].pk},
+    "taxonomy:skill_status": lambda ctx: {"pk": ctx["skill"].pk},
 }
 API_SAMPLE_PARAMS = {
     "{code}": lambda ctx: ctx["role"].code,
 }
 # Public pages: reachable signed out, and listed here so that making a page
 # public is a deliberate, reviewed act.
-EXPECTED_PUBLIC = {"accounts:login", "accounts:logout", "healthz", "accessibility", "cookies", "favicon"}
+EXPECTED_PUBLIC = {
+    "accounts:login",
+    "accounts:logout",
+    "healthz",
+    "accessibility",
+    "cookies",
+    "favicon",
+}
 SKIPPED_NAMESPACES = {"admin", "api"}  # covered by their own tests below
 
 
@@ -49,8 +62,10 @@ def api_operations():
 
 @pytest.fixture
 def ctx(db):
-    requirement = RoleRequirementFactory()
-    return {"role": requirement.role}
+    group = SkillGroup.objects.create(name="Sample group", uri="urn:muster:test:group:sample")
+    requirement = RoleRequirementFactory(skill__group=group)
+    proposal = SkillProposal.objects.create(name="Sample proposed skill")
+    return {"role": requirement.role, "skill": requirement.skill, "proposal": proposal}
 
 
 def role_may(role: Role, caps: frozenset[Cap]) -> bool:

@@ -193,7 +193,9 @@ def test_approve_creates_a_local_skill_found_by_search(make_user, steward):
     assert skill.source == "local" and skill.uri.startswith("urn:muster:local:skill:")
     proposal.refresh_from_db()
     assert (proposal.status, proposal.skill, proposal.decided_by) == (
-        ProposalStatus.APPROVED, skill, steward
+        ProposalStatus.APPROVED,
+        skill,
+        steward,
     )
     assert search_skills("universal credit casework", limit=1)[0].skill == skill
     with pytest.raises(ValidationError, match="already been decided"):

@@ -50,6 +50,18 @@ HOME_LINKS = [
         "Role profiles from the DDaT framework and local roles, with the skills each needs.",
     ),
     (
+        Cap.TAXONOMY_VIEW,
+        "Skills taxonomy",
+        "taxonomy:home",
+        "Search and browse the shared skills, propose a missing one, or download the taxonomy.",
+    ),
+    (
+        Cap.TAXONOMY_EDIT,
+        "Review skill proposals",
+        "taxonomy:proposals",
+        "Approve, merge or reject proposed skills, and merge likely duplicates.",
+    ),
+    (
         Cap.ROLE_VIEW,
         "API documentation",
         "api:openapi-view",

@@ -14,12 +14,12 @@ from tests.factories import PersonFactory, PersonSkillFactory, RoleRequirementFa
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 EXPECTED_NAV = {
-    Role.STAFF: ["Home", "Your profile", "Role library", "Sign out"],
-    Role.LINE_MANAGER: ["Home", "Your profile", "Role library", "Sign out"],
-    Role.PLANNER: ["Home", "Your profile", "Role library", "Sign out"],
-    Role.HR: ["Home", "Your profile", "Role library", "Sign out"],
-    Role.STEWARD: ["Home", "Your profile", "Role library", "Sign out"],
-    Role.ADMIN: ["Home", "Your profile", "Role library", "Administration", "Sign out"],
+    Role.STAFF: ["Home", "Your profile", "Role library", "Skills", "Sign out"],
+    Role.LINE_MANAGER: ["Home", "Your profile", "Role library", "Skills", "Sign out"],
+    Role.PLANNER: ["Home", "Your profile", "Role library", "Skills", "Sign out"],
+    Role.HR: ["Home", "Your profile", "Role library", "Skills", "Sign out"],
+    Role.STEWARD: ["Home", "Your profile", "Role library", "Skills", "Sign out"],
+    Role.ADMIN: ["Home", "Your profile", "Role library", "Skills", "Administration", "Sign out"],
 }
 
 

@@ -1,0 +1,322 @@
+"""Reads behind the taxonomy pages: browse, skill page, stewardship queues."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.core.cache import cache
+from django.db.models import Count, QuerySet
+from django.shortcuts import get_object_or_404
+
+from matching.duplicates import find_duplicate_pairs
+from skills_app.people.models import PersonSkill
+from skills_app.roles.models import RoleRequirement
+from taxonomy.models import (
+    LEVEL_NAMES,
+    ProficiencyLevel,
+    ProposalStatus,
+    RelationKind,
+    Skill,
+    SkillGroup,
+    SkillLevelDescriptor,
+    SkillProposal,
+    SkillRelation,
+    SkillStatus,
+    Source,
+)
+from taxonomy.services import taxonomy_version
+
+RELATED_SHOWN = 30  # per list on a skill page; the rest are counted
+DUPLICATE_THRESHOLD = 90.0
+DUPLICATE_LIMIT = 1000
+DUPLICATES_CACHE_SECONDS = 24 * 3600
+
+
+# --- groups ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GroupNode:
+    group: SkillGroup
+    skill_count: int  # skills in this group and every group below it
+    children: list[GroupNode]
+
+
+def _subtree_counts() -> tuple[dict[int, SkillGroup], dict[int | None, list[int]], dict[int, int]]:
+    groups = {g.pk: g for g in SkillGroup.objects.only("id", "name", "parent_id", "uri")}
+    children: dict[int | None, list[int]] = {}
+    for group in sorted(groups.values(), key=lambda g: (g.name.casefold(), g.pk)):
+        children.setdefault(group.parent_id, []).append(group.pk)
+    direct = dict(
+        Skill.objects.filter(group__isnull=False)
+        .exclude(status=SkillStatus.MERGED)
+        .values_list("group_id")
+        .annotate(n=Count("id"))
+        .values_list("group_id", "n")
+    )
+    totals: dict[int, int] = {}
+
+    def total(pk: int, path: frozenset[int]) -> int:
+        if pk in totals:
+            return totals[pk]
+        if pk in path:  # a cycle in imported data: count it once
+            return 0
+        value = direct.get(pk, 0) + sum(total(child, path | {pk}) for child in children.get(pk, []))
+        totals[pk] = value
+        return value
+
+    for pk in groups:
+        total(pk, frozenset())
+    return groups, children, totals
+
+
+def group_tree(*, depth: int = 2) -> list[GroupNode]:
+    """The root groups, each with its children down to ``depth`` levels, and
+    the number of (unmerged) skills under each."""
+    groups, children, totals = _subtree_counts()
+
+    def node(pk: int, level: int) -> GroupNode:
+        kids = [node(c, level + 1) for c in children.get(pk, [])] if level < depth else []
+        return GroupNode(groups[pk], totals.get(pk, 0), kids)
+
+    return [node(pk, 1) for pk in children.get(None, [])]
+
+
+def group_get(*, pk: int) -> SkillGroup:
+    return get_object_or_404(SkillGroup, pk=pk)
+
+
+def group_children(*, group: SkillGroup) -> list[GroupNode]:
+    groups, children, totals = _subtree_counts()
+    return [GroupNode(groups[c], totals.get(c, 0), []) for c in children.get(group.pk, [])]
+
+
+def group_ancestors(group: SkillGroup | None) -> list[SkillGroup]:
+    """Root first, ``group`` itself last; stops on a cycle."""
+    chain: list[SkillGroup] = []
+    seen: set[int] = set()
+    while group is not None and group.pk not in seen:
+        seen.add(group.pk)
+        chain.append(group)
+        group = group.parent
+    return list(reversed(chain))
+
+
+def group_skills(*, group: SkillGroup) -> QuerySet[Skill]:
+    return Skill.objects.filter(group=group).exclude(status=SkillStatus.MERGED).order_by("name")
+
+
+# --- skills ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SourceCount:
+    value: str
+    label: str
+    count: int
+
+
+def source_counts() -> list[SourceCount]:
+    """Unmerged skills per source framework, for "Browse by framework"."""
+    counts = dict(
+        Skill.objects.exclude(status=SkillStatus.MERGED)
+        .values_list("source")
+        .annotate(n=Count("id"))
+        .values_list("source", "n")
+    )
+    return [SourceCount(v, label, counts[v]) for v, label in Source.choices if counts.get(v)]
+
+
+def skills_by_source(*, source: str) -> QuerySet[Skill]:
+    return (
+        Skill.objects.filter(source=source)
+        .exclude(status=SkillStatus.MERGED)
+        .select_related("group")
+        .order_by("name", "pk")
+    )
+
+
+def skill_get(*, pk: int) -> Skill:
+    return get_object_or_404(
+        Skill.objects.select_related("group", "merged_into", "group__parent"), pk=pk
+    )
+
+
+@dataclass(frozen=True)
+class LevelDescriptor:
+    level: int
+    name: str
+    description: str
+    generic: bool  # True when the skill has no descriptor of its own for this level
+
+
+def skill_level_descriptors(*, skill: Skill) -> list[LevelDescriptor]:
+    own = dict(SkillLevelDescriptor.objects.filter(skill=skill).values_list("level", "description"))
+    generic = {p.level: p for p in ProficiencyLevel.objects.all()}
+    out = []
+    for level, name in LEVEL_NAMES.items():
+        if level in own:
+            out.append(LevelDescriptor(level, name, own[level], False))
+        elif level in generic:
+            out.append(
+                LevelDescriptor(level, generic[level].name, generic[level].description, True)
+            )
+    return out
+
+
+@dataclass(frozen=True)
+class RelatedList:
+    skills: list[Skill]
+    total: int
+
+
+def _related(qs: QuerySet[SkillRelation], side: str) -> RelatedList:
+    qs = qs.select_related(side).order_by(f"{side}__name", f"{side}_id")
+    total = qs.count()
+    return RelatedList([getattr(r, side) for r in qs[:RELATED_SHOWN]], total)
+
+
+def skill_relations(*, skill: Skill) -> dict[str, RelatedList]:
+    """Broader, narrower and related skills, both directions of each relation."""
+    narrower = _related(
+        SkillRelation.objects.filter(from_skill=skill, kind=RelationKind.NARROWER), "to_skill"
+    )
+    broader = _related(
+        SkillRelation.objects.filter(to_skill=skill, kind=RelationKind.NARROWER), "from_skill"
+    )
+    related_ids = set(
+        SkillRelation.objects.filter(from_skill=skill, kind=RelationKind.RELATED).values_list(
+            "to_skill_id", flat=True
+        )
+    ) | set(
+        SkillRelation.objects.filter(to_skill=skill, kind=RelationKind.RELATED).values_list(
+            "from_skill_id", flat=True
+        )
+    )
+    related_ids.discard(skill.pk)
+    related_qs = Skill.objects.filter(pk__in=related_ids).order_by("name", "pk")
+    related = RelatedList(list(related_qs[:RELATED_SHOWN]), len(related_ids))
+    return {"broader": broader, "narrower": narrower, "related": related}
+
+
+@dataclass(frozen=True)
+class LevelCount:
+    level: int
+    name: str
+    count: int
+    percent: int  # share of all holders, 0-100
+    bucket: int  # percent rounded to the nearest 5, for the bar's width class
+
+
+def skill_holder_counts(*, skill: Skill) -> tuple[list[LevelCount], int]:
+    """How many people hold ``skill`` at each level 1-4, and in total. Counts
+    only: no names (the page shows them to planners and HR)."""
+    counts = dict(
+        PersonSkill.objects.filter(skill=skill)
+        .values_list("level")
+        .annotate(n=Count("id"))
+        .values_list("level", "n")
+    )
+    total = sum(counts.values())
+    rows = []
+    for level, name in LEVEL_NAMES.items():
+        n = counts.get(level, 0)
+        percent = round(100 * n / total) if total else 0
+        rows.append(LevelCount(level, name, n, percent, 5 * round(percent / 5)))
+    return rows, total
+
+
+@dataclass(frozen=True)
+class MergeImpact:
+    person_skills: int  # people holding the source skill
+    people_holding_both: int  # of those, people who already hold the target
+    requirements: int  # role requirements naming the source skill
+    roles_with_both: int
+
+
+def skill_merge_impact(*, source: Skill, target: Skill) -> MergeImpact:
+    holders = PersonSkill.objects.filter(skill=source).values("person_id")
+    roles = RoleRequirement.objects.filter(skill=source).values("role_id")
+    return MergeImpact(
+        person_skills=PersonSkill.objects.filter(skill=source).count(),
+        people_holding_both=PersonSkill.objects.filter(skill=target, person_id__in=holders).count(),
+        requirements=RoleRequirement.objects.filter(skill=source).count(),
+        roles_with_both=RoleRequirement.objects.filter(skill=target, role_id__in=roles).count(),
+    )
+
+
+# --- proposals ------------------------------------------------------------------
+
+
+def proposals_pending() -> QuerySet[SkillProposal]:
+    return (
+        SkillProposal.objects.filter(status=ProposalStatus.PENDING)
+        .select_related("proposed_by", "group")
+        .order_by("created_at", "id")
+    )
+
+
+def proposals_pending_count() -> int:
+    return SkillProposal.objects.filter(status=ProposalStatus.PENDING).count()
+
+
+def proposals_for_user(*, user) -> QuerySet[SkillProposal]:
+    return (
+        SkillProposal.objects.filter(proposed_by=user)
+        .select_related("skill")
+        .order_by("-created_at", "-id")
+    )
+
+
+def proposal_get(*, pk: int) -> SkillProposal:
+    return get_object_or_404(
+        SkillProposal.objects.select_related("proposed_by", "decided_by", "skill", "group"), pk=pk
+    )
+
+
+def proposer_name(proposal: SkillProposal) -> str:
+    user = proposal.proposed_by
+    if user is None:
+        return "Unknown"
+    person = getattr(user, "person", None)
+    if person is not None:
+        return person.full_name
+    return user.get_full_name() or user.get_username()
+
+
+# --- duplicates -----------------------------------------------------------------
+
+
+def duplicate_pairs() -> list[tuple[int, int, float]]:
+    """Likely duplicate pairs among active skills, cached per taxonomy version
+    (every taxonomy change bumps it, so a merge shows up at once)."""
+    version, token = taxonomy_version()
+    key = f"taxonomy:duplicates:v1:{version}:{token}:{DUPLICATE_THRESHOLD}"
+    pairs = cache.get(key)
+    if pairs is None:
+        items = list(
+            Skill.objects.filter(status=SkillStatus.ACTIVE)
+            .order_by("pk")
+            .values_list("pk", "name")
+            .iterator(chunk_size=5000)
+        )
+        pairs = find_duplicate_pairs(items, threshold=DUPLICATE_THRESHOLD, limit=DUPLICATE_LIMIT)
+        cache.set(key, pairs, DUPLICATES_CACHE_SECONDS)
+    return pairs
+
+
+@dataclass(frozen=True)
+class DuplicatePair:
+    first: Skill
+    second: Skill
+    score: float
+
+
+def duplicate_pairs_hydrate(pairs: list[tuple[int, int, float]]) -> list[DuplicatePair]:
+    ids = {pk for a, b, _ in pairs for pk in (a, b)}
+    skills = Skill.objects.select_related("group").in_bulk(ids)
+    return [
+        DuplicatePair(skills[a], skills[b], score)
+        for a, b, score in pairs
+        if a in skills and b in skills
+    ]
