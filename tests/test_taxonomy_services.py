@@ -232,3 +232,13 @@ def test_recency_fields_survive_a_merge(pair, steward):
     PersonSkillFactory(person=person, skill=target, level=3, last_used=dt.date(2019, 1, 1))
     skill_merge(source=source, target=target, steward=steward)
     assert PersonSkill.objects.get(person=person).last_used is None
+
+
+def test_admin_style_edits_refresh_the_search_index():
+    skill = SkillFactory(name="Benefit processing")
+    assert search_skills("benefit processing", limit=1)[0].skill == skill
+    SkillAlias.objects.create(skill=skill, label="Claims handling")
+    assert search_skills("claims handling", limit=1)[0].skill == skill
+    skill.name = "Benefit claim processing"
+    skill.save()
+    assert search_skills("benefit claim processing", limit=1)[0].matched_label == skill.name
