@@ -12,6 +12,8 @@ urlpatterns = [
     path("", account_views.home, name="home"),
     path("accounts/", include(("skills_app.accounts.urls", "accounts"))),
     path("profile/", include("skills_app.people.urls")),
+    path("people/", include("skills_app.people.urls_team")),
+    path("imports/", include("skills_app.people.urls_imports")),
     path("roles/", include("skills_app.roles.urls")),
     path("skills/", include("taxonomy.urls")),
     path("api/v1/", api.urls),

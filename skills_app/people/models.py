@@ -1,3 +1,5 @@
+import uuid
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -89,6 +91,8 @@ class Person(models.Model):
         default=False, help_text="In a critical role that must never be released"
     )
     available_from = models.DateField(null=True, blank=True)
+    # Places the person would work in if redeployed (besides their own location).
+    preferred_locations = models.JSONField(default=list, blank=True)
     profile_reviewed_at = models.DateTimeField(null=True, blank=True)
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
@@ -141,6 +145,12 @@ class PersonSkill(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     verified_at = models.DateTimeField(null=True, blank=True)
+    # A line manager's open question about the claim; cleared when answered or verified.
+    queried_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    queried_at = models.DateTimeField(null=True, blank=True)
+    query_note = models.CharField(max_length=500, blank=True)
     note = models.CharField(max_length=500, blank=True)
     version = models.PositiveIntegerField(default=1)
     updated_at = models.DateTimeField(auto_now=True)
@@ -167,6 +177,7 @@ class RoleHistory(models.Model):
     )
     start = models.DateField()
     end = models.DateField(null=True, blank=True, help_text="Blank means current")
+    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = ["person", "-start"]
@@ -191,6 +202,7 @@ class Qualification(models.Model):
     issuer = models.CharField(max_length=255, blank=True)
     awarded = models.DateField(null=True, blank=True)
     expires = models.DateField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = ["person", "name"]
@@ -208,3 +220,50 @@ class Qualification(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class ImportKind(models.TextChoices):
+    PEOPLE = "people", "People"
+    PERSON_SKILLS = "person-skills", "Person skills"
+    ROLE_HISTORY = "role-history", "Role history"
+    ROLE_PROFILES = "role-profiles", "Role profiles"
+
+
+class ImportStatus(models.TextChoices):
+    QUEUED = "queued", "Waiting to start"
+    RUNNING = "running", "In progress"
+    SUCCEEDED = "succeeded", "Imported"
+    REJECTED = "rejected", "Not imported: the file has errors"
+    FAILED = "failed", "Failed"
+
+
+class ImportJob(models.Model):
+    """One uploaded HR file and what became of it. The file itself is kept in
+    the database so any worker process can read it; the id is a UUID so URLs
+    reveal nothing."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField(max_length=24, choices=ImportKind.choices)
+    filename = models.CharField(max_length=255)
+    content = models.BinaryField()
+    dry_run = models.BooleanField(default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(
+        max_length=16, choices=ImportStatus.choices, default=ImportStatus.QUEUED
+    )
+    phase = models.CharField(max_length=32, blank=True)
+    total_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    # {ok, rows, created, updated, errors: [{row, column, message, suggestions}]}
+    result = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} import {self.filename}"
