@@ -96,9 +96,10 @@ TEMPLATES = [
 ]
 
 # --- Database -----------------------------------------------------------------
+# An empty DATABASE_URL means "not set": the embedded SQLite default.
 DATABASES = {
-    "default": env.db_url(
-        "DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'var' / 'muster.sqlite3'}"
+    "default": environ.Env.db_url_config(
+        env.str("DATABASE_URL", default="") or f"sqlite:///{BASE_DIR / 'var' / 'muster.sqlite3'}"
     )
 }
 _db = DATABASES["default"]

@@ -90,3 +90,18 @@ def test_repeated_failed_logins_lock_the_account(client, make_user):
     response = client.post("/accounts/login/", {"username": "alice", "password": PASSWORD})
     assert response.status_code == 429
     assert "_auth_user_id" not in client.session
+
+
+def test_an_empty_database_url_means_the_sqlite_default():
+    code = (
+        "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='skills_app.settings';"
+        "from django.conf import settings as s; print(s.DATABASES['default']['ENGINE'])"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "DATABASE_URL": ""},
+    )
+    assert result.stdout.strip() == "django.db.backends.sqlite3", result.stderr
