@@ -6,8 +6,9 @@ that prints its own table; this runner picks the database, runs them in turn
 and keeps a copy of the output in bench-results/.
 
 BENCH_DATABASE_URL (default: a `muster_bench` database on the local
-PostgreSQL, created if missing) is wiped by the benchmarks: never point it at
-real data.
+PostgreSQL) names the server and a prefix: each benchmark gets a database of
+its own (`muster_bench_seed`, ...), created if missing and wiped by the
+benchmark: never point it at real data.
 """
 
 import datetime as dt
@@ -19,13 +20,30 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/muster_bench"
 
-# (title, script, arguments); sizes can be overridden from the environment.
+# (title, database suffix, script, arguments); sizes can be overridden from the environment.
 BENCHMARKS = [
-    ("Import ESCO v1.1.1", "esco_import_bench.py", []),
-    ("Skill-label normaliser: latency vs a rapidfuzz WRatio scan", "normaliser_bench.py", []),
-    ("Skill-label normaliser: precision and recall", "normaliser_eval.py", []),
+    ("Import ESCO v1.1.1", "esco", "esco_import_bench.py", []),
+    (
+        "Skill-label normaliser: latency vs a rapidfuzz WRatio scan",
+        "none",
+        "normaliser_bench.py",
+        [],
+    ),
+    ("Skill-label normaliser: precision and recall", "none", "normaliser_eval.py", []),
+    (
+        "HR imports: 100k people, 1.5M person skills",
+        "imports",
+        "import_bench.py",
+        [
+            "--people",
+            os.environ.get("BENCH_IMPORT_PEOPLE", "100000"),
+            "--skills-per-person",
+            "15",
+        ],
+    ),
     (
         "Seed a demo department",
+        "seed",
         "seed_bench.py",
         ["--people", os.environ.get("BENCH_SEED_PEOPLE", "100000")],
     ),
@@ -43,16 +61,17 @@ def ensure_database(url: str) -> None:
 
 
 def main() -> int:
-    url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
-    if url.startswith("postgres"):
-        ensure_database(url)
-    env = {**os.environ, "DATABASE_URL": url}
+    base_url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
     out_dir = ROOT / "bench-results"
     out_dir.mkdir(exist_ok=True)
     log = out_dir / f"bench-{dt.datetime.now():%Y%m%d-%H%M%S}.txt"
     failures = 0
     with log.open("w") as sink:
-        for title, script, args in BENCHMARKS:
+        for title, suffix, script, args in BENCHMARKS:
+            url = f"{base_url}_{suffix}"
+            if suffix != "none" and url.startswith("postgres"):
+                ensure_database(url)
+            env = {**os.environ, "DATABASE_URL": url if suffix != "none" else ""}
             header = f"\n== {title}: {script} {' '.join(args)}\n"
             print(header, flush=True)
             sink.write(header)

@@ -323,6 +323,10 @@ class Normaliser:
 
     def _shortlist(self, norm: str, size: int) -> np.ndarray:
         """Indices of the distinct normalised labels nearest ``norm`` by n-gram cosine."""
+        if len(self._norms) <= size:
+            # A small taxonomy: re-score every label. (The n-gram statistics that
+            # pick a shortlist are meaningless over a few dozen labels.)
+            return np.arange(len(self._norms), dtype=np.int64)
         counts: dict[int, int] = {}
         for code in _gram_codes([norm])[1].tolist():
             gid = self._vocab.get(code)

@@ -93,3 +93,15 @@ from taxonomy.api import router as taxonomy_router  # noqa: E402
 
 api.add_router("/roles", roles_router)
 api.add_router("", taxonomy_router)
+
+from skills_app.people.api import router as people_router  # noqa: E402
+
+api.add_router("/people", people_router)
+
+from skills_app.people.api_profile import router as profile_router  # noqa: E402
+
+api.add_router("/people", profile_router)
+
+from skills_app.people.api_imports import router as imports_router  # noqa: E402
+
+api.add_router("/imports", imports_router)

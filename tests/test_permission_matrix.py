@@ -11,7 +11,7 @@ from skills_app.accounts.permissions import ROLE_CAPABILITIES, Cap, Role
 from skills_app.api import api
 from skills_app.api_support import BearerTokenAuth, SessionCapabilityAuth
 from taxonomy.models import SkillGroup, SkillProposal
-from tests.factories import RoleRequirementFactory
+from tests.factories import PersonFactory, PersonSkillFactory, RoleRequirementFactory
 
 # Sample keyword arguments for routes with parameters, by URL name.
 SAMPLE_KWARGS = {
@@ -21,9 +21,28 @@ SAMPLE_KWARGS = {
     "taxonomy:skill": lambda ctx: {"pk": ctx["skill"].pk},
     "taxonomy:skill_merge": lambda ctx: {"pk": ctx["skill"].pk},
     "taxonomy:skill_status": lambda ctx: {"pk": ctx["skill"].pk},
+    "imports:template": lambda ctx: {"kind": "people"},
+    "imports:job": lambda ctx: {"job_id": sample_import_job(ctx).pk},
+    "imports:job_progress": lambda ctx: {"job_id": sample_import_job(ctx).pk},
+    # Others' profiles, by primary key: a member of the line_manager login's team.
+    "team:person": lambda ctx: {"pk": ctx["team_skill"].person_id},
+    "team:protection": lambda ctx: {"pk": ctx["team_skill"].person_id},
+    "team:verify": lambda c: {"pk": c["team_skill"].person_id, "skill_pk": c["team_skill"].pk},
+    "team:query": lambda c: {"pk": c["team_skill"].person_id, "skill_pk": c["team_skill"].pk},
+    # Your profile: rows of the user's own record (only the line_manager login
+    # has one; the others get the "not linked to a staff record" page).
+    "people:skill_change": lambda ctx: {"pk": own_row(ctx, "skill")},
+    "people:skill_remove": lambda ctx: {"pk": own_row(ctx, "skill")},
+    "people:role_change": lambda ctx: {"pk": own_row(ctx, "role")},
+    "people:role_remove": lambda ctx: {"pk": own_row(ctx, "role")},
+    "people:qualification_change": lambda ctx: {"pk": own_row(ctx, "qualification")},
+    "people:qualification_remove": lambda ctx: {"pk": own_row(ctx, "qualification")},
 }
 API_SAMPLE_PARAMS = {
     "{code}": lambda ctx: ctx["role"].code,
+    "{kind}": lambda ctx: "people",  # POST /imports/{kind}
+    "{job_id}": lambda ctx: str(sample_import_job(ctx).pk),  # GET /imports/jobs/{job_id}
+    "{staff_number}": lambda ctx: "S999999",  # PUT /people/{staff_number}/skills, GET /people/…
 }
 # Public pages: reachable signed out, and listed here so that making a page
 # public is a deliberate, reviewed act.
@@ -61,11 +80,54 @@ def api_operations():
 
 
 @pytest.fixture
-def ctx(db):
+def ctx(db, make_user):
     group = SkillGroup.objects.create(name="Sample group", uri="urn:muster:test:group:sample")
     requirement = RoleRequirementFactory(skill__group=group)
     proposal = SkillProposal.objects.create(name="Sample proposed skill")
-    return {"role": requirement.role, "skill": requirement.skill, "proposal": proposal}
+    # A skill on the profile of someone who reports to the "line_manager" login
+    # (the user client_for(Role.LINE_MANAGER) signs in as), so line managers may
+    # open, verify, query and protect them.
+    line_manager_person = PersonFactory(user=make_user(Role.LINE_MANAGER))
+    team_skill = PersonSkillFactory(
+        person__line_manager=line_manager_person, skill=requirement.skill
+    )
+    return {
+        "role": requirement.role,
+        "skill": requirement.skill,
+        "proposal": proposal,
+        "team_skill": team_skill,
+        "line_manager_person": line_manager_person,
+    }
+
+
+def own_row(ctx, kind: str) -> int:
+    """A row of the line_manager login's own record (the only sample login with
+    a staff record; the others get the "not linked" page whatever the pk)."""
+    import datetime as dt
+
+    from skills_app.people.models import Qualification, RoleHistory
+
+    key = f"own_{kind}"
+    if key not in ctx:
+        person = ctx["line_manager_person"]
+        if kind == "skill":
+            ctx[key] = PersonSkillFactory(person=person, skill=ctx["skill"])
+        elif kind == "role":
+            ctx[key] = RoleHistory.objects.create(
+                person=person, title="Team leader", start=dt.date(2020, 1, 1)
+            )
+        else:
+            ctx[key] = Qualification.objects.create(person=person, name="ILM Level 3")
+    return ctx[key].pk
+
+
+def sample_import_job(ctx):
+    """An HR import job, made the first time a route needs one."""
+    from skills_app.people.models import ImportJob
+
+    if "import_job" not in ctx:
+        ctx["import_job"] = ImportJob.objects.create(kind="people", filename="s.csv", content=b"")
+    return ctx["import_job"]
 
 
 def role_may(role: Role, caps: frozenset[Cap]) -> bool:

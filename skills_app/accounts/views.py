@@ -50,6 +50,25 @@ HOME_LINKS = [
         "Role profiles from the DDaT framework and local roles, with the skills each needs.",
     ),
     (
+        Cap.PROFILE_VIEW_TEAM,
+        "Your team",
+        "team:team",
+        "Verify or query the skills your team claim, and mark people in critical roles as "
+        "protected.",
+    ),
+    (
+        Cap.PROFILE_VIEW_ALL,
+        "Find a person",
+        "team:find",
+        "Open anyone's profile by staff number or name.",
+    ),
+    (
+        Cap.PROFILE_VIEW_MATCH_FIELDS,
+        "Find a person",
+        "team:find",
+        "Open anyone's profile by staff number or name.",
+    ),
+    (
         Cap.TAXONOMY_VIEW,
         "Skills taxonomy",
         "taxonomy:home",
@@ -60,6 +79,12 @@ HOME_LINKS = [
         "Review skill proposals",
         "taxonomy:proposals",
         "Approve, merge or reject proposed skills, and merge likely duplicates.",
+    ),
+    (
+        Cap.IMPORT_HR,
+        "Import HR data",
+        "imports:home",
+        "Load people, skills, role history and role profiles from CSV or XLSX files.",
     ),
     (
         Cap.ROLE_VIEW,
@@ -86,6 +111,15 @@ login_view = public(LoginView.as_view())
 logout_view = public(auth_views.LogoutView.as_view())
 
 
+def _links_for(caps) -> list[dict]:
+    links, seen = [], set()
+    for cap, title, url_name, text in HOME_LINKS:
+        if cap in caps and url_name not in seen:
+            seen.add(url_name)
+            links.append({"title": title, "url_name": url_name, "text": text})
+    return links
+
+
 @requires(*Cap)
 def home(request):
     caps = user_capabilities(request.user)
@@ -96,11 +130,7 @@ def home(request):
         {
             "role_names": [ROLE_LABELS[r] for r in roles],
             "abilities": [CAPABILITY_DESCRIPTIONS[c] for c in Cap if c in caps],
-            "links": [
-                {"title": title, "url_name": url_name, "text": text}
-                for cap, title, url_name, text in HOME_LINKS
-                if cap in caps
-            ],
+            "links": _links_for(caps),
             "person": getattr(request.user, "person", None),
         },
     )

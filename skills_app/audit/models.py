@@ -30,6 +30,7 @@ class Action(models.TextChoices):
     IMPORT = "import", "Imported a file"
     MERGE = "merge", "Merged skills"
     VERIFY = "verify", "Verified a skill"
+    EDIT_PROFILE = "edit_profile", "Changed a profile"
     TOKEN = "api_token", "Managed an API token"
 
 

@@ -10,6 +10,7 @@ every value, including timestamps.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from itertools import islice
@@ -53,6 +54,10 @@ def _plan_columns(
         if default is None:
             missing.append(f.attname)
         else:
+            if f.get_internal_type() == "JSONField":
+                # Both COPY and executemany take JSON as text; a raw list or dict
+                # would be adapted as an array or refused.
+                default = json.dumps(default)
             extra_fields.append(f)
             extra_values.append(default)
     if missing:

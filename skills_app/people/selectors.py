@@ -1,10 +1,362 @@
-from skills_app.people.models import Person
+"""Reads behind the self-service profile pages and the people API.
+
+Everything here is scoped to one person: the pages only ever look up rows that
+belong to ``request.user.person``, so a row id from someone else's profile is
+simply "not found".
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Prefetch, QuerySet
+from django.http import Http404
+from django.utils import timezone
+from rapidfuzz import fuzz, process, utils
+
+from skills_app.accounts.permissions import ROLE_LABELS, Role
+from skills_app.audit.models import AccessEvent, Action
+from skills_app.people.models import Person, PersonSkill, Qualification, RoleHistory
+from skills_app.roles.models import RoleProfile
+from taxonomy.models import LEVEL_NAMES, ProficiencyLevel, Skill, SkillKind, SkillStatus
+
+REVIEW_INTERVAL_MONTHS = 12
+EXPIRY_WARNING_DAYS = 90
+# token_sort_ratio over lower-cased titles: "Snr data analyst" ~ "Senior data analyst"
+# (91), but "Data analyst" does not pass for "Senior data analyst" (77).
+ROLE_MATCH_CUTOFF = 85.0
 
 
 def person_for_user(*, user) -> Person | None:
+    if not getattr(user, "is_authenticated", False):
+        return None
     return (
         Person.objects.select_related("org_unit", "line_manager")
-        .prefetch_related("skills__skill", "role_history", "qualifications")
+        .prefetch_related(
+            Prefetch(
+                "skills",
+                queryset=PersonSkill.objects.select_related("skill").order_by("skill__name", "pk"),
+            ),
+            Prefetch(
+                "role_history",
+                queryset=RoleHistory.objects.select_related("role_profile").order_by(
+                    "-start", "pk"
+                ),
+            ),
+            Prefetch("qualifications", queryset=Qualification.objects.order_by("name", "pk")),
+        )
         .filter(user=user)
         .first()
     )
+
+
+def person_id_for_user(*, user) -> int | None:
+    """The id of the user's own staff record, without loading it."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return Person.objects.filter(user=user).values_list("pk", flat=True).first()
+
+
+# --- one row of my own ---------------------------------------------------------------
+
+
+def my_person_skill(*, person: Person, pk: int) -> PersonSkill:
+    row = (
+        PersonSkill.objects.select_related("skill", "queried_by", "verified_by")
+        .filter(person=person, pk=pk)
+        .first()
+    )
+    if row is None:
+        raise Http404("No such skill on your profile")
+    return row
+
+
+def my_role(*, person: Person, pk: int) -> RoleHistory:
+    row = RoleHistory.objects.select_related("role_profile").filter(person=person, pk=pk).first()
+    if row is None:
+        raise Http404("No such role on your profile")
+    return row
+
+
+def my_qualification(*, person: Person, pk: int) -> Qualification:
+    row = Qualification.objects.filter(person=person, pk=pk).first()
+    if row is None:
+        raise Http404("No such qualification on your profile")
+    return row
+
+
+# --- profile sections ------------------------------------------------------------------
+
+
+def is_language(ps: PersonSkill) -> bool:
+    return ps.skill.kind == SkillKind.LANGUAGE
+
+
+def split_skills(person: Person) -> tuple[list[PersonSkill], list[PersonSkill]]:
+    """(skills, languages) from the prefetched ``person.skills``."""
+    skills, languages = [], []
+    for ps in person.skills.all():
+        (languages if is_language(ps) else skills).append(ps)
+    return skills, languages
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The same day ``months`` later (or earlier), clamped to the month's end:
+    29 February 2024 plus 12 months is 28 February 2025."""
+    year, month0 = divmod(day.year * 12 + day.month - 1 + months, 12)
+    month = month0 + 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def review_due(person: Person, *, now: dt.datetime | None = None) -> bool:
+    """True when the person has never confirmed their profile, or last did so
+    12 months ago or more."""
+    if person.profile_reviewed_at is None:
+        return True
+    today = timezone.localdate(now or timezone.now())
+    reviewed = timezone.localdate(person.profile_reviewed_at)
+    return add_months(reviewed, REVIEW_INTERVAL_MONTHS) <= today
+
+
+@dataclass(frozen=True)
+class ExpiryStatus:
+    expired: bool
+    expiring_soon: bool
+    days_left: int | None
+
+
+def qualification_expiry(q: Qualification, *, today: dt.date | None = None) -> ExpiryStatus:
+    if q.expires is None:
+        return ExpiryStatus(False, False, None)
+    today = today or timezone.localdate()
+    days = (q.expires - today).days
+    return ExpiryStatus(days < 0, 0 <= days <= EXPIRY_WARNING_DAYS, days)
+
+
+def level_descriptors(skill: Skill | None) -> list[dict]:
+    """What each level means for ``skill``: its own descriptors where the
+    framework has them (DDaT), the generic scale otherwise."""
+    generic = {p.level: p for p in ProficiencyLevel.objects.all()}
+    own = {}
+    if skill is not None:
+        own = dict(skill.level_descriptors.values_list("level", "description"))
+    out = []
+    for level, name in LEVEL_NAMES.items():
+        if level in own:
+            out.append({"level": level, "name": name, "description": own[level], "own": True})
+        else:
+            p = generic.get(level)
+            out.append(
+                {
+                    "level": level,
+                    "name": p.name if p else name,
+                    "description": p.description if p else "",
+                    "own": False,
+                }
+            )
+    return out
+
+
+def skill_has_own_descriptors(skill: Skill | None) -> bool:
+    return skill is not None and skill.level_descriptors.exists()
+
+
+def language_skills() -> QuerySet[Skill]:
+    return Skill.objects.filter(kind=SkillKind.LANGUAGE, status=SkillStatus.ACTIVE).order_by("name")
+
+
+def known_locations(*, limit: int = 60) -> list[str]:
+    """Locations that exist in the staff records, for the preferences checkboxes."""
+    rows = (
+        Person.objects.exclude(location="")
+        .values_list("location", flat=True)
+        .distinct()
+        .order_by("location")[:limit]
+    )
+    return list(rows)
+
+
+def role_match(title: str) -> RoleProfile | None:
+    """The role-library profile whose title is closest to ``title``, if it is
+    close enough to offer ("Is this the ‘Senior data analyst’ role?")."""
+    title = " ".join((title or "").split())
+    if not title:
+        return None
+    exact = RoleProfile.objects.filter(title__iexact=title).order_by("pk").first()
+    if exact is not None:
+        return exact
+    titles = dict(RoleProfile.objects.values_list("pk", "title"))
+    if not titles:
+        return None
+    found = process.extractOne(
+        title,
+        titles,
+        scorer=fuzz.token_sort_ratio,
+        processor=utils.default_process,
+        score_cutoff=ROLE_MATCH_CUTOFF,
+    )
+    if found is None:
+        return None
+    _title, _score, pk = found
+    return RoleProfile.objects.filter(pk=pk).first()
+
+
+# --- who viewed me -------------------------------------------------------------------
+
+
+def action_label(action: str) -> str:
+    labels = dict(Action.choices)
+    return labels.get(action) or action.replace("_", " ")
+
+
+def actor_role_names(user) -> list[str]:
+    """Role names of an event's actor, from prefetched groups (no per-row query)."""
+    if user is None:
+        return []
+    names = {g.name for g in user.groups.all()}
+    roles = [role for role in Role if role.value in names]
+    if user.is_superuser and Role.ADMIN not in roles:
+        roles.append(Role.ADMIN)
+    return [ROLE_LABELS[role] for role in roles]
+
+
+def access_events_about(*, person: Person) -> QuerySet[AccessEvent]:
+    return (
+        AccessEvent.objects.filter(subject=person)
+        .select_related("actor")
+        .prefetch_related("actor__groups")
+        .order_by("-at", "-id")
+    )
+
+
+def describe_event(event: AccessEvent) -> dict:
+    return {
+        "at": event.at,
+        "who": event.actor_label,
+        "roles": actor_role_names(event.actor),
+        "action": event.action,
+        "what": action_label(event.action),
+        "object_type": event.object_type,
+        "object_id": event.object_id,
+        "parameters": event.parameters,
+    }
+
+
+# --- everything held about me ------------------------------------------------------------
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _person_skill_data(ps: PersonSkill) -> dict:
+    return {
+        "skill": {
+            "id": ps.skill_id,
+            "name": ps.skill.name,
+            "uri": ps.skill.uri,
+            "kind": ps.skill.kind,
+        },
+        "level": ps.level,
+        "level_name": LEVEL_NAMES.get(ps.level, ""),
+        "last_used": _iso(ps.last_used),
+        "evidence": ps.evidence,
+        "evidence_label": ps.get_evidence_display(),
+        "verified_at": _iso(ps.verified_at),
+        "verified_by": ps.verified_by.get_username() if ps.verified_by_id else None,
+        "query": (
+            {
+                "asked_at": _iso(ps.queried_at),
+                "asked_by": ps.queried_by.get_username() if ps.queried_by_id else None,
+                "question": ps.query_note,
+            }
+            if ps.queried_at or ps.query_note
+            else None
+        ),
+        "note": ps.note,
+        "updated_at": _iso(ps.updated_at),
+    }
+
+
+def person_data(*, person: Person) -> dict:
+    """Everything Muster holds about one person, as plain data: the JSON
+    download and the printable page both render this."""
+    skills = list(
+        PersonSkill.objects.filter(person=person)
+        .select_related("skill", "verified_by", "queried_by")
+        .order_by("skill__name", "pk")
+    )
+    roles = list(
+        RoleHistory.objects.filter(person=person)
+        .select_related("role_profile")
+        .order_by("-start", "pk")
+    )
+    quals = list(Qualification.objects.filter(person=person).order_by("name", "pk"))
+    events = [describe_event(e) for e in access_events_about(person=person)]
+    manager = person.line_manager
+    return {
+        "generated_at": timezone.now().isoformat(),
+        "person": {
+            "staff_number": person.staff_number,
+            "full_name": person.full_name,
+            "work_email": person.work_email,
+            "grade": person.grade,
+            "grade_label": person.get_grade_display(),
+            "org_unit": person.org_unit.path,
+            "line_manager": (
+                {"staff_number": manager.staff_number, "full_name": manager.full_name}
+                if manager
+                else None
+            ),
+            "location": person.location,
+            "weekly_hours": float(person.weekly_hours),
+            "clearance": person.get_clearance_display(),
+            "redeployable": person.redeployable,
+            "protected": person.protected,
+            "available_from": _iso(person.available_from),
+            "preferred_locations": list(person.preferred_locations or []),
+            "profile_reviewed_at": _iso(person.profile_reviewed_at),
+            "account": person.user.get_username() if person.user_id else None,
+            "created_at": _iso(person.created_at),
+            "updated_at": _iso(person.updated_at),
+        },
+        "skills": [_person_skill_data(ps) for ps in skills if not is_language(ps)],
+        "languages": [_person_skill_data(ps) for ps in skills if is_language(ps)],
+        "role_history": [
+            {
+                "title": r.title,
+                "role_profile": (
+                    {"code": r.role_profile.code, "title": r.role_profile.title}
+                    if r.role_profile_id
+                    else None
+                ),
+                "start": _iso(r.start),
+                "end": _iso(r.end),
+            }
+            for r in roles
+        ],
+        "qualifications": [
+            {
+                "name": q.name,
+                "issuer": q.issuer,
+                "awarded": _iso(q.awarded),
+                "expires": _iso(q.expires),
+            }
+            for q in quals
+        ],
+        "access_events": [
+            {
+                "at": _iso(e["at"]),
+                "who": e["who"],
+                "roles": e["roles"],
+                "action": e["action"],
+                "what": e["what"],
+                "object_type": e["object_type"],
+                "object_id": e["object_id"],
+                "parameters": e["parameters"],
+            }
+            for e in events
+        ],
+    }

@@ -1,4 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from skills_app.people import views_imports as views
 
 app_name = "imports"
-urlpatterns = []
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("templates/<slug:kind>.csv", views.template_download, name="template"),
+    path("jobs/<uuid:job_id>/", views.job_detail, name="job"),
+    path("jobs/<uuid:job_id>/progress/", views.job_progress, name="job_progress"),
+]

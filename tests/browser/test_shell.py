@@ -15,11 +15,29 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 EXPECTED_NAV = {
     Role.STAFF: ["Home", "Your profile", "Role library", "Skills", "Sign out"],
-    Role.LINE_MANAGER: ["Home", "Your profile", "Role library", "Skills", "Sign out"],
-    Role.PLANNER: ["Home", "Your profile", "Role library", "Skills", "Sign out"],
-    Role.HR: ["Home", "Your profile", "Role library", "Skills", "Sign out"],
+    Role.LINE_MANAGER: ["Home", "Your profile", "Your team", "Role library", "Skills", "Sign out"],
+    Role.PLANNER: ["Home", "Your profile", "Find a person", "Role library", "Skills", "Sign out"],
+    Role.HR: [
+        "Home",
+        "Your profile",
+        "Find a person",
+        "Role library",
+        "Skills",
+        "Import HR data",
+        "Sign out",
+    ],
     Role.STEWARD: ["Home", "Your profile", "Role library", "Skills", "Sign out"],
-    Role.ADMIN: ["Home", "Your profile", "Role library", "Skills", "Administration", "Sign out"],
+    Role.ADMIN: [
+        "Home",
+        "Your profile",
+        "Your team",
+        "Find a person",
+        "Role library",
+        "Skills",
+        "Import HR data",
+        "Administration",
+        "Sign out",
+    ],
 }
 
 

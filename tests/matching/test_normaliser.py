@@ -396,3 +396,13 @@ def test_esco_ddat_skills_are_indexed(esco):
     hit = top(index, "Agile working (content design)")
     assert (hit.score, hit.match_type) == (100.0, "exact")
     assert hit.skill_id > 1_000_000
+
+
+def test_small_taxonomies_still_catch_misspellings():
+    from matching.normaliser import Normaliser
+
+    names = ["Python", "Project management", "Casework", "Telephony", "Data entry"]
+    names += [f"Filler skill {word}" for word in ["alpha", "beta", "gamma", "delta", "tonic"]]
+    index = Normaliser([(i, name, True) for i, name in enumerate(names)])
+    assert index.search("Pyhton", limit=1)[0].skill_id == 0
+    assert index.search("projct managment", limit=1)[0].skill_id == 1

@@ -1,0 +1,236 @@
+"""HR imports over the API: ``POST /api/v1/imports/{kind}`` and job status.
+
+Status codes of ``POST /imports/{kind}?dry_run=true|false`` (multipart field ``file``):
+
+- **200**: the file was checked (and, unless ``dry_run``, imported): the result
+  ``{ok: true, rows, created, updated, unchanged, errors: [], ...}``.
+- **202**: the file is large (more than 2 MB or 20,000 rows), so it runs in the
+  background: ``{job, status, status_url}``; poll ``GET /imports/jobs/{job}``.
+- **422**: nothing was imported because the file has errors. The body is the result:
+  ``{"detail": "The file has N errors; nothing was imported.", "errors": [{row, column,
+  message, suggestions}], ok: false, rows, created: 0, ...}``. A problem with the file as
+  a whole (not CSV/XLSX, not UTF-8, wrong header, empty) is the single error, with
+  ``row`` and ``column`` null. ``errors`` lists at most 1,000; ``error_count`` counts all.
+- **413**: the file is larger than 200 MB (same body shape).
+- **404**: unknown kind. **409**: Muster's data changed during the import (nothing was
+  imported; send it again). **401/403**: not signed in / no HR import permission.
+
+Any holder of the HR import capability may read any import job's status. (The job
+routes are declared before ``/{kind}`` so that ``/jobs`` is never taken for a kind.)
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.http import Http404
+from ninja import File, Router, Schema
+from ninja.files import UploadedFile
+from ninja.responses import Status
+
+from skills_app.accounts.permissions import Cap
+from skills_app.api_support import authorize
+from skills_app.people.imports import (
+    KINDS,
+    MAX_FILE_BYTES,
+    FileProblem,
+    UnknownKind,
+    import_submit,
+    job_get,
+    job_percent,
+    phase_label,
+    recent_jobs,
+)
+from skills_app.people.imports.reading import describe_size
+from skills_app.people.models import ImportStatus
+
+router = Router(tags=["imports"])
+
+
+class RowErrorOut(Schema):
+    row: int | None
+    column: str | None
+    message: str
+    suggestions: list[str]
+
+
+class ImportResultOut(Schema):
+    detail: str
+    errors: list[RowErrorOut]
+    ok: bool
+    kind: str
+    dry_run: bool
+    rows: int
+    created: int
+    updated: int
+    unchanged: int
+    error_count: int
+    org_units_created: int | None = None
+    requirements: int | None = None
+    job: str | None = None
+
+
+class ImportQueuedOut(Schema):
+    detail: str
+    job: str
+    status: str
+    status_url: str
+
+
+class ErrorOut(Schema):
+    detail: str
+    errors: list[Any]
+
+
+class JobOut(Schema):
+    id: str
+    kind: str
+    filename: str
+    dry_run: bool
+    status: str
+    status_label: str
+    phase: str
+    phase_label: str
+    total_rows: int
+    processed_rows: int
+    percent: int
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    status_url: str
+    result: dict | None
+
+
+def _status_url(job_id) -> str:
+    return f"/api/v1/imports/jobs/{job_id}"
+
+
+def _problem(kind: str, dry_run: bool, message: str, column: str | None = None) -> dict:
+    return {
+        "detail": message,
+        "errors": [{"row": None, "column": column, "message": message, "suggestions": []}],
+        "ok": False,
+        "kind": kind,
+        "dry_run": dry_run,
+        "rows": 0,
+        "created": 0,
+        "updated": 0,
+        "unchanged": 0,
+        "error_count": 1,
+    }
+
+
+def _job_out(job, *, with_result: bool = True) -> dict:
+    return {
+        "id": str(job.pk),
+        "kind": job.kind,
+        "filename": job.filename,
+        "dry_run": job.dry_run,
+        "status": job.status,
+        "status_label": ImportStatus(job.status).label,
+        "phase": job.phase,
+        "phase_label": phase_label(job),
+        "total_rows": job.total_rows,
+        "processed_rows": job.processed_rows,
+        "percent": job_percent(job),
+        "created_at": job.created_at,
+        "started_at": job.started_at,
+        "finished_at": job.finished_at,
+        "status_url": _status_url(job.pk),
+        "result": (job.result or None) if with_result else None,
+    }
+
+
+_RESULT_RESPONSES = {
+    200: ImportResultOut,
+    202: ImportQueuedOut,
+    404: ErrorOut,
+    409: ImportResultOut,
+    413: ImportResultOut,
+    422: ImportResultOut,
+    500: ImportResultOut,
+}
+
+
+@router.get(
+    "/jobs",
+    auth=authorize(Cap.IMPORT_HR),
+    response=list[JobOut],
+    summary="Your 20 most recent imports",
+)
+def import_jobs(request):
+    return [_job_out(job, with_result=False) for job in recent_jobs(user=request.auth)]
+
+
+@router.get(
+    "/jobs/{job_id}",
+    auth=authorize(Cap.IMPORT_HR),
+    response={200: JobOut, 404: ErrorOut},
+    summary="Progress and result of one import",
+)
+def import_job(request, job_id: str):
+    try:
+        job = job_get(job_id=uuid.UUID(job_id))
+    except (ValueError, ObjectDoesNotExist):
+        raise Http404("No import job has this id.") from None
+    return _job_out(job)
+
+
+@router.post(
+    "/{kind}",
+    auth=authorize(Cap.IMPORT_HR),
+    response=_RESULT_RESPONSES,
+    summary="Import an HR file (people, person-skills, role-history, role-profiles)",
+)
+def import_upload(
+    request,
+    kind: str,
+    dry_run: bool = False,
+    file: UploadedFile = File(None),  # noqa: B008 - ninja declares parameters this way
+):
+    if kind not in KINDS:
+        raise Http404(f"Unknown import kind: use one of {', '.join(KINDS)}.")
+    if file is None:
+        return Status(
+            422,
+            _problem(
+                kind, dry_run, "Attach the CSV or XLSX file as the multipart field “file”.", "file"
+            ),
+        )
+    if file.size is not None and file.size > MAX_FILE_BYTES:
+        message = (
+            f"The file is {describe_size(file.size)}: it must be smaller than "
+            f"{describe_size(MAX_FILE_BYTES)}. Split it into smaller files."
+        )
+        return Status(413, _problem(kind, dry_run, message))
+    try:
+        submitted = import_submit(
+            kind=kind,
+            filename=file.name or "upload",
+            content=file.read(),
+            dry_run=dry_run,
+            user=request.auth,
+        )
+    except UnknownKind:  # pragma: no cover - checked above
+        raise Http404("Unknown import kind.") from None
+    except FileProblem as problem:
+        return Status(problem.status, _problem(kind, dry_run, problem.message))
+    job = submitted.job
+    if submitted.queued:  # always 202, however fast the worker was
+        return Status(
+            202,
+            {
+                "detail": "The file is large, so it is being imported in the background.",
+                "job": str(job.pk),
+                "status": job.status,
+                "status_url": _status_url(job.pk),
+            },
+        )
+    result = {**job.result, "job": str(job.pk)}
+    if result.get("ok"):
+        return Status(200, result)
+    failure = result.get("failure")
+    return Status(409 if failure == "conflict" else 500 if failure else 422, result)

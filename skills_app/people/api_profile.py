@@ -1,0 +1,325 @@
+"""PUT /api/v1/people/{staff_number}/skills: replace a person's skills.
+
+Registered in skills_app/api.py with ``api.add_router("/people", profile_router)``
+(beside the router for GET /people/{staff_number}; the paths differ).
+
+Who may: the person themselves (their own staff number) and HR or
+administrators (``profile.view_all``). Anyone else gets 403 whether or not the
+staff number exists, so the answer never tells them who works here; HR gets
+404 for a staff number nobody has.
+
+Skills are given by id, URI or name. Names go through the taxonomy normaliser
+and must resolve confidently ("auto"); otherwise the answer is 422 with, for
+that item, the closest skills as suggestions. Levels are 1–4 or their names.
+The replacement is atomic: every item is checked before anything is written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from datetime import date, datetime
+from typing import Literal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.utils import timezone
+from ninja import Field, Router, Schema, Status
+
+from skills_app.accounts.permissions import Cap, has_cap
+from skills_app.api_support import authorize
+from skills_app.people.models import EvidenceKind, Person, PersonSkill
+from skills_app.people.profile_services import (
+    NOTE_MAX,
+    ConflictError,
+    SkillClaim,
+    profile_replace_skills,
+)
+from taxonomy.labels import decide_skill
+from taxonomy.models import LEVEL_NAMES, Skill, SkillStatus
+
+router = Router(tags=["people"])
+
+LEVEL_BY_NAME = {name.casefold(): level for level, name in LEVEL_NAMES.items()}
+PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
+MAX_ITEMS = 500
+
+
+class SkillItemIn(Schema):
+    skill: int | str = Field(..., description="Skill id, URI or name (names are normalised)")
+    level: int | str = Field(
+        ..., description="1–4, or Awareness, Working, Practitioner, Expert (any case)"
+    )
+    last_used: str | None = Field(
+        None, description="YYYY, YYYY-MM or YYYY-MM-DD; null or absent means in current use"
+    )
+    evidence: str | None = Field(
+        None,
+        description=(
+            "self, manager_verified, assessed or certified. Ignored for your own profile "
+            "(new and re-levelled skills are self-assessed); absent keeps the current "
+            "evidence unless the level changes."
+        ),
+    )
+    note: str = Field("", description=f"Evidence note, at most {NOTE_MAX} characters")
+
+
+class SkillsPutIn(Schema):
+    skills: list[SkillItemIn]
+    expected_version: int | None = Field(
+        None,
+        description=(
+            "The person's version you read; if it has moved on the answer is 409 and "
+            "nothing is written"
+        ),
+    )
+
+
+class SkillRefOut(Schema):
+    id: int
+    name: str
+    uri: str
+    kind: str
+
+
+class PersonSkillOut(Schema):
+    id: int
+    skill: SkillRefOut
+    level: int
+    level_name: str
+    last_used: date | None = Field(..., description="Null means in current use")
+    evidence: Literal["self", "manager_verified", "assessed", "certified"]
+    verified_at: datetime | None
+    note: str
+    version: int
+
+    @staticmethod
+    def resolve_level_name(obj):
+        return LEVEL_NAMES.get(obj.level, "")
+
+
+class SkillsPutOut(Schema):
+    staff_number: str
+    version: int = Field(..., description="The person's version now: send it next time")
+    created: int
+    updated: int
+    deleted: int
+    unchanged: int
+    skills: list[PersonSkillOut]
+
+
+class ErrorOut(Schema):
+    detail: str
+    errors: list[dict]
+
+
+def _parse_partial_date(raw: str) -> dt.date:
+    match = PARTIAL_DATE.match(raw.strip())
+    if not match:
+        raise ValueError("Use YYYY, YYYY-MM or YYYY-MM-DD")
+    year, month, day = (int(part) if part else None for part in match.groups())
+    value = dt.date(year, month or 1, day or 1)
+    if value > timezone.localdate():
+        raise ValueError("Last used cannot be in the future")
+    return value
+
+
+def _parse_level(raw: int | str) -> int:
+    if isinstance(raw, bool):
+        raise ValueError("Level must be 1 to 4 or a level name")
+    if isinstance(raw, int):
+        level = raw
+    else:
+        text = raw.strip()
+        level = int(text) if text.isdigit() else LEVEL_BY_NAME.get(text.casefold(), 0)
+    if not 1 <= level <= 4:
+        raise ValueError("Level must be 1 to 4 or one of Awareness, Working, Practitioner, Expert")
+    return level
+
+
+def _suggestion(match) -> dict:
+    return {
+        "id": match.skill.pk,
+        "name": match.skill.name,
+        "uri": match.skill.uri,
+        "matched_label": match.matched_label,
+        "score": round(float(match.score), 1),
+    }
+
+
+def _resolve_skill(raw: int | str, held: set[int]) -> tuple[Skill | None, str, list[dict]]:
+    """(skill, error message, suggestions)."""
+    if isinstance(raw, bool):
+        return None, "Give the skill as an id, URI or name", []
+    if isinstance(raw, int):
+        skill = Skill.objects.filter(pk=raw).first()
+        if skill is None:
+            return None, f"No skill has id {raw}", []
+    else:
+        text = " ".join(raw.split())
+        if not text:
+            return None, "Give the skill as an id, URI or name", []
+        skill = Skill.objects.filter(uri=text).first()
+        if skill is None:
+            outcome, matches = decide_skill(text)
+            if outcome == "auto" and matches:
+                return matches[0].skill, "", []
+            suggestions = [_suggestion(m) for m in matches]
+            if suggestions:
+                return (
+                    None,
+                    f"“{text}” could be more than one skill: use one of the suggestions",
+                    suggestions,
+                )
+            return None, f"No skill matches “{text}”", []
+    if skill.status == SkillStatus.DEPRECATED and skill.pk not in held:
+        return None, f"“{skill.name}” is deprecated: choose another skill", []
+    return skill, "", []
+
+
+def _error(loc: list, message: str, *, suggestions: list | None = None) -> dict:
+    out = {"loc": loc, "message": message, "type": "value_error"}
+    if suggestions is not None:
+        out["suggestions"] = suggestions
+    return out
+
+
+def _claims(payload: SkillsPutIn, person: Person, *, as_owner: bool):
+    held = set(PersonSkill.objects.filter(person=person).values_list("skill_id", flat=True))
+    claims, errors = [], []
+    seen: dict[int, int] = {}
+    if len(payload.skills) > MAX_ITEMS:
+        return [], [_error(["body", "skills"], f"Send at most {MAX_ITEMS} skills")]
+    for index, item in enumerate(payload.skills):
+        loc = ["body", "skills", index]
+        item_errors = []
+        skill, message, suggestions = _resolve_skill(item.skill, held)
+        if skill is None:
+            item_errors.append(_error([*loc, "skill"], message, suggestions=suggestions))
+        else:
+            target = skill
+            while target.status == SkillStatus.MERGED and target.merged_into_id:
+                target = Skill.objects.get(pk=target.merged_into_id)
+            if target.pk in seen:
+                item_errors.append(
+                    _error(
+                        [*loc, "skill"],
+                        f"“{target.name}” is already item {seen[target.pk]}: list each skill once",
+                    )
+                )
+            else:
+                seen[target.pk] = index
+        try:
+            level = _parse_level(item.level)
+        except ValueError as exc:
+            item_errors.append(_error([*loc, "level"], str(exc)))
+        last_used = None
+        if item.last_used not in (None, ""):
+            try:
+                last_used = _parse_partial_date(item.last_used)
+            except ValueError as exc:
+                message = str(exc)
+                if "YYYY" not in message and "future" not in message:
+                    message = "Not a real date: use YYYY, YYYY-MM or YYYY-MM-DD"
+                item_errors.append(_error([*loc, "last_used"], message))
+        evidence = None
+        if item.evidence not in (None, "") and not as_owner:
+            if item.evidence not in EvidenceKind.values:
+                item_errors.append(
+                    _error(
+                        [*loc, "evidence"],
+                        "Evidence must be one of " + ", ".join(EvidenceKind.values),
+                    )
+                )
+            else:
+                evidence = item.evidence
+        note = (item.note or "").strip()
+        if len(note) > NOTE_MAX:
+            item_errors.append(
+                _error([*loc, "note"], f"Note must be {NOTE_MAX} characters or fewer")
+            )
+        if item_errors:
+            errors.extend(item_errors)
+            continue
+        claims.append(
+            SkillClaim(skill=skill, level=level, last_used=last_used, note=note, evidence=evidence)
+        )
+    return claims, errors
+
+
+def _target_person(request, staff_number: str) -> tuple[Person, bool]:
+    """(person, as_owner). Owners only ever learn about their own record."""
+    user = request.auth
+    own = Person.objects.filter(user=user).first()
+    if own is not None and own.staff_number == staff_number:
+        return own, True
+    if not has_cap(user, Cap.PROFILE_VIEW_ALL):
+        raise PermissionDenied
+    person = Person.objects.filter(staff_number=staff_number).first()
+    if person is None:
+        raise Http404(f"No one has staff number {staff_number}.")
+    return person, False
+
+
+@router.put(
+    "/{staff_number}/skills",
+    response={200: SkillsPutOut, 409: ErrorOut, 422: ErrorOut},
+    auth=authorize(Cap.PROFILE_EDIT_OWN, Cap.PROFILE_VIEW_ALL),
+    summary="Replace a person's skills (the person themselves, or HR)",
+)
+def put_person_skills(request, staff_number: str, payload: SkillsPutIn):
+    person, as_owner = _target_person(request, staff_number)
+    claims, errors = _claims(payload, person, as_owner=as_owner)
+    if errors:
+        return Status(
+            422,
+            {
+                "detail": "Some skills could not be saved; nothing was changed.",
+                "errors": errors,
+            },
+        )
+    try:
+        result = profile_replace_skills(
+            person=person,
+            claims=claims,
+            actor=request.auth,
+            as_owner=as_owner,
+            expected_version=payload.expected_version,
+        )
+    except ConflictError as exc:
+        return Status(
+            409,
+            {
+                "detail": (
+                    "Someone else changed this profile since you read it; nothing was changed."
+                ),
+                "errors": [
+                    {
+                        "loc": ["body", "expected_version"],
+                        "message": "The profile has moved on: read it again and resend",
+                        "type": "conflict",
+                        "current_version": exc.current.version,
+                    }
+                ],
+            },
+        )
+    except ValidationError as exc:
+        return Status(
+            422,
+            {
+                "detail": "Some skills could not be saved; nothing was changed.",
+                "errors": [_error(["body", "skills"], message) for message in exc.messages],
+            },
+        )
+    return Status(
+        200,
+        {
+            "staff_number": result.person.staff_number,
+            "version": result.person.version,
+            "created": result.created,
+            "updated": result.updated,
+            "deleted": result.deleted,
+            "unchanged": result.unchanged,
+            "skills": result.skills,
+        },
+    )

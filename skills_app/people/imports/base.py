@@ -1,0 +1,106 @@
+"""What every import kind shares: the row loop, progress, counts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.utils import timezone
+
+from skills_app.people.imports.errors import ErrorList, FileProblem
+from skills_app.people.imports.kinds import KindSpec
+from skills_app.people.imports.reading import Table
+
+PROGRESS_EVERY = 5000  # rows between progress writes
+
+
+@dataclass
+class Counts:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    extra: dict = field(default_factory=dict)
+
+
+class Progress:
+    """Reports (phase, processed, total) to a sink at most every ``every`` rows.
+    The sink decides where it goes (an ImportJob row, or nowhere)."""
+
+    def __init__(self, sink: Callable[[str, int, int], None] | None = None, every=None):
+        self.sink = sink
+        self.every = every or PROGRESS_EVERY
+        self.phase = ""
+        self.total = 0
+        self.done = 0
+        self._next = every
+
+    def begin(self, phase: str, total: int = 0) -> None:
+        self.phase, self.total, self.done, self._next = phase, total, 0, self.every
+        self._emit()
+
+    def advance(self, rows: int = 1) -> None:
+        self.done += rows
+        if self.done >= self._next:
+            self._next = self.done + self.every
+            if self.total and self.done > self.total:
+                self.total = self.done
+            self._emit()
+
+    def _emit(self) -> None:
+        if self.sink is not None:
+            self.sink(self.phase, self.done, self.total)
+
+
+class Importer:
+    """Subclasses set ``spec`` and implement ``check(number, cell)``, ``finish()`` (the
+    checks that need every row: duplicates, managers, cycles) and ``write(dry_run)``."""
+
+    spec: KindSpec
+
+    def __init__(self, *, table: Table, user=None, progress: Progress | None = None, today=None):
+        self.table = table
+        self.user = user
+        self.progress = progress or Progress()
+        self.today: date = today or timezone.localdate()
+        self.errors = ErrorList()
+        self.rows = 0
+        self.col: dict[str, int | None] = {
+            name: table.columns.get(name) for name in self.spec.names
+        }
+
+    def validate(self) -> None:
+        width = self.table.width
+        self.progress.begin("validating", self.table.estimated_rows)
+        advance = self.progress.advance
+        check = self.check
+        errors = self.errors
+        for number, cells in self.table.rows():
+            self.rows += 1
+            extra = len(cells) - width
+            if extra < 0:
+                cells = cells + [""] * -extra
+            elif extra > 0 and any(str(c).strip() for c in cells[width:]):
+                errors.add(
+                    number,
+                    None,
+                    f"This row has {len(cells)} cells but the header has {width} columns: "
+                    "check for a comma inside a value that is not in quotes",
+                )
+                advance()
+                continue
+            check(number, cells)
+            advance()
+        if not self.rows:
+            raise FileProblem("The file has a header row but no rows of data.")
+        self.progress.total = self.rows
+        self.finish()
+
+    def check(self, number: int, cells: list) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def finish(self) -> None:
+        pass
+
+    def write(self, *, dry_run: bool) -> Counts:  # pragma: no cover - abstract
+        raise NotImplementedError

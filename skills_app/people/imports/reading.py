@@ -1,0 +1,251 @@
+"""Reading an uploaded file: what it is, whether it is UTF-8, its header, its rows.
+
+``open_table(content, spec)`` recognises CSV or XLSX by content (not by file name),
+checks the header against the kind's columns and returns a ``Table`` whose ``rows()``
+streams ``(row_number, cells)`` with row numbers as a spreadsheet shows them (the
+header is row 1; blank rows are skipped but still counted). Anything wrong with the
+file as a whole raises ``FileProblem`` with a message for the person who uploaded it.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+from skills_app.people.imports.errors import FileProblem
+from skills_app.people.imports.kinds import KindSpec, normalise_header
+
+MAX_FILE_BYTES = 200 * 1024 * 1024
+MAX_ROWS = 5_000_000
+_CHUNK = 1 << 20
+
+# (magic bytes, what it is)
+_NOT_TABULAR = [
+    (b"%PDF", "a PDF document"),
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"\xd0\xcf\x11\xe0", "an Excel 97-2003 (.xls) workbook or another old Office file"),
+    (b"{\\rtf", "a Rich Text document"),
+    (b"\x1f\x8b", "a gzip archive"),
+]
+SAVE_AS = "Save it as CSV UTF-8 or as an Excel workbook (.xlsx) and upload it again."
+
+
+@dataclass
+class Table:
+    format: str  # "csv" | "xlsx"
+    columns: dict[str, int]  # column name -> index in a row's cells
+    width: int  # cells in the header row, blank header cells included
+    estimated_rows: int  # data rows, roughly (for progress before the count is known)
+    header_row: int
+    _rows: Callable[[], Iterator[tuple[int, list]]]
+
+    def rows(self) -> Iterator[tuple[int, list]]:
+        return self._rows()
+
+
+def describe_size(size: int) -> str:
+    return f"{size / (1024 * 1024):.0f} MB" if size >= 1024 * 1024 else f"{size // 1024} KB"
+
+
+def check_size(size: int) -> None:
+    if size > MAX_FILE_BYTES:
+        raise FileProblem(
+            f"The file is {describe_size(size)}: it must be smaller than "
+            f"{describe_size(MAX_FILE_BYTES)}. Split it into smaller files.",
+            status=413,
+        )
+
+
+def sniff(content: bytes) -> str:
+    """'csv' or 'xlsx', or FileProblem."""
+    check_size(len(content))
+    body = content[3:] if content.startswith(codecs.BOM_UTF8) else content
+    if not body.strip():
+        raise FileProblem("The file is empty.")
+    if content.startswith(b"PK\x03\x04"):
+        return "xlsx"
+    for magic, what in _NOT_TABULAR:
+        if content.startswith(magic):
+            raise FileProblem(f"The file is {what}, not a CSV or XLSX file. {SAVE_AS}")
+    if content.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise FileProblem(
+            "The file is in UTF-16 (Excel's “Unicode Text”): it must be UTF-8. " + SAVE_AS
+        )
+    if b"\x00" in content[:8192]:
+        raise FileProblem(f"The file is not a CSV or XLSX file (it holds binary data). {SAVE_AS}")
+    return "csv"
+
+
+def check_utf8(content: bytes) -> None:
+    """Decode the whole file in chunks, so a bad byte on the last row is found before
+    any row is checked, without holding a second copy of a large file."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    total = len(content)
+    for start in range(0, total, _CHUNK):
+        end = min(start + _CHUNK, total)
+        try:
+            decoder.decode(content[start:end], final=end == total)
+        except UnicodeDecodeError as exc:
+            offset = max(0, start + exc.start - 3)
+            line = content.count(b"\n", 0, offset) + 1
+            raise FileProblem(
+                f"The file must be UTF-8, but line {line} has a character that is not "
+                "UTF-8 (for example £ or é saved by Excel's “CSV (Comma delimited)”, "
+                "which uses Windows-1252). " + SAVE_AS
+            ) from None
+
+
+def _header(cells, spec: KindSpec) -> tuple[dict[str, int], int]:
+    names = [normalise_header(c) for c in cells]
+    columns: dict[str, int] = {}
+    duplicates = []
+    for index, name in enumerate(names):
+        if not name:
+            continue
+        if name in columns:
+            duplicates.append(name)
+        columns[name] = index
+    expected = spec.names
+    missing = [n for n in spec.required if n not in columns]
+    unexpected = [n for n in columns if n not in expected]
+    if len(columns) == 1 and len(cells) == 1 and (";" in str(cells[0]) or "\t" in str(cells[0])):
+        raise FileProblem(
+            "The columns must be separated by commas: this file seems to use "
+            f"{'semicolons' if ';' in str(cells[0]) else 'tabs'}. " + SAVE_AS
+        )
+    problems = []
+    if missing:
+        problems.append("missing " + ", ".join(missing))
+    if unexpected:
+        problems.append("not expected " + ", ".join(sorted(unexpected)[:20]))
+    if duplicates:
+        problems.append("repeated " + ", ".join(sorted(set(duplicates))))
+    if problems:
+        raise FileProblem(
+            f"The header row (row 1) does not match a {spec.label.lower()} file: "
+            + "; ".join(problems)
+            + ". The columns are "
+            + ", ".join(expected)
+            + (
+                " (" + ", ".join(n for n in expected if n not in spec.required) + " optional)"
+                if len(spec.required) < len(expected)
+                else ""
+            )
+            + "."
+        )
+    return columns, len(names)
+
+
+def _blank(cells) -> bool:
+    return all(c is None or c == "" or (isinstance(c, str) and not c.strip()) for c in cells)
+
+
+def _csv_table(content: bytes, spec: KindSpec) -> Table:
+    check_utf8(content)
+
+    def records() -> Iterator[tuple[int, list]]:
+        stream = io.TextIOWrapper(io.BytesIO(content), encoding="utf-8-sig", newline="")
+        reader = csv.reader(stream)
+        number = 0
+        try:
+            for cells in reader:
+                number += 1
+                if number > MAX_ROWS + 1:
+                    raise FileProblem(f"The file has more than {MAX_ROWS:,} rows. Split it up.")
+                yield number, cells
+        except csv.Error as exc:
+            raise FileProblem(
+                f"Row {number + 1} could not be read as CSV ({exc}). Check its quotes."
+            ) from None
+
+    header_row, header, rows = _split_header(records())
+    columns, width = _header(header, spec)
+    estimated = max(0, content.count(b"\n") - header_row + (0 if content.endswith(b"\n") else 1))
+    return Table("csv", columns, width, estimated, header_row, lambda: _data(rows))
+
+
+def _cell(value):
+    """XLSX cell values as the parsers expect them: text, or a date."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, datetime):
+        return value.date() if value.time() == time(0) else value
+    if isinstance(value, date):
+        return value
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    return str(value)
+
+
+def _xlsx_table(content: bytes, spec: KindSpec) -> Table:
+    import openpyxl
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            names = set(archive.namelist())
+    except (zipfile.BadZipFile, ValueError):
+        raise FileProblem(f"The file is a damaged ZIP or XLSX file. {SAVE_AS}") from None
+    if "xl/workbook.xml" not in names:
+        what = "a Word document" if "word/document.xml" in names else "a ZIP archive"
+        raise FileProblem(f"The file is {what}, not a CSV or XLSX file. {SAVE_AS}")
+    try:
+        workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        sheet = workbook.worksheets[0]
+        estimated = max(0, (sheet.max_row or 0) - 1)
+        # Dimensions written by some tools are wrong; read every row there is.
+        sheet.reset_dimensions()
+    except Exception:  # openpyxl raises many types for damaged workbooks
+        raise FileProblem(f"The workbook could not be opened. {SAVE_AS}") from None
+
+    def records() -> Iterator[tuple[int, list]]:
+        try:
+            for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+                if number > MAX_ROWS + 1:
+                    raise FileProblem(f"The file has more than {MAX_ROWS:,} rows. Split it up.")
+                yield number, [_cell(v) for v in values]
+        except FileProblem:
+            raise
+        except Exception:
+            raise FileProblem(f"The workbook could not be read to the end. {SAVE_AS}") from None
+        finally:
+            workbook.close()
+
+    header_row, header, rows = _split_header(records())
+    columns, width = _header(header, spec)
+    return Table("xlsx", columns, width, estimated, header_row, lambda: _data(rows))
+
+
+def _split_header(records: Iterator[tuple[int, list]]):
+    for number, cells in records:
+        if not _blank(cells):
+            return number, cells, records
+    raise FileProblem("The file is empty.")
+
+
+def _data(rows: Iterator[tuple[int, list]]) -> Iterator[tuple[int, list]]:
+    for number, cells in rows:
+        if not cells:
+            continue
+        first = cells[0]
+        # Fast path: a non-blank first cell (nearly every row); else look at them all.
+        if (first.strip() if isinstance(first, str) else first is not None) or not _blank(cells):
+            yield number, cells
+
+
+def open_table(content: bytes, spec: KindSpec) -> Table:
+    if sniff(content) == "xlsx":
+        return _xlsx_table(content, spec)
+    return _csv_table(content, spec)

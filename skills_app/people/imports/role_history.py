@@ -1,0 +1,169 @@
+"""The ``role-history`` import: one row per role held, matched on (person, title, start).
+
+``end_date`` blank means the role is current. ``role_profile_code`` links the role to
+the role library; blank keeps an existing link, and a new row is linked when exactly
+one role profile has the same title (ignoring case). Leaving the column out of the
+file keeps every existing link.
+"""
+
+from __future__ import annotations
+
+from django.db import connection
+
+from skills_app.people.imports import values
+from skills_app.people.imports.base import Counts, Importer
+from skills_app.people.imports.kinds import ROLE_HISTORY
+from skills_app.people.imports.staging import (
+    Staging,
+    counts_by_action,
+    differs,
+    insert_select,
+    q,
+)
+from skills_app.people.models import Person, RoleHistory
+from skills_app.roles.models import RoleProfile
+
+STAGING = "muster_import_role_history"
+CLASSIFIED = "muster_import_role_history_c"
+
+
+class RoleHistoryImporter(Importer):
+    spec = ROLE_HISTORY
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.people = dict(
+            Person.objects.values_list("staff_number", "pk").iterator(chunk_size=20000)
+        )
+        self.codes: dict[str, int] = {}
+        self.titles: dict[str, int | None] = {}
+        for pk, code, title in RoleProfile.objects.values_list("pk", "code", "title"):
+            self.codes[code] = pk
+            self.codes.setdefault(code.lower(), pk)
+            key = " ".join(title.split()).casefold()
+            self.titles[key] = None if key in self.titles else pk  # None: ambiguous
+        self.keys: dict[tuple, int] = {}
+        self.records: list[tuple] = []
+
+    def check(self, number: int, cells: list) -> None:
+        col, add = self.col, self.errors.add
+        before = self.errors.count
+
+        sn = values.text(cells[col["staff_number"]])
+        person = self.people.get(sn)
+        if not sn:
+            add(number, "staff_number", "Enter the staff number")
+        elif person is None:
+            add(
+                number,
+                "staff_number",
+                f"No one in Muster has staff number {values.quoted(sn)}: import them in a "
+                "people file first",
+            )
+
+        title = values.text(cells[col["role_title"]])
+        if not title:
+            add(number, "role_title", "Enter the role title")
+        elif len(title) > 255:
+            add(number, "role_title", "The role title must be 255 characters or fewer")
+
+        profile = None
+        if col["role_profile_code"] is not None:
+            code = values.text(cells[col["role_profile_code"]])
+            if code:
+                profile = self.codes.get(code) or self.codes.get(code.lower())
+                if profile is None:
+                    add(
+                        number,
+                        "role_profile_code",
+                        f"No role profile has the code {values.quoted(code)}: check it in "
+                        "the role library",
+                    )
+
+        start = end = None
+        raw = cells[col["start_date"]]
+        if not values.text(raw):
+            add(number, "start_date", "Enter the date the role started")
+        else:
+            try:
+                start = values.day(raw)
+            except values.Invalid as exc:
+                add(number, "start_date", str(exc))
+        if col["end_date"] is not None and values.text(cells[col["end_date"]]):
+            try:
+                end = values.day(cells[col["end_date"]])
+            except values.Invalid as exc:
+                add(number, "end_date", str(exc))
+        if start and end and end < start:
+            add(number, "end_date", "The end date must be the same as or after the start date")
+
+        if person is not None and title and start is not None:
+            key = (person, title, start)
+            if key in self.keys:
+                add(
+                    number,
+                    "role_title",
+                    f"The same person, role title and start date are on row {self.keys[key]}",
+                )
+            else:
+                self.keys[key] = number
+        if self.errors.count == before:
+            by_title = self.titles.get(title.casefold()) if profile is None else None
+            self.records.append((person, title, start, end, profile, by_title))
+
+    def write(self, *, dry_run: bool) -> Counts:
+        table = q(RoleHistory._meta.db_table)
+        c = q(CLASSIFIED)
+        start, end = q("start"), q("end")
+        staging = Staging(
+            STAGING,
+            [
+                ("person_id", "bigint"),
+                ("title", "text"),
+                ("start", "date"),
+                ("end", "date"),
+                ("role_profile_id", "bigint"),
+                ("title_profile_id", "bigint"),
+            ],
+        )
+        with connection.cursor() as cursor:
+            staging.create(cursor)
+            self.progress.begin("writing", len(self.records))
+            staging.load(cursor, self.records, progress=self.progress)
+            if connection.vendor != "postgresql":
+                staging.index(cursor, "person_id", "title", "start")
+            self.progress.begin("saving", len(self.records))
+            changed = (
+                f"{differs(f't.{end}', f'p.{end}')} OR (t.role_profile_id IS NOT NULL AND "
+                f"{differs('t.role_profile_id', 'p.role_profile_id')})"
+            )
+            cursor.execute(f"DROP TABLE IF EXISTS {c}")
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE {c} AS SELECT t.*, p.id AS row_id, "  # noqa: S608
+                f"CASE WHEN p.id IS NULL THEN 'c' WHEN {changed} THEN 'u' ELSE 'n' END AS action "
+                f"FROM {staging.table} t LEFT JOIN {table} p ON p.person_id = t.person_id "
+                f"AND p.title = t.title AND p.{start} = t.{start}"
+            )
+            counts = counts_by_action(cursor, c)
+            if not dry_run:
+                cursor.execute(
+                    f"UPDATE {table} AS p SET {end} = {c}.{end}, "  # noqa: S608
+                    f"role_profile_id = COALESCE({c}.role_profile_id, p.role_profile_id), "
+                    f"version = p.version + 1 "
+                    f"FROM {c} WHERE p.id = {c}.row_id AND {c}.action = 'u'"
+                )
+                insert_select(
+                    cursor,
+                    RoleHistory,
+                    [
+                        ("person_id", "person_id"),
+                        ("title", "title"),
+                        ("start", start),
+                        ("end", end),
+                        ("role_profile_id", "COALESCE(role_profile_id, title_profile_id)"),
+                    ],
+                    f"FROM {c} WHERE action = 'c'",  # noqa: S608
+                )
+            cursor.execute(f"DROP TABLE IF EXISTS {c}")
+            staging.drop(cursor)
+        return counts

@@ -1,0 +1,422 @@
+"""Import entry points shared by the web page, the API and the task worker.
+
+Every import is an ``ImportJob``: ``import_submit`` checks the file as a whole (type,
+encoding, header: a ``FileProblem`` is raised at once), stores it, then runs it in the
+request when it is small or queues the ``run_import_job`` task when it is large.
+``import_run_job`` (what the worker runs) does the rest:
+
+1. read and check every row, reporting progress every few thousand rows;
+2. if any row is wrong, write nothing and record the errors (status "rejected");
+3. otherwise write everything in one transaction (rolled back for a dry run);
+4. record one audit event (kind, file name, counts: never row contents) and delete the
+   stored file, keeping only the result.
+
+The file is stored gzip-compressed (``pack``/``unpack``) while it waits.
+
+Progress is written to the job row outside the import's transaction so other requests
+can read it: while checking rows the worker is in autocommit; while writing, on
+PostgreSQL, through a second connection (on SQLite, which allows one writer, the write
+phase reports only when it starts and ends).
+"""
+
+from __future__ import annotations
+
+import gzip
+import logging
+from dataclasses import dataclass
+
+from django.db import IntegrityError, connection, connections, transaction
+from django.utils import timezone
+
+from skills_app.audit.models import Action
+from skills_app.audit.services import record_event
+from skills_app.people.imports.base import Counts, Importer, Progress
+from skills_app.people.imports.errors import MAX_ERRORS, FileProblem, ImportConflict
+from skills_app.people.imports.kinds import KINDS
+from skills_app.people.imports.people import PeopleImporter
+from skills_app.people.imports.person_skills import PersonSkillsImporter
+from skills_app.people.imports.reading import Table, check_size, open_table
+from skills_app.people.imports.role_history import RoleHistoryImporter
+from skills_app.people.imports.role_profiles import RoleProfilesImporter
+from skills_app.people.models import ImportJob, ImportStatus
+
+logger = logging.getLogger(__name__)
+
+IMPORTERS: dict[str, type[Importer]] = {
+    "people": PeopleImporter,
+    "person-skills": PersonSkillsImporter,
+    "role-history": RoleHistoryImporter,
+    "role-profiles": RoleProfilesImporter,
+}
+# Files above either limit run in the background task; smaller ones in the request.
+SYNC_MAX_BYTES = 2 * 1024 * 1024
+SYNC_MAX_ROWS = 20_000
+RECENT_JOBS = 20
+
+_GZIP = b"\x1f\x8b"
+
+
+def pack(content: bytes) -> bytes:
+    """The file as stored on the job: CSV gzip-compressed (fast level; about a fifth of
+    the size, and moving a large bytea in and out of the database costs several times
+    its size in memory), XLSX as it is (already compressed)."""
+    if content.startswith(b"PK\x03\x04"):
+        return content
+    return gzip.compress(content, compresslevel=1, mtime=0)
+
+
+def unpack(stored: bytes) -> bytes:
+    return gzip.decompress(stored) if stored.startswith(_GZIP) else stored
+
+
+# Django's PostgreSQL cursors bind parameters client-side: an 80 MB bytea would be
+# hex-escaped into the SQL text (about 8 times its size in memory) on the way in and
+# hex-decoded on the way out. On PostgreSQL the file goes through a psycopg cursor
+# with server-side binding and binary transfer instead, on Django's own connection
+# (so in whatever transaction Django has open).
+
+
+def _table() -> str:
+    return connection.ops.quote_name(ImportJob._meta.db_table)
+
+
+def store_file(job: ImportJob, content: bytes) -> None:
+    stored = pack(content)
+    if connection.vendor != "postgresql":
+        ImportJob.objects.filter(pk=job.pk).update(content=stored)
+        return
+    import psycopg
+
+    connection.ensure_connection()
+    with psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(
+            f"UPDATE {_table()} SET content = %b WHERE id = %s",  # noqa: S608
+            [stored, job.pk],
+        )
+
+
+def load_file(job_id) -> bytes:
+    if connection.vendor != "postgresql":
+        stored = ImportJob.objects.filter(pk=job_id).values_list("content", flat=True).get()
+        return unpack(bytes(stored))
+    import psycopg
+
+    connection.ensure_connection()
+    with psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(
+            f"SELECT content FROM {_table()} WHERE id = %s",  # noqa: S608
+            [job_id],
+            binary=True,
+        )
+        stored = cursor.fetchone()[0]
+    return unpack(stored)
+
+
+def import_create_job(
+    *, kind: str, filename: str, content: bytes, dry_run: bool, user
+) -> ImportJob:
+    """Store an uploaded file as a queued job (no checks: see import_submit)."""
+    job = ImportJob.objects.create(
+        kind=kind,
+        filename=(filename or "upload")[:255],
+        content=b"",
+        dry_run=dry_run,
+        created_by=user if getattr(user, "pk", None) else None,
+    )
+    store_file(job, content)
+    return job
+
+
+PHASES = {
+    "": "Waiting to start",
+    "reading": "Reading the file",
+    "validating": "Checking rows",
+    "writing": "Writing rows",
+    "saving": "Saving changes",
+    "done": "Finished",
+}
+
+
+class UnknownKind(LookupError):
+    pass
+
+
+def kind_spec(kind: str):
+    try:
+        return KINDS[kind]
+    except KeyError:
+        raise UnknownKind(kind) from None
+
+
+# -- checking the file as a whole -----------------------------------------------------------
+
+
+def import_precheck(*, kind: str, content: bytes) -> Table:
+    """Type, size, encoding and header; raises FileProblem."""
+    return open_table(content, kind_spec(kind))
+
+
+def is_large(*, content: bytes, table: Table) -> bool:
+    return len(content) > SYNC_MAX_BYTES or table.estimated_rows > SYNC_MAX_ROWS
+
+
+@dataclass
+class Submitted:
+    job: ImportJob
+    queued: bool
+
+
+def import_submit(*, kind: str, filename: str, content: bytes, dry_run: bool, user) -> Submitted:
+    """Check the file, store it as a job, then run it now (small) or queue it (large).
+    Raises UnknownKind or FileProblem before anything is stored."""
+    check_size(len(content))
+    table = import_precheck(kind=kind, content=content)
+    large = is_large(content=content, table=table)
+    del table
+    job = import_create_job(
+        kind=kind, filename=filename, content=content, dry_run=dry_run, user=user
+    )
+    if large:
+        from skills_app.people.tasks import run_import_job
+
+        run_import_job.enqueue(str(job.pk))
+        job.refresh_from_db(fields=["status", "phase", "total_rows", "processed_rows", "result"])
+        return Submitted(job, True)
+    return Submitted(import_run_job(job_id=job.pk), False)
+
+
+# -- running a job ----------------------------------------------------------------------------
+
+
+class _JobProgress:
+    """A Progress sink writing to the job row where others can see it."""
+
+    def __init__(self, job_id):
+        self.job_id = job_id
+        self.side = None
+        # Only when the job row is committed may a second connection update it: inside
+        # a caller's transaction this connection holds the row's lock (the claim), and
+        # waiting for it from a second connection would wait for ever.
+        self.side_allowed = not connection.in_atomic_block and connection.vendor == "postgresql"
+
+    def __call__(self, phase: str, done: int, total: int) -> None:
+        fields = {"phase": phase[:32], "processed_rows": done, "total_rows": total}
+        if not connection.in_atomic_block:
+            ImportJob.objects.filter(pk=self.job_id).update(**fields)
+        elif self.side_allowed:
+            if self.side is None:
+                self.side = connections.create_connection(connection.alias)
+            with self.side.cursor() as cursor:
+                cursor.execute(
+                    "UPDATE people_importjob SET phase = %s, processed_rows = %s, "
+                    "total_rows = %s WHERE id = %s",
+                    [fields["phase"], done, total, self.job_id],
+                )
+
+    def close(self) -> None:
+        if self.side is not None:
+            self.side.close()
+            self.side = None
+
+
+def _result(*, job, ok: bool, detail: str, rows=0, counts: Counts | None = None, errors=None):
+    counts = counts or Counts()
+    error_list = errors.sorted_dicts() if errors is not None else []
+    error_count = errors.count if errors is not None else 0
+    return {
+        "ok": ok,
+        "kind": job.kind,
+        "dry_run": job.dry_run,
+        "detail": detail,
+        "rows": rows,
+        "created": counts.created,
+        "updated": counts.updated,
+        "unchanged": counts.unchanged,
+        **counts.extra,
+        "error_count": error_count,
+        "errors": error_list,
+    }
+
+
+def _file_problem_result(job, problem: FileProblem) -> dict:
+    result = _result(job=job, ok=False, detail=problem.message)
+    result["errors"] = [
+        {"row": None, "column": None, "message": problem.message, "suggestions": []}
+    ]
+    result["error_count"] = 1
+    return result
+
+
+def _noun(kind: str, n: int) -> str:
+    if kind == "role-profiles":
+        return "role profile" if n == 1 else "role profiles"
+    return "row" if n == 1 else "rows"
+
+
+def _success_detail(job, rows: int, counts: Counts) -> str:
+    noun = _noun(job.kind, 2)
+    if job.dry_run:
+        return (
+            f"The file has no errors. Importing it would add {counts.created:,}, update "
+            f"{counts.updated:,} and leave {counts.unchanged:,} {noun} unchanged. Nothing was "
+            "imported: this was a check only."
+        )
+    return (
+        f"Imported {rows:,} {_noun('rows', rows)}: {counts.created:,} {noun} added, "
+        f"{counts.updated:,} updated, {counts.unchanged:,} unchanged."
+    )
+
+
+def rejected_detail(error_count: int) -> str:
+    detail = (
+        f"The file has {error_count:,} error{'s' if error_count != 1 else ''}; "
+        "nothing was imported."
+    )
+    if error_count > MAX_ERRORS:
+        detail += f" The first {MAX_ERRORS:,} are listed."
+    return detail
+
+
+def import_run_job(*, job_id) -> ImportJob:
+    """Run one queued job to the end. Safe to call twice: a job that is no longer
+    queued is returned as it is."""
+    claimed = ImportJob.objects.filter(pk=job_id, status=ImportStatus.QUEUED).update(
+        status=ImportStatus.RUNNING, started_at=timezone.now(), phase="reading"
+    )
+    job = ImportJob.objects.defer("content").get(pk=job_id)
+    if not claimed:
+        return job
+    sink = _JobProgress(job.pk)
+    progress = Progress(sink)
+    status, rows, result = ImportStatus.FAILED, 0, None
+    try:
+        content = load_file(job.pk)
+        table = open_table(content, kind_spec(job.kind))
+        importer = IMPORTERS[job.kind](table=table, user=job.created_by, progress=progress)
+        importer.validate()
+        rows = importer.rows
+        if importer.errors:
+            status = ImportStatus.REJECTED
+            result = _result(
+                job=job,
+                ok=False,
+                detail=rejected_detail(importer.errors.count),
+                rows=rows,
+                errors=importer.errors,
+            )
+        else:
+            importer.table = None  # let the file go before writing
+            del content, table
+            with transaction.atomic():
+                counts = importer.write(dry_run=job.dry_run)
+                if job.dry_run:
+                    transaction.set_rollback(True)
+            status = ImportStatus.SUCCEEDED
+            result = _result(
+                job=job,
+                ok=True,
+                detail=_success_detail(job, rows, counts),
+                rows=rows,
+                counts=counts,
+            )
+    except FileProblem as problem:
+        status, result = ImportStatus.REJECTED, _file_problem_result(job, problem)
+    except ImportConflict as conflict:
+        result = _result(job=job, ok=False, detail=conflict.message, rows=rows)
+        result["failure"] = "conflict"
+    except IntegrityError as exc:
+        # Never log the exception text: it can quote the row that clashed.
+        logger.warning("import job %s: integrity error %s", job.pk, type(exc).__name__)
+        result = _result(job=job, ok=False, detail=ImportConflict().message, rows=rows)
+        result["failure"] = "conflict"
+    except Exception as exc:  # noqa: BLE001 - recorded on the job, never re-raised
+        logger.error("import job %s failed: %s", job.pk, type(exc).__name__)
+        result = _result(
+            job=job,
+            ok=False,
+            detail="The import failed because of a problem in Muster, so nothing was "
+            "imported. Try again later; if it keeps failing, tell the Muster support team.",
+            rows=rows,
+        )
+        result["failure"] = "error"
+    finally:
+        sink.close()
+        if result is None:  # interrupted by something that is not an Exception
+            result = _result(job=job, ok=False, detail="The import was interrupted.", rows=rows)
+            result["failure"] = "error"
+        ImportJob.objects.filter(pk=job.pk).update(
+            status=status,
+            phase="done",
+            processed_rows=rows,
+            total_rows=rows,
+            finished_at=timezone.now(),
+            result=result,
+            content=b"",
+        )
+        record_event(
+            actor=job.created_by,
+            action=Action.IMPORT,
+            object_type="import_job",
+            object_id=job.pk,
+            parameters={
+                "kind": job.kind,
+                "filename": job.filename,
+                "dry_run": job.dry_run,
+                "status": str(status),
+                "rows": rows,
+                "created": result.get("created", 0),
+                "updated": result.get("updated", 0),
+                "unchanged": result.get("unchanged", 0),
+                "errors": result.get("error_count", 0),
+            },
+        )
+    job.refresh_from_db(
+        fields=[
+            "status",
+            "phase",
+            "processed_rows",
+            "total_rows",
+            "finished_at",
+            "result",
+            "started_at",
+        ]
+    )
+    return job
+
+
+def import_file(*, kind: str, filename: str, content: bytes, dry_run: bool = False, user=None):
+    """Check and import a file in this process, whatever its size; returns the job.
+    (The benchmark and the tests use this; FileProblem is recorded on the job.)"""
+    job = import_create_job(
+        kind=kind, filename=filename, content=content, dry_run=dry_run, user=user
+    )
+    return import_run_job(job_id=job.pk)
+
+
+# -- reading jobs ---------------------------------------------------------------------------
+
+
+def job_percent(job: ImportJob) -> int:
+    if job.status in (ImportStatus.SUCCEEDED, ImportStatus.REJECTED, ImportStatus.FAILED):
+        return 100
+    if not job.total_rows:
+        return 0
+    return min(100, int(100 * job.processed_rows / job.total_rows))
+
+
+def job_finished(job: ImportJob) -> bool:
+    return job.status not in (ImportStatus.QUEUED, ImportStatus.RUNNING)
+
+
+def phase_label(job: ImportJob) -> str:
+    if job.status == ImportStatus.QUEUED:
+        return PHASES[""]
+    return PHASES.get(job.phase, job.phase)
+
+
+def recent_jobs(*, user, limit: int = RECENT_JOBS):
+    return ImportJob.objects.filter(created_by=user).defer("content", "result")[:limit]
+
+
+def job_get(*, job_id) -> ImportJob:
+    return ImportJob.objects.defer("content").get(pk=job_id)

@@ -1,0 +1,129 @@
+"""Skill cells to skill ids, each distinct label resolved once.
+
+A label is a skill's name, one of its other names (aliases), its URI, or a close
+misspelling: the shared normaliser (``taxonomy.labels.label_index``) decides, and only
+its "auto" outcome is accepted. "suggest" becomes "Did you mean ...?" with the
+candidates' names; "none" lists the nearest names it has. A 1.5M-row file holds a
+few thousand distinct labels, so the per-label cost (a couple of milliseconds of
+fuzzy matching) is paid a few thousand times, not a million.
+"""
+
+from __future__ import annotations
+
+from matching.normaliser import Candidate
+from taxonomy.labels import label_index
+from taxonomy.models import Skill, SkillStatus
+
+SUGGESTIONS = 3
+# A file with this many distinct unknown skills is not going to import; past it, new
+# labels are not fuzzy-matched any more (each costs milliseconds), only looked up.
+MAX_FUZZY_FAILURES = 2000
+_URI_PREFIXES = ("http://", "https://", "urn:")
+
+
+class SkillResolver:
+    def __init__(self):
+        self.index = label_index()
+        self.cache: dict[str, tuple[int | None, str, tuple[str, ...]]] = {}
+        self.names: dict[int, str] = {}
+        self.failures = 0
+        self.used: set[int] = set()
+
+    def resolve(self, label: str) -> tuple[int | None, str, tuple[str, ...]]:
+        """(skill_id, "", ()) or (None, message, suggestions)."""
+        found = self.cache.get(label)
+        if found is None:
+            found = self._resolve(label)
+            self.cache[label] = found
+            if found[0] is None:
+                self.failures += 1
+            else:
+                self.used.add(found[0])
+        return found
+
+    def _name_of(self, ids: list[int]) -> dict[int, str]:
+        missing = [i for i in ids if i not in self.names]
+        if missing:
+            self.names.update(Skill.objects.filter(pk__in=missing).values_list("pk", "name"))
+        return {i: self.names[i] for i in ids if i in self.names}
+
+    def _suggestions(self, candidates: list[Candidate]) -> tuple[str, ...]:
+        ids = []
+        for c in candidates:
+            if c.skill_id not in ids:
+                ids.append(c.skill_id)
+        ids = ids[:SUGGESTIONS]
+        names = self._name_of(ids)
+        shown = [names[i] for i in ids if i in names]
+        if len(set(shown)) < len(shown):
+            # Two skills with one name: the URI tells them apart (and works in the file).
+            uris = dict(Skill.objects.filter(pk__in=ids).values_list("pk", "uri"))
+            return tuple(f"{names[i]} ({uris[i]})" for i in ids if i in names)
+        return tuple(shown)
+
+    def _resolve(self, label: str):
+        if label.lower().startswith(_URI_PREFIXES):
+            return self._by_uri(label)
+        if self.failures >= MAX_FUZZY_FAILURES:
+            return (
+                None,
+                f"Not checked: the file already has {MAX_FUZZY_FAILURES:,} different skills "
+                "that are not in the taxonomy",
+                (),
+            )
+        candidates = self.index.search(label, limit=5)
+        decision = self.index.decide_from(candidates, limit=5)
+        if decision.outcome == "auto":
+            return decision.candidates[0].skill_id, "", ()
+        if decision.outcome == "suggest":
+            suggestions = self._suggestions(decision.candidates)
+            return (
+                None,
+                "Not sure which skill this is. Did you mean "
+                + " or ".join(f"“{s}”" for s in suggestions)
+                + "? Use the skill's name as it is in the taxonomy.",
+                suggestions,
+            )
+        suggestions = self._suggestions(candidates)
+        message = "No skill in the taxonomy has this name"
+        if suggestions:
+            message += ". The nearest are " + ", ".join(f"“{s}”" for s in suggestions)
+        return (
+            None,
+            message + ". Propose the skill to a taxonomy steward if it is missing.",
+            (suggestions),
+        )
+
+    def _by_uri(self, uri: str):
+        skill = Skill.objects.filter(uri=uri).only("pk", "name", "status", "merged_into").first()
+        seen = set()
+        while skill is not None and skill.status == SkillStatus.MERGED and skill.pk not in seen:
+            seen.add(skill.pk)
+            skill = Skill.objects.only("pk", "name", "status", "merged_into").get(
+                pk=skill.merged_into_id
+            )
+        if skill is None:
+            return None, "No skill in the taxonomy has this URI", ()
+        if skill.status == SkillStatus.DEPRECATED:
+            return None, f"The skill “{skill.name}” is deprecated: choose another skill", ()
+        self.names[skill.pk] = skill.name
+        return skill.pk, "", ()
+
+
+def active_skill_count(skill_ids: set[int], *, lock: bool) -> int:
+    """How many of ``skill_ids`` are still active; on PostgreSQL also share-locks them so
+    a merge (which takes FOR UPDATE) waits until the import has committed."""
+    from django.db import connection
+
+    if not skill_ids:
+        return 0
+    ids = sorted(skill_ids)
+    if lock and connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM (SELECT id FROM taxonomy_skill WHERE id = ANY(%s) "
+                "AND status = 'active' FOR SHARE) locked",
+                [ids],
+            )
+            return cursor.fetchone()[0]
+    return Skill.objects.filter(pk__in=ids, status=SkillStatus.ACTIVE).count()

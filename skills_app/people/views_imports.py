@@ -1,0 +1,173 @@
+"""HR import pages (HR and administrators): upload a file, see its result or progress.
+
+Small files are checked and imported in the request, then the browser is sent to the
+job page, which shows the outcome. Large files are queued for the task worker and the
+job page shows a progress bar, refreshed by htmx polling a fragment every second (and,
+without JavaScript, by a "Refresh this page" link). Job ids are UUIDs: no personal data
+is ever in a URL.
+"""
+
+from django import forms
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods
+
+from skills_app.accounts.permissions import Cap, requires
+from skills_app.people.imports import (
+    KINDS,
+    MAX_FILE_BYTES,
+    FileProblem,
+    import_submit,
+    job_finished,
+    job_percent,
+    phase_label,
+    recent_jobs,
+    template_csv,
+)
+from skills_app.people.imports.reading import describe_size
+from skills_app.people.models import ImportJob, ImportStatus
+
+STATUS_TAGS = {
+    ImportStatus.QUEUED: "govuk-tag--grey",
+    ImportStatus.RUNNING: "govuk-tag--blue",
+    ImportStatus.SUCCEEDED: "govuk-tag--green",
+    ImportStatus.REJECTED: "govuk-tag--red",
+    ImportStatus.FAILED: "govuk-tag--red",
+}
+
+
+class ImportForm(forms.Form):
+    kind = forms.ChoiceField(
+        label="What does the file hold?",
+        choices=[(kind, spec.label) for kind, spec in KINDS.items()],
+        error_messages={
+            "required": "Select what the file holds",
+            "invalid_choice": "Select what the file holds",
+        },
+    )
+    file = forms.FileField(
+        label="Upload a file",
+        help_text="A CSV file saved as UTF-8, or an Excel workbook (.xlsx), smaller than "
+        f"{describe_size(MAX_FILE_BYTES)}. The first row must name the columns.",
+        error_messages={
+            "required": "Select a CSV or XLSX file",
+            "empty": "The selected file is empty",
+            "invalid": "Select a CSV or XLSX file",
+        },
+    )
+    dry_run = forms.BooleanField(
+        label="Check the file only (dry run)",
+        help_text="Nothing is imported: you see any errors, and how many records would be "
+        "added and updated.",
+        required=False,
+    )
+
+
+def _kinds():
+    return [
+        {
+            "kind": kind,
+            "label": spec.label,
+            "summary": spec.summary,
+            "columns": spec.columns,
+            "names": ", ".join(spec.names),
+        }
+        for kind, spec in KINDS.items()
+    ]
+
+
+def _job_context(job) -> dict:
+    result = job.result or {}
+    return {
+        "job": job,
+        "finished": job_finished(job),
+        "percent": job_percent(job),
+        "phase_label": phase_label(job),
+        "result": result,
+        "ok": bool(result.get("ok")),
+        "spec": KINDS.get(job.kind),
+        "file_problem": bool(result.get("errors")) and result["errors"][0]["row"] is None,
+        "tag_class": STATUS_TAGS.get(job.status, ""),
+        "status_label": "Checked"
+        if job.dry_run and job.status == ImportStatus.SUCCEEDED
+        else ImportStatus(job.status).label,
+    }
+
+
+@requires(Cap.IMPORT_HR)
+@require_http_methods(["GET", "POST"])
+def home(request):
+    if request.method == "POST":
+        form = ImportForm(request.POST, request.FILES)
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            if upload.size > MAX_FILE_BYTES:
+                form.add_error(
+                    "file",
+                    f"The selected file must be smaller than {describe_size(MAX_FILE_BYTES)}",
+                )
+            else:
+                try:
+                    submitted = import_submit(
+                        kind=form.cleaned_data["kind"],
+                        filename=upload.name,
+                        content=upload.read(),
+                        dry_run=form.cleaned_data["dry_run"],
+                        user=request.user,
+                    )
+                except FileProblem as problem:
+                    form.add_error("file", problem.message)
+                else:
+                    return redirect("imports:job", job_id=submitted.job.pk)
+    else:
+        form = ImportForm()
+    jobs = [
+        {
+            "job": job,
+            "tag_class": STATUS_TAGS.get(job.status, ""),
+            "status_label": "Checked"
+            if job.dry_run and job.status == ImportStatus.SUCCEEDED
+            else ImportStatus(job.status).label,
+        }
+        for job in recent_jobs(user=request.user)
+    ]
+    return render(
+        request,
+        "imports/home.html",
+        {"form": form, "kinds": _kinds(), "jobs": jobs},
+    )
+
+
+def _job(job_id) -> ImportJob:
+    return get_object_or_404(ImportJob.objects.defer("content"), pk=job_id)
+
+
+@requires(Cap.IMPORT_HR)
+def job_detail(request, job_id):
+    return render(request, "imports/job.html", _job_context(_job(job_id)))
+
+
+@requires(Cap.IMPORT_HR)
+def job_progress(request, job_id):
+    """The progress fragment htmx polls. When the job has finished, htmx reloads the
+    whole page (HX-Refresh) so the result, with its error summary, is shown properly."""
+    job = ImportJob.objects.defer("content").filter(pk=job_id).first()
+    if job is None:
+        raise Http404
+    context = _job_context(job)
+    if context["finished"] and request.htmx:
+        response = HttpResponse(status=200)
+        response["HX-Refresh"] = "true"
+        return response
+    context["announce"] = request.GET.get("phase", "") != job.phase
+    return render(request, "imports/job.html#progress", context)
+
+
+@requires(Cap.IMPORT_HR)
+def template_download(request, kind):
+    """A CSV holding just the header row (with a BOM, so Excel opens it as UTF-8)."""
+    if kind not in KINDS:
+        raise Http404
+    response = HttpResponse("\ufeff" + template_csv(kind), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="muster-{kind}-template.csv"'
+    return response

@@ -1,0 +1,361 @@
+"""Other people's profiles and the line manager's team (DESIGN.md section 8).
+
+Pages address people by their primary key only, never by staff number or name,
+so no personal data travels in URLs. Every page that shows someone else's data
+writes a ``view_profile`` audit row. The rules (who sees which fields, who may
+verify) live in ``skills_app.people.team``; these views stay thin.
+
+Action pages (verify, query, protection) answer GET with a confirmation page
+and POST with the change; each POST carries the version the manager saw, and a
+stale version is answered with the current values, never a silent overwrite.
+"""
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from skills_app.accounts.permissions import Cap, has_cap, requires
+from skills_app.people import team as svc
+from skills_app.people.models import Person, PersonSkill
+
+TEAM_PER_PAGE = 25
+SEARCH_QUERY_MAX = 100
+
+# --- forms ------------------------------------------------------------------------
+
+
+class VersionForm(forms.Form):
+    """The record version the manager saw, as a hidden field. A missing or bad
+    version is a form-level error (a hidden field has nothing to link to)."""
+
+    version = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+
+    def clean(self):
+        cleaned = super().clean()
+        if "version" in self.errors or cleaned.get("version") is None:
+            self.errors.pop("version", None)
+            raise ValidationError(
+                "The form was incomplete: go back to the profile, reload it and try again"
+            )
+        return cleaned
+
+
+class QueryForm(VersionForm):
+    note = forms.CharField(
+        label="What do you want to ask about this skill?",
+        help_text="They will see your question on their profile.",
+        max_length=svc.QUERY_NOTE_MAX,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        error_messages={
+            "required": "Enter your question about this skill",
+            "max_length": f"Your question must be {svc.QUERY_NOTE_MAX} characters or fewer",
+        },
+    )
+
+
+class ProtectForm(VersionForm):
+    protected = forms.ChoiceField(
+        choices=[("yes", "Protected"), ("no", "Not protected")],
+        required=False,
+        widget=forms.HiddenInput,
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("protected") not in ("yes", "no"):
+            raise ValidationError(
+                "The form was incomplete: go back to the profile, reload it and try again"
+            )
+        return cleaned
+
+
+def _apply(form: forms.Form, exc: ValidationError) -> None:
+    """Attach a service's ValidationError to the form it came from."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+# --- helpers ----------------------------------------------------------------------
+
+
+def _data(request):
+    """Bind forms on POST (even an empty one, so it reports what is missing)."""
+    return request.POST if request.method == "POST" else None
+
+
+def _person_or_404(pk: int) -> Person:
+    try:
+        return svc.person_for_profile(pk=pk)
+    except Person.DoesNotExist:
+        raise Http404("No such person") from None
+
+
+def _managed(request, pk: int, skill_pk: int | None = None):
+    """The person (and one of their skills) the signed-in user may manage, or 403/404."""
+    person = _person_or_404(pk)
+    if not svc.can_manage(viewer=request.user, person=person):
+        raise PermissionDenied
+    if skill_pk is None:
+        return person, None
+    row = next((row for row in person.skills.all() if row.pk == skill_pk), None)
+    if row is None:
+        raise Http404("No such skill on this profile")
+    return person, row
+
+
+def _viewed(request, person: Person) -> dict:
+    """The viewer's profile data for ``person``, audited as a profile view."""
+    fields = svc.profile_access(viewer=request.user, person=person)
+    if fields is None:
+        raise PermissionDenied
+    svc.profile_view_record(viewer=request.user, person=person, fields=fields)
+    return svc.profile_for_viewer(person=person, fields=fields)
+
+
+def _nav(request, **context) -> dict:
+    """What every profile page needs besides the profile: where the breadcrumbs lead."""
+    me = svc.viewer_person(request.user)
+    return {
+        "viewer_person_id": me.pk if me else None,
+        "can_search": has_cap(request.user, Cap.PROFILE_VIEW_ALL, Cap.PROFILE_VIEW_MATCH_FIELDS),
+    } | context
+
+
+def _skill_entry(profile: dict, row: PersonSkill | None) -> dict | None:
+    if row is None:
+        return None
+    return next((entry for entry in profile["skills"] if entry["id"] == row.pk), None)
+
+
+# --- pages ------------------------------------------------------------------------
+
+
+@requires(Cap.PROFILE_VIEW_TEAM)
+def team(request):
+    show = request.GET.get("show", svc.TeamShow.ALL)
+    show = show if show in set(svc.TeamShow) else svc.TeamShow.ALL
+    sort = request.GET.get("sort", svc.TeamSort.NAME)
+    sort = sort if sort in set(svc.TeamSort) else svc.TeamSort.NAME
+    manager = svc.viewer_person(request.user)
+    has_team = manager is not None and svc.team_queryset(manager=manager).exists()
+    page = None
+    if has_team:
+        members = svc.team_members(manager=manager, show=show, sort=sort)
+        page = Paginator(members, TEAM_PER_PAGE).get_page(request.GET.get("page"))
+        for member in page:
+            member.review_overdue = svc.review_overdue(member)
+            member.is_direct = member.line_manager_id == manager.pk
+    return render(
+        request,
+        "team/team.html",
+        {
+            "manager": manager,
+            "has_team": has_team,
+            "page": page,
+            "show": show,
+            "sort": sort,
+            "filtered": show != svc.TeamShow.ALL,
+            "show_choices": [
+                (svc.TeamShow.ALL, "Everyone"),
+                (svc.TeamShow.TO_VERIFY, "People with skills to verify"),
+                (svc.TeamShow.QUERIED, "People with open queries"),
+                (svc.TeamShow.NOT_REVIEWED, "Profiles not reviewed for 12 months"),
+            ],
+            "sort_choices": [
+                (svc.TeamSort.NAME, "Name (A to Z)"),
+                (svc.TeamSort.TO_VERIFY, "Most skills to verify"),
+                (svc.TeamSort.REVIEWED, "Longest since profile review"),
+            ],
+        },
+    )
+
+
+@requires(Cap.PROFILE_VIEW_ALL, Cap.PROFILE_VIEW_MATCH_FIELDS)
+@require_http_methods(["GET", "POST"])
+def find_person(request):
+    """Find a person by staff number or name. The query is POSTed so that names
+    never appear in URLs, browser history or access logs."""
+    q = ""
+    results = None
+    error = None
+    if request.method == "POST":
+        q = " ".join(request.POST.get("q", "").split())[:SEARCH_QUERY_MAX]
+        if q:
+            results = svc.person_search(viewer=request.user, q=q)
+        else:
+            error = "Enter a staff number or name"
+    return render(
+        request,
+        "person/find.html",
+        {"q": q, "results": results, "error": error, "limit": svc.SEARCH_LIMIT},
+    )
+
+
+@requires(Cap.PROFILE_VIEW_TEAM, Cap.PROFILE_VIEW_MATCH_FIELDS, Cap.PROFILE_VIEW_ALL)
+def person(request, pk):
+    person = _person_or_404(pk)
+    me = svc.viewer_person(request.user)
+    if me is not None and me.pk == person.pk:
+        return redirect("people:my_profile")
+    profile = _viewed(request, person)
+    return render(
+        request,
+        "person/profile.html",
+        _nav(
+            request,
+            person=person,
+            profile=profile,
+            full=profile["fields"] != svc.FieldSet.MATCH,
+            can_manage=svc.can_manage(viewer=request.user, person=person),
+            in_team=profile["fields"] == svc.FieldSet.TEAM
+            or svc.is_in_team(manager=me, person=person),
+        ),
+    )
+
+
+@requires(Cap.SKILL_VERIFY_TEAM)
+@require_http_methods(["GET", "POST"])
+def skill_verify(request, pk, skill_pk):
+    person, row = _managed(request, pk, skill_pk)
+    form = VersionForm(_data(request), initial={"version": row.version})
+    status = 200
+    extra = {}
+    if request.method == "POST" and form.is_valid():
+        try:
+            svc.person_skill_verify(
+                verifier=request.user,
+                person=person,
+                person_skill_id=row.pk,
+                expected_version=form.cleaned_data["version"],
+            )
+        except svc.ConflictError as exc:
+            if exc.current is None:
+                messages.info(
+                    request, f"{person.full_name} removed “{row.skill.name}” from their profile"
+                )
+                return redirect("team:person", pk=person.pk)
+            person = _person_or_404(pk)
+            row = next(r for r in person.skills.all() if r.pk == row.pk)
+            form = VersionForm(initial={"version": row.version})
+            extra, status = {"conflict": True}, 409
+        except ValidationError as exc:
+            _apply(form, exc)
+        else:
+            messages.success(request, f"You verified {person.full_name}’s skill “{row.skill.name}”")
+            return redirect("team:person", pk=person.pk)
+    profile = _viewed(request, person)
+    return render(
+        request,
+        "person/verify.html",
+        _nav(request, person=person, profile=profile, entry=_skill_entry(profile, row), form=form)
+        | extra,
+        status=status,
+    )
+
+
+@requires(Cap.SKILL_VERIFY_TEAM)
+@require_http_methods(["GET", "POST"])
+def skill_query(request, pk, skill_pk):
+    person, row = _managed(request, pk, skill_pk)
+    form = QueryForm(_data(request), initial={"version": row.version})
+    status = 200
+    extra = {}
+    if request.method == "POST" and form.is_valid():
+        try:
+            svc.person_skill_query(
+                verifier=request.user,
+                person=person,
+                person_skill_id=row.pk,
+                expected_version=form.cleaned_data["version"],
+                note=form.cleaned_data["note"],
+            )
+        except svc.ConflictError as exc:
+            if exc.current is None:
+                messages.info(
+                    request, f"{person.full_name} removed “{row.skill.name}” from their profile"
+                )
+                return redirect("team:person", pk=person.pk)
+            person = _person_or_404(pk)
+            row = next(r for r in person.skills.all() if r.pk == row.pk)
+            # Keep what they typed; only the version moves on.
+            form = QueryForm(initial={"version": row.version, "note": form.cleaned_data["note"]})
+            extra, status = {"conflict": True}, 409
+        except ValidationError as exc:
+            _apply(form, exc)
+        else:
+            messages.success(
+                request,
+                f"You queried {person.full_name}’s skill “{row.skill.name}”. "
+                "They will see your question on their profile.",
+            )
+            return redirect("team:person", pk=person.pk)
+    profile = _viewed(request, person)
+    return render(
+        request,
+        "person/query.html",
+        _nav(
+            request,
+            person=person,
+            profile=profile,
+            entry=_skill_entry(profile, row),
+            form=form,
+            max_length=svc.QUERY_NOTE_MAX,
+        )
+        | extra,
+        status=status,
+    )
+
+
+@requires(Cap.SKILL_VERIFY_TEAM)
+@require_http_methods(["GET", "POST"])
+def protection(request, pk):
+    person, _ = _managed(request, pk)
+    form = ProtectForm(
+        _data(request),
+        initial={"version": person.version, "protected": "no" if person.protected else "yes"},
+    )
+    status = 200
+    extra = {}
+    if request.method == "POST" and form.is_valid():
+        wanted = form.cleaned_data["protected"] == "yes"
+        try:
+            person = svc.person_set_protected(
+                actor=request.user,
+                person=person,
+                protected=wanted,
+                expected_version=form.cleaned_data["version"],
+            )
+        except svc.ConflictError as exc:
+            if exc.current is None:
+                raise Http404("No such person") from None
+            person = _person_or_404(pk)
+            form = ProtectForm(
+                initial={
+                    "version": person.version,
+                    "protected": "no" if person.protected else "yes",
+                }
+            )
+            extra, status = {"conflict": True, "wanted": wanted}, 409
+        except ValidationError as exc:
+            _apply(form, exc)
+        else:
+            if wanted:
+                text = f"{person.full_name} is now protected: they will not be released in a surge"
+            else:
+                text = f"{person.full_name} is no longer protected"
+            messages.success(request, text)
+            return redirect("team:person", pk=person.pk)
+    profile = _viewed(request, person)
+    return render(
+        request,
+        "person/protection.html",
+        _nav(request, person=person, profile=profile, form=form) | extra,
+        status=status,
+    )

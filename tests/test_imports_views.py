@@ -1,0 +1,195 @@
+"""The /imports/ pages: upload form, result page, progress page and fragment, templates."""
+
+import re
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from skills_app.accounts.permissions import Role
+from skills_app.people.imports import service
+from skills_app.people.models import ImportJob, ImportStatus, Person
+from tests.test_imports import (  # noqa: F401  (skills, staff: fixtures)
+    PEOPLE_HEADER,
+    csv_text,
+    person_row,
+    skills,
+    staff,
+)
+
+pytestmark = pytest.mark.django_db
+
+GOOD = csv_text(PEOPLE_HEADER, person_row("W1"), person_row("W2", "W1"))
+BAD = csv_text(PEOPLE_HEADER, person_row("W1", grade="Boss"), person_row("W2", "NOPE"))
+
+
+@pytest.fixture
+def hr(client_for):
+    return client_for(Role.HR)
+
+
+def submit(client, text, kind="people", dry_run=False, name="people.csv"):
+    content = text if isinstance(text, bytes) else text.encode()
+    data = {"kind": kind, "file": SimpleUploadedFile(name, content, content_type="text/csv")}
+    if dry_run:
+        data["dry_run"] = "on"
+    return client.post("/imports/", data)
+
+
+def test_the_upload_page_offers_each_kind_with_its_columns_and_a_template(hr):
+    page = hr.get("/imports/").content.decode()
+    assert 'enctype="multipart/form-data"' in page
+    for kind in ("people", "person-skills", "role-history", "role-profiles"):
+        assert f'value="{kind}"' in page
+        assert f'href="/imports/templates/{kind}.csv"' in page
+    assert "staff_number, full_name, email, grade, org_unit" in page
+    assert 'type="file"' in page and 'class="govuk-file-upload' in page
+    assert "Check the file only (dry run)" in page
+    assert "You have not imported any files yet." in page
+
+
+def test_a_template_is_the_header_row_as_csv(hr):
+    response = hr.get("/imports/templates/person-skills.csv")
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert "attachment" in response["Content-Disposition"]
+    assert response.content.decode("utf-8-sig") == "staff_number,skill,level,last_used,evidence\r\n"
+    assert hr.get("/imports/templates/payroll.csv").status_code == 404
+
+
+def test_a_good_file_shows_the_success_panel_with_counts(hr):
+    response = submit(hr, GOOD)
+    assert response.status_code == 302
+    job = ImportJob.objects.get()
+    assert response["Location"] == f"/imports/jobs/{job.pk}/"
+    page = hr.get(response["Location"]).content.decode()
+    assert "govuk-panel--confirmation" in page and "Import complete" in page
+    assert re.search(r"Added</dt>\s*<dd[^>]*>2</dd>", page)
+    assert Person.objects.count() == 2
+
+
+def test_a_dry_run_says_what_would_happen(hr):
+    page = hr.get(submit(hr, GOOD, dry_run=True)["Location"]).content.decode()
+    assert "File checked: no errors" in page and "What importing the file would do" in page
+    assert Person.objects.count() == 0
+
+
+def test_row_errors_show_an_error_summary_and_a_table_of_rows(hr):
+    page = hr.get(submit(hr, BAD)["Location"]).content.decode()
+    assert "<title>Error: Nothing was imported" in page
+    assert "govuk-error-summary" in page
+    assert 'href="#row-errors"' in page and 'id="row-errors"' in page
+    assert "The file has 2 errors; nothing was imported." in page
+    rows = re.findall(r'<td class="govuk-table__cell govuk-table__cell--numeric">(\d+)</td>', page)
+    assert rows == ["2", "3"]
+    assert "<code>grade</code>" in page and "<code>line_manager_staff_number</code>" in page
+    # The cell contents are not echoed back in the messages.
+    assert "Boss" in page  # quoted in the grade message, which is for the uploader
+    assert Person.objects.count() == 0
+
+
+@pytest.mark.usefixtures("staff", "skills")
+def test_unknown_skills_show_their_suggestions(hr):
+    text = csv_text("staff_number,skill,level", "S1,Stakeholder managemnt,3")
+    page = hr.get(submit(hr, text, kind="person-skills")["Location"]).content.decode()
+    assert "Did you mean" in page
+    assert "<li>Stakeholder management</li>" in page
+
+
+def test_a_missing_kind_and_file_are_form_errors(hr):
+    response = hr.post("/imports/", {})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "<title>Error: Import HR data" in page
+    assert '<a href="#id_kind">Select what the file holds</a>' in page
+    assert '<a href="#id_file">Select a CSV or XLSX file</a>' in page
+    assert not ImportJob.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"%PDF-1.5", "The file is a PDF document"),
+        (b"staff_number,name\nA,B\n", "missing full_name, email"),
+        ("staff_number,full_name\nA,Zoë\n".encode("cp1252"), "must be UTF-8"),
+    ],
+)
+def test_a_file_problem_is_shown_on_the_file_field(hr, content, message):
+    page = submit(hr, content).content.decode()
+    assert "govuk-file-upload--error" in page
+    assert message in page
+    assert not ImportJob.objects.exists()
+
+
+def test_an_empty_upload_is_a_form_error(hr):
+    page = submit(hr, b"").content.decode()
+    assert "The selected file is empty" in page
+
+
+def test_a_large_file_goes_to_the_progress_page(hr, monkeypatch):
+    monkeypatch.setattr(service, "SYNC_MAX_ROWS", 1)
+    response = submit(hr, GOOD)
+    job = ImportJob.objects.get()
+    assert job.status == ImportStatus.QUEUED  # waiting for the worker (DatabaseBackend)
+    page = hr.get(response["Location"]).content.decode()
+    assert '<progress id="import-progress-bar"' in page
+    assert '<label class="govuk-label govuk-label--s" for="import-progress-bar">' in page
+    assert "Waiting to start" in page and "0% complete" in page
+    assert f'hx-get="/imports/jobs/{job.pk}/progress/?phase="' in page
+    assert 'hx-trigger="every 1s"' in page
+    assert 'aria-live="polite"' in page
+    assert f'href="/imports/jobs/{job.pk}/">Refresh this page</a>' in page
+    assert "http-equiv" not in page
+
+
+def _running_job(**fields):
+    defaults = {
+        "kind": "people",
+        "filename": "big.csv",
+        "content": b"",
+        "status": ImportStatus.RUNNING,
+        "phase": "validating",
+        "total_rows": 40_000,
+        "processed_rows": 10_000,
+    }
+    return ImportJob.objects.create(**{**defaults, **fields})
+
+
+def test_the_progress_fragment_announces_only_phase_changes(hr):
+    job = _running_job()
+    url = f"/imports/jobs/{job.pk}/progress/"
+    changed = hr.get(url + "?phase=reading", HTTP_HX_REQUEST="true").content.decode()
+    assert "Checking rows: 10,000 of 40,000 rows" in changed
+    assert 'value="25"' in changed and "25% complete" in changed
+    assert 'hx-swap-oob="innerHTML">Checking rows</div>' in changed
+    same = hr.get(url + "?phase=validating", HTTP_HX_REQUEST="true").content.decode()
+    assert "hx-swap-oob" not in same and 'hx-trigger="every 1s"' in same
+
+
+def test_the_progress_fragment_reloads_the_page_when_the_job_has_finished(hr):
+    job = _running_job(status=ImportStatus.SUCCEEDED, phase="done", result={"ok": True})
+    response = hr.get(f"/imports/jobs/{job.pk}/progress/", HTTP_HX_REQUEST="true")
+    assert response["HX-Refresh"] == "true"
+
+
+def test_recent_imports_lists_only_your_own(hr, make_user):
+    submit(hr, GOOD, name="mine.csv")
+    other = make_user(Role.HR, username="other-hr")
+    ImportJob.objects.create(kind="people", filename="theirs.csv", content=b"", created_by=other)
+    page = hr.get("/imports/").content.decode()
+    assert "mine.csv" in page and "theirs.csv" not in page
+    assert "govuk-tag--green" in page
+
+
+def test_an_unknown_job_is_a_404(hr):
+    assert hr.get("/imports/jobs/00000000-0000-0000-0000-000000000000/").status_code == 404
+
+
+@pytest.mark.parametrize("role", [Role.PLANNER, Role.STAFF, Role.LINE_MANAGER, Role.STEWARD])
+def test_only_hr_and_admins_may_import(client_for, role):
+    client = client_for(role)
+    assert client.get("/imports/").status_code == 403
+    assert submit(client, GOOD).status_code == 403
+    assert Person.objects.count() == 0
+
+
+def test_admins_may_import(client_for):
+    assert client_for(Role.ADMIN).get("/imports/").status_code == 200
