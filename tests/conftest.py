@@ -19,6 +19,14 @@ def skip_or_fail(reason: str):
     pytest.skip(reason)
 
 
+def pytest_collection_modifyitems(config, items):
+    """Tag tests by the infrastructure they need, so a run can deselect them
+    explicitly (CI's SQLite pass: -m "not browser and not postgres_only")."""
+    for item in items:
+        if "postgres_only" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.postgres_only)
+
+
 @pytest.fixture
 def postgres_only(db):
     if connection.vendor != "postgresql":
