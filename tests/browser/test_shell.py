@@ -10,35 +10,9 @@ from skills_app.accounts.permissions import Role
 from tests.browser.conftest import assert_accessible, assert_no_csp_violations, login
 from tests.conftest import PASSWORD
 from tests.factories import PersonFactory, PersonSkillFactory, RoleRequirementFactory
+from tests.test_pages import EXPECTED_NAV
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-EXPECTED_NAV = {
-    Role.STAFF: ["Home", "Your profile", "Role library", "Skills", "Sign out"],
-    Role.LINE_MANAGER: ["Home", "Your profile", "Your team", "Role library", "Skills", "Sign out"],
-    Role.PLANNER: ["Home", "Your profile", "Find a person", "Role library", "Skills", "Sign out"],
-    Role.HR: [
-        "Home",
-        "Your profile",
-        "Find a person",
-        "Role library",
-        "Skills",
-        "Import HR data",
-        "Sign out",
-    ],
-    Role.STEWARD: ["Home", "Your profile", "Role library", "Skills", "Sign out"],
-    Role.ADMIN: [
-        "Home",
-        "Your profile",
-        "Your team",
-        "Find a person",
-        "Role library",
-        "Skills",
-        "Import HR data",
-        "Administration",
-        "Sign out",
-    ],
-}
 
 
 def nav_texts(page) -> list[str]:
