@@ -234,8 +234,125 @@ def recency_factor(last_used: np.ndarray, as_of: int) -> np.ndarray:
     return np.where((last_used == CURRENT) | (years <= FULL_CREDIT_YEARS), 1.0, decayed)
 
 
+class _ColumnScorer:
+    """Rules 1-5 over one set of skill columns, with a per-day cache of the
+    recency-weighted levels so repeated searches on one day reuse them."""
+
+    def __init__(self, columns: SkillColumns, relations: dict[int, list[Relation]]):
+        self.columns = columns
+        self.relations = relations
+        self._cache_day: int | None = None
+        self._cache: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+    def sources(self, skill: int) -> list[tuple[int, float]]:
+        """The skill itself and every related skill that exists in the columns."""
+        candidates = [(skill, 1.0)] + [
+            (r.source, r.strength) for r in self.relations.get(skill, [])
+        ]
+        return [(s, w) for s, w in candidates if 0 <= s < self.columns.n_skills]
+
+    def column_effective(self, skill: int, as_of: int) -> tuple[np.ndarray, np.ndarray]:
+        """(rows, level x recency) for one column."""
+        if self._cache_day != as_of:
+            self._cache_day, self._cache = as_of, {}
+        cached = self._cache.get(skill)
+        if cached is None:
+            span = self.columns.column(skill)
+            values = self.columns.level[span].astype(np.float64)
+            last_used = self.columns.last_used[span]
+            old = np.flatnonzero(last_used != CURRENT)
+            if len(old):
+                values[old] *= recency_factor(last_used[old], as_of)
+            cached = (self.columns.rows[span], values)
+            self._cache[skill] = cached
+        return cached
+
+    def effective_levels(self, requirement: Requirement, as_of: int) -> np.ndarray:
+        """Rule 2 for everyone: max over the skill and its relations of
+        strength x level x recency. Dense float64, zero for non-holders."""
+        best = np.zeros(self.columns.n_people, dtype=np.float64)
+        for source, strength in self.sources(requirement.skill):
+            rows, values = self.column_effective(source, as_of)
+            if len(rows):
+                best[rows] = np.maximum(best[rows], strength * values)
+        return best
+
+    def scores(
+        self, requirements: Sequence[Requirement], as_of: int
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Rules 3-5: (score S, meets essentials) for every person.
+
+        A requirement met by one skill only (no relations) is scattered
+        straight into the score from its column; only requirements with
+        related skills need a dense per-person maximum."""
+        n = self.columns.n_people
+        total_weight = sum(r.weight for r in requirements)
+        score = np.zeros(n, dtype=np.float64)
+        essentials_met = np.zeros(n, dtype=np.int16)
+        n_essential = 0
+        for requirement in requirements:
+            level, weight = requirement.level, requirement.weight
+            n_essential += requirement.essential
+            sources = self.sources(requirement.skill)
+            if len(sources) == 1:
+                rows, values = self.column_effective(requirement.skill, as_of)
+                score[rows] += weight * np.minimum(1.0, values / level)
+                if requirement.essential:
+                    essentials_met[rows[values >= level - EPSILON]] += 1
+                continue
+            effective = self.effective_levels(requirement, as_of)
+            score += weight * np.minimum(1.0, effective / level)
+            if requirement.essential:
+                essentials_met += effective >= level - EPSILON
+        return score / total_weight, essentials_met == n_essential
+
+    def explain(self, row: int, requirement: Requirement, as_of: int) -> RequirementExplanation:
+        """Rule 11 for one row and requirement, naming the skill that supplied it."""
+        best: tuple[float, int, float, int, int] | None = None  # (e, source, rho, level, ev)
+        for source, strength in self.sources(requirement.skill):
+            at = self.columns.entry(row, source)
+            if at is None:
+                continue
+            level = int(self.columns.level[at])
+            rho = float(recency_factor(np.array([self.columns.last_used[at]]), as_of)[0])
+            effective = strength * level * rho
+            if best is None or effective > best[0]:
+                best = (effective, source, rho, level, int(self.columns.evidence[at]))
+        if best is None:
+            return RequirementExplanation(
+                requirement.skill,
+                requirement.level,
+                0,
+                None,
+                0.0,
+                0.0,
+                0.0,
+                requirement.level,
+                requirement.essential,
+                None,
+            )
+        effective, source, rho, level, evidence = best
+        return RequirementExplanation(
+            skill=requirement.skill,
+            required_level=requirement.level,
+            level=level,
+            via_skill=source,
+            recency=rho,
+            effective_level=effective,
+            credit=min(1.0, effective / requirement.level),
+            gap=max(0, math.ceil(requirement.level - effective - EPSILON)),
+            essential=requirement.essential,
+            evidence=evidence,
+        )
+
+
 class Workforce:
-    """The searchable workforce: skills, attributes, relations and roles."""
+    """The searchable workforce: skills, attributes, relations and roles.
+
+    ``patch`` keeps the index fresh without rebuilding it: the people at
+    ``positions`` have their skills replaced by a small second set of columns
+    (rows local to ``positions``), scored with the same code and written over
+    the base scores."""
 
     def __init__(
         self,
@@ -251,75 +368,52 @@ class Workforce:
         self.people = people
         self.relations = relations or {}
         self.roles = roles or RoleLibrary(vectors={}, spells=[])
-        self._cache_day: int | None = None
-        self._column_cache: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._base = _ColumnScorer(skills, self.relations)
+        self._patch: _ColumnScorer | None = None
+        self._patch_positions = np.zeros(0, dtype=np.int64)
+
+    def patch(self, positions: np.ndarray, columns: SkillColumns) -> None:
+        """Replace the skills of the people at ``positions`` (sorted, unique)."""
+        positions = np.asarray(positions, dtype=np.int64)
+        if columns.n_people != len(positions):
+            raise ValueError("the patch needs one row per patched person")
+        if len(positions) and (
+            positions[-1] >= len(self.people) or np.any(np.diff(positions) <= 0)
+        ):
+            raise ValueError("patched positions must be sorted, unique people")
+        self._patch_positions = positions
+        self._patch = _ColumnScorer(columns, self.relations) if len(positions) else None
+
+    @property
+    def patched_people(self) -> int:
+        return len(self._patch_positions)
+
+    def _patch_row(self, person: int) -> int | None:
+        at = int(np.searchsorted(self._patch_positions, person))
+        if at < len(self._patch_positions) and self._patch_positions[at] == person:
+            return at
+        return None
 
     # --- scoring ------------------------------------------------------------------
 
-    def _sources(self, skill: int) -> list[tuple[int, float]]:
-        """The skill itself and every related skill that exists in the columns."""
-        candidates = [(skill, 1.0)] + [
-            (r.source, r.strength) for r in self.relations.get(skill, [])
-        ]
-        return [(s, w) for s, w in candidates if 0 <= s < self.skills.n_skills]
-
-    def column_effective(self, skill: int, as_of: int) -> tuple[np.ndarray, np.ndarray]:
-        """(rows, level x recency) for one column, cached per day: repeated
-        searches on the same day reuse the recency-weighted levels."""
-        if self._cache_day != as_of:
-            self._cache_day, self._column_cache = as_of, {}
-        cached = self._column_cache.get(skill)
-        if cached is None:
-            span = self.skills.column(skill)
-            values = self.skills.level[span].astype(np.float64)
-            last_used = self.skills.last_used[span]
-            old = np.flatnonzero(last_used != CURRENT)
-            if len(old):
-                values[old] *= recency_factor(last_used[old], as_of)
-            cached = (self.skills.rows[span], values)
-            self._column_cache[skill] = cached
-        return cached
-
     def effective_levels(self, requirement: Requirement, as_of: int) -> np.ndarray:
-        """Rule 2 for everyone: max over the skill and its relations of
-        strength x level x recency. Dense float64, zero for non-holders."""
-        best = np.zeros(self.skills.n_people, dtype=np.float64)
-        for source, strength in self._sources(requirement.skill):
-            rows, values = self.column_effective(source, as_of)
-            if len(rows):
-                best[rows] = np.maximum(best[rows], strength * values)
+        best = self._base.effective_levels(requirement, as_of)
+        if self._patch is not None:
+            best[self._patch_positions] = self._patch.effective_levels(requirement, as_of)
         return best
 
     def scores(
         self, requirements: Sequence[Requirement], as_of: int
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Rules 3-5: (score S, meets essentials) for every person.
-
-        A requirement met by one skill only (no relations) is scattered
-        straight into the score from its column; only requirements with
-        related skills need a dense per-person maximum."""
+        """Rules 3-5: (score S, meets essentials) for every person."""
         if not requirements:
             raise ValueError("a role needs at least one requirement")
-        n = self.skills.n_people
-        total_weight = sum(r.weight for r in requirements)
-        score = np.zeros(n, dtype=np.float64)
-        essentials_met = np.zeros(n, dtype=np.int16)
-        n_essential = 0
-        for requirement in requirements:
-            level, weight = requirement.level, requirement.weight
-            n_essential += requirement.essential
-            sources = self._sources(requirement.skill)
-            if len(sources) == 1:
-                rows, values = self.column_effective(requirement.skill, as_of)
-                score[rows] += weight * np.minimum(1.0, values / level)
-                if requirement.essential:
-                    essentials_met[rows[values >= level - EPSILON]] += 1
-                continue
-            effective = self.effective_levels(requirement, as_of)
-            score += weight * np.minimum(1.0, effective / level)
-            if requirement.essential:
-                essentials_met += effective >= level - EPSILON
-        return score / total_weight, essentials_met == n_essential
+        score, essentials = self._base.scores(requirements, as_of)
+        if self._patch is not None:
+            patched_score, patched_essentials = self._patch.scores(requirements, as_of)
+            score[self._patch_positions] = patched_score
+            essentials[self._patch_positions] = patched_essentials
+        return score, essentials
 
     def prior_roles(self, requirements: Sequence[Requirement], as_of: int) -> dict[int, PriorRole]:
         """Rule 6: per person, the most similar recent role (similarity >= 0.7)."""
@@ -427,43 +521,11 @@ class Workforce:
     # --- explanation ----------------------------------------------------------------
 
     def explain(self, person: int, requirement: Requirement, as_of: int) -> RequirementExplanation:
-        """Rule 11 for one person and requirement, naming the skill that supplied it."""
-        best: tuple[float, int, float, int, int] | None = None  # (e, source, rho, level, ev)
-        for source, strength in self._sources(requirement.skill):
-            at = self.skills.entry(person, source)
-            if at is None:
-                continue
-            level = int(self.skills.level[at])
-            rho = float(recency_factor(np.array([self.skills.last_used[at]]), as_of)[0])
-            effective = strength * level * rho
-            if best is None or effective > best[0]:
-                best = (effective, source, rho, level, int(self.skills.evidence[at]))
-        if best is None:
-            return RequirementExplanation(
-                requirement.skill,
-                requirement.level,
-                0,
-                None,
-                0.0,
-                0.0,
-                0.0,
-                requirement.level,
-                requirement.essential,
-                None,
-            )
-        effective, source, rho, level, evidence = best
-        return RequirementExplanation(
-            skill=requirement.skill,
-            required_level=requirement.level,
-            level=level,
-            via_skill=source,
-            recency=rho,
-            effective_level=effective,
-            credit=min(1.0, effective / requirement.level),
-            gap=max(0, math.ceil(requirement.level - effective - EPSILON)),
-            essential=requirement.essential,
-            evidence=evidence,
-        )
+        """Rule 11 for one person and requirement."""
+        row = self._patch_row(person) if self._patch is not None else None
+        if row is not None:
+            return self._patch.explain(row, requirement, as_of)
+        return self._base.explain(person, requirement, as_of)
 
     def confidence(
         self,
