@@ -1,18 +1,30 @@
-"""ORM -> plain arrays for ``matching.engine``, and back.
+"""ORM -> plain arrays for ``matching.engine``, and back; kept fresh per process.
 
 The workforce is read in bulk (one streamed query per table, never a query per
 person) into the column-major structures the engine searches. Rows are indexed
 by position; the ``WorkforceIndex`` keeps the maps between database ids and
 positions so results can be turned back into people and skills.
+
+Freshness: every write that changes search results appends to the
+``WorkforceChange`` sequence in its own transaction (``people.changes``). Each
+search starts with ``current_index()``, which reads the rows it has not seen (an
+index range scan on the primary key) and applies them: changed people get their
+attributes updated in place and their skills re-read into the engine's patch;
+new people are appended; role, taxonomy and allocation changes reload those
+small tables. A bulk change (an import, a merge) or a patch grown past
+``PATCH_LIMIT`` people rebuilds the index. So a change is visible to the next
+search in every process, the one that made it included.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+import threading
+import time
+from dataclasses import dataclass, field
 
 import numpy as np
-from django.db import connection
+from django.db import connection, transaction
 
 from matching.engine import (
     EVIDENCE_CODES,
@@ -24,22 +36,40 @@ from matching.engine import (
     SkillColumns,
     Workforce,
 )
-from skills_app.people.models import GRADE_ORDER
+from skills_app.people.models import GRADE_ORDER, ChangeScope
 from taxonomy.models import DEFAULT_RELATION_STRENGTH
 
 FETCH = 50_000
+PATCH_LIMIT = 20_000  # people in the patch before a rebuild is cheaper than scoring them twice
+GAP_PATIENCE_SECONDS = 60.0  # a missing change id older than this belonged to a rollback
+# How far below the newest change id a build looks for ids its snapshot cannot
+# see yet (transactions still open when it started).
+BUILD_OVERLAP = 200
+
+_PERSON_COLUMNS = (
+    "id, staff_number, grade, org_unit_id, location, clearance, weekly_hours, "
+    "redeployable, protected, available_from, profile_reviewed_at"
+)
+_ALLOCATED = (
+    "SELECT DISTINCT a.person_id FROM surge_allocation a "
+    "JOIN surge_surgescenario s ON s.id = a.scenario_id "
+    "WHERE s.status = 'approved' AND a.status IN ('proposed', 'approved')"
+)
 
 
 @dataclass
 class WorkforceIndex:
     workforce: Workforce
-    person_ids: np.ndarray  # position -> Person.pk
-    skill_ids: np.ndarray  # column -> Skill.pk
+    person_ids: np.ndarray  # position -> Person.pk (ascending)
+    skill_ids: np.ndarray  # column -> Skill.pk (ascending)
     skill_column: dict[int, int]  # Skill.pk -> column
     role_index: dict[int, int]  # RoleProfile.pk -> role vector index
     org_unit_ids: np.ndarray  # unit index -> OrgUnit.pk
     org_unit_paths: list[str]
     locations: list[str]  # location code -> name
+    unit_index: dict[int, int] = field(default_factory=dict)  # OrgUnit.pk -> unit index
+    location_code: dict[str, int] = field(default_factory=dict)
+    built_in_seconds: float = 0.0
 
     def position_of(self, person_id: int) -> int | None:
         at = int(np.searchsorted(self.person_ids, person_id))
@@ -55,6 +85,11 @@ def _rows(sql: str, params=()):
             yield from batch
 
 
+def _in_list(ids) -> tuple[str, list]:
+    ids = list(ids)
+    return ", ".join(["%s"] * len(ids)), ids
+
+
 def _ordinal(value) -> int:
     if value is None:
         return 0
@@ -65,113 +100,153 @@ def _ordinal(value) -> int:
     return value.toordinal()
 
 
-def build_workforce_index() -> WorkforceIndex:
-    skill_ids = np.array(
-        [pk for (pk,) in _rows("SELECT id FROM taxonomy_skill ORDER BY id")], dtype=np.int64
+def _allocated_ids() -> np.ndarray:
+    ids = [pk for (pk,) in _rows(_ALLOCATED)]
+    return np.array(sorted(ids), dtype=np.int64)
+
+
+def _load_units() -> tuple[np.ndarray, list[str], dict[int, int]]:
+    rows = list(_rows("SELECT id, path FROM people_orgunit ORDER BY id"))
+    ids = np.array([r[0] for r in rows], dtype=np.int64)
+    return ids, [path for _, path in rows], {pk: i for i, (pk, _) in enumerate(rows)}
+
+
+def _people_arrays(rows, unit_index, location_code, allocated: np.ndarray) -> dict:
+    """Attribute arrays for people ``rows`` (new locations join ``location_code``)."""
+    n = len(rows)
+    person_ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=n)
+    location = np.fromiter(
+        (location_code.setdefault(r[4], len(location_code)) for r in rows), np.int32, n
     )
-    skill_column = {int(pk): col for col, pk in enumerate(skill_ids)}
-
-    unit_rows = list(_rows("SELECT id, path FROM people_orgunit ORDER BY id"))
-    org_unit_ids = np.array([r[0] for r in unit_rows], dtype=np.int64)
-    unit_index = {pk: i for i, (pk, _) in enumerate(unit_rows)}
-
-    allocated_ids = {
-        pk
-        for (pk,) in _rows(
-            "SELECT DISTINCT a.person_id FROM surge_allocation a "
-            "JOIN surge_surgescenario s ON s.id = a.scenario_id "
-            "WHERE s.status = 'approved' AND a.status IN ('proposed', 'approved')"
-        )
+    return {
+        "staff_number": np.array([r[1] for r in rows], dtype=object),
+        "grade": np.array([GRADE_ORDER.get(r[2], -1) for r in rows], dtype=np.int8),
+        "org_unit": np.array([unit_index[r[3]] for r in rows], dtype=np.int32),
+        "location": location,
+        "clearance": np.array([r[5] for r in rows], dtype=np.int8),
+        "weekly_hours": np.array([float(r[6]) for r in rows], dtype=np.float32),
+        "redeployable": np.array([bool(r[7]) for r in rows], dtype=bool),
+        "protected": np.array([bool(r[8]) for r in rows], dtype=bool),
+        "available_from": np.array(
+            [_ordinal(r[9]) if r[9] else NOT_AVAILABLE for r in rows], dtype=np.int32
+        ),
+        "allocated": np.isin(person_ids, allocated),
+        "reviewed_at": np.array([_ordinal(r[10]) for r in rows], dtype=np.int32),
     }
 
-    people_rows = list(
-        _rows(
-            "SELECT id, staff_number, grade, org_unit_id, location, clearance, weekly_hours, "
-            "redeployable, protected, available_from, profile_reviewed_at "
-            "FROM people_person ORDER BY id"
-        )
-    )
-    n = len(people_rows)
-    person_ids = np.fromiter((r[0] for r in people_rows), dtype=np.int64, count=n)
-    locations: list[str] = []
-    location_code: dict[str, int] = {}
-    location = np.empty(n, dtype=np.int32)
-    for i, row in enumerate(people_rows):
-        location[i] = location_code.setdefault(row[4], len(location_code))
-    locations = list(location_code)
-    people = People(
-        staff_number=np.array([r[1] for r in people_rows], dtype=object),
-        grade=np.array([GRADE_ORDER.get(r[2], -1) for r in people_rows], dtype=np.int8),
-        org_unit=np.array([unit_index[r[3]] for r in people_rows], dtype=np.int32),
-        location=location,
-        clearance=np.array([r[5] for r in people_rows], dtype=np.int8),
-        weekly_hours=np.array([float(r[6]) for r in people_rows], dtype=np.float32),
-        redeployable=np.array([bool(r[7]) for r in people_rows], dtype=bool),
-        protected=np.array([bool(r[8]) for r in people_rows], dtype=bool),
-        available_from=np.array(
-            [_ordinal(r[9]) if r[9] else NOT_AVAILABLE for r in people_rows], dtype=np.int32
-        ),
-        allocated=np.isin(person_ids, np.fromiter(allocated_ids, np.int64, len(allocated_ids))),
-        reviewed_at=np.array([_ordinal(r[10]) for r in people_rows], dtype=np.int32),
-    )
-    del people_rows
 
-    position = {int(pk): i for i, pk in enumerate(person_ids)}
-    person_col, skill_col, levels, last_used, evidence = [], [], [], [], []
-    for person_id, skill_id, level, used, ev in _rows(
-        "SELECT person_id, skill_id, level, last_used, evidence FROM people_personskill"
-    ):
-        person_col.append(position[person_id])
-        skill_col.append(skill_column[skill_id])
-        levels.append(level)
+_PEOPLE_FIELDS = (
+    "staff_number",
+    "grade",
+    "org_unit",
+    "location",
+    "clearance",
+    "weekly_hours",
+    "redeployable",
+    "protected",
+    "available_from",
+    "allocated",
+    "reviewed_at",
+)
+
+
+def _skill_triples(rows, position, skill_column):
+    person, skill, level, last_used, evidence = [], [], [], [], []
+    for person_id, skill_id, lvl, used, ev in rows:
+        column = skill_column.get(skill_id)
+        if column is None:  # a skill created after the index: picked up on its change
+            continue
+        person.append(position[person_id])
+        skill.append(column)
+        level.append(lvl)
         last_used.append(_ordinal(used))
         evidence.append(EVIDENCE_CODES.get(ev, 0))
-    skills = SkillColumns.from_triples(
-        n_people=n,
-        n_skills=len(skill_ids),
-        person=person_col,
-        skill=skill_col,
-        level=levels,
-        last_used=last_used,
-        evidence=evidence,
-    )
-    del person_col, skill_col, levels, last_used, evidence
+    return {
+        "person": person,
+        "skill": skill,
+        "level": level,
+        "last_used": last_used,
+        "evidence": evidence,
+    }
 
+
+def _load_relations(skill_column) -> dict[int, list[Relation]]:
     relations: dict[int, list[Relation]] = {}
     for from_id, to_id, kind, strength in _rows(
         "SELECT from_skill_id, to_skill_id, kind, strength FROM taxonomy_skillrelation"
     ):
+        if from_id not in skill_column or to_id not in skill_column:
+            continue
         value = strength if strength is not None else DEFAULT_RELATION_STRENGTH[kind]
         relations.setdefault(skill_column[from_id], []).append(
             Relation(skill_column[to_id], float(value))
         )
+    return relations
 
-    role_index: dict[int, int] = {}
+
+def _load_role_vectors(role_index, skill_column) -> dict[int, dict[int, float]]:
+    """Role vectors; ``role_index`` is extended, never renumbered, so spells stay valid."""
     vectors: dict[int, dict[int, float]] = {}
     for role_id, skill_id, level, weight in _rows(
         "SELECT role_id, skill_id, level, weight FROM roles_rolerequirement"
     ):
         index = role_index.setdefault(role_id, len(role_index))
         vector = vectors.setdefault(index, {})
-        column = skill_column[skill_id]
-        vector[column] = vector.get(column, 0.0) + level * weight
-    spells = [
+        column = skill_column.get(skill_id)
+        if column is not None:
+            vector[column] = vector.get(column, 0.0) + level * weight
+    return vectors
+
+
+_SKILL_ROWS = "SELECT person_id, skill_id, level, last_used, evidence FROM people_personskill"
+_SPELLS = 'SELECT person_id, role_profile_id, title, "end" FROM people_rolehistory'
+
+
+def _spells(rows, position, role_index) -> list[RoleSpell]:
+    return [
         RoleSpell(
             person=position[person_id],
             role=role_index.get(role_id) if role_id is not None else None,
             title=title,
             end=_ordinal(end),
         )
-        for person_id, role_id, title, end in _rows(
-            'SELECT person_id, role_profile_id, title, "end" FROM people_rolehistory'
-        )
+        for person_id, role_id, title, end in rows
+        if person_id in position
     ]
 
+
+def build_workforce_index() -> WorkforceIndex:
+    started = time.perf_counter()
+    skill_ids = np.array(
+        [pk for (pk,) in _rows("SELECT id FROM taxonomy_skill ORDER BY id")], dtype=np.int64
+    )
+    skill_column = {int(pk): col for col, pk in enumerate(skill_ids)}
+    org_unit_ids, org_unit_paths, unit_index = _load_units()
+
+    people_rows = list(_rows(f"SELECT {_PERSON_COLUMNS} FROM people_person ORDER BY id"))  # noqa: S608  (constant columns)
+    n = len(people_rows)
+    person_ids = np.fromiter((r[0] for r in people_rows), dtype=np.int64, count=n)
+    location_code: dict[str, int] = {}
+    people = People(**_people_arrays(people_rows, unit_index, location_code, _allocated_ids()))
+    del people_rows
+
+    position = {int(pk): i for i, pk in enumerate(person_ids)}
+    triples = _skill_triples(
+        _rows(_SKILL_ROWS),
+        position,
+        skill_column,
+    )
+    skills = SkillColumns.from_triples(n_people=n, n_skills=len(skill_ids), **triples)
+    del triples
+
+    role_index: dict[int, int] = {}
+    vectors = _load_role_vectors(role_index, skill_column)
+    spells = _spells(_rows(_SPELLS), position, role_index)
     return WorkforceIndex(
         workforce=Workforce(
             skills=skills,
             people=people,
-            relations=relations,
+            relations=_load_relations(skill_column),
             roles=RoleLibrary(vectors=vectors, spells=spells),
         ),
         person_ids=person_ids,
@@ -179,6 +254,247 @@ def build_workforce_index() -> WorkforceIndex:
         skill_column=skill_column,
         role_index=role_index,
         org_unit_ids=org_unit_ids,
-        org_unit_paths=[path for _, path in unit_rows],
-        locations=locations,
+        org_unit_paths=org_unit_paths,
+        locations=list(location_code),
+        unit_index=unit_index,
+        location_code=location_code,
+        built_in_seconds=time.perf_counter() - started,
     )
+
+
+class _Rebuild(Exception):
+    """The pending changes are cheaper to apply by building afresh."""
+
+
+class FreshIndex:
+    """One process's index and its place in the change sequence."""
+
+    def __init__(self):
+        self.index: WorkforceIndex | None = None
+        self.last_id = 0
+        self.gaps: dict[int, float] = {}  # change ids not yet seen -> first noticed
+        self.patch: dict[int, list[tuple]] = {}  # Person.pk -> current skill rows
+        self.rebuilds = 0
+        self._lock = threading.Lock()
+
+    def current(self) -> WorkforceIndex:
+        with self._lock:
+            if self.index is None:
+                self._rebuild()
+            else:
+                try:
+                    self._apply(self._unseen())
+                except _Rebuild:
+                    self._rebuild()
+            return self.index
+
+    def _rebuild(self) -> None:
+        """Build from one snapshot of the database. The newest change ids that
+        the snapshot cannot see belong to transactions still open: they are
+        watched as gaps, so their changes apply once they commit."""
+        outermost = not connection.in_atomic_block
+        with transaction.atomic():
+            if outermost and connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            top = self._max_change_id()
+            visible = {
+                pk
+                for (pk,) in _rows(
+                    "SELECT id FROM people_workforcechange WHERE id > %s",
+                    [top - BUILD_OVERLAP],
+                )
+            }
+            self.index = build_workforce_index()
+        now = time.monotonic()
+        self.gaps = {
+            pk: now for pk in range(max(1, top - BUILD_OVERLAP + 1), top + 1) if pk not in visible
+        }
+        self.last_id = top
+        self.patch = {}
+        self.rebuilds += 1
+
+    @staticmethod
+    def _max_change_id() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT COALESCE(MAX(id), 0) FROM people_workforcechange")
+            return int(cursor.fetchone()[0])
+
+    def _unseen(self) -> list[tuple[int, str, int | None]]:
+        sql = "SELECT id, scope, person_id FROM people_workforcechange WHERE id > %s"
+        params: list = [self.last_id]
+        if self.gaps:
+            marks, ids = _in_list(self.gaps)
+            sql += f" OR id IN ({marks})"
+            params += ids
+        rows = list(_rows(sql + " ORDER BY id", params))
+        seen = {row[0] for row in rows}
+        now = time.monotonic()
+        for gap in list(self.gaps):
+            if gap in seen or now - self.gaps[gap] > GAP_PATIENCE_SECONDS:
+                del self.gaps[gap]
+        if rows:
+            top = rows[-1][0]
+            if top > self.last_id:
+                # Ids below the top that are not here yet belong to transactions
+                # still open (or rolled back): look for them again next time.
+                fresh = (row[0] for row in rows if row[0] > self.last_id)
+                missing = set(range(self.last_id + 1, top + 1)) - set(fresh)
+                for gap in missing:
+                    self.gaps.setdefault(gap, now)
+                self.last_id = top
+        return rows
+
+    def _apply(self, rows) -> None:
+        if not rows:
+            return
+        scopes = {scope for _, scope, _ in rows}
+        if ChangeScope.ALL in scopes:
+            raise _Rebuild
+        people = {pk for _, scope, pk in rows if scope == ChangeScope.PERSON and pk}
+        history = {pk for _, scope, pk in rows if scope == ChangeScope.HISTORY and pk}
+        index = self.index
+        workforce = index.workforce
+        skills, relations, roles = workforce.skills, workforce.relations, workforce.roles
+        attributes = workforce.people
+        if ChangeScope.TAXONOMY in scopes:
+            skills, relations = self._reload_taxonomy()
+        if people:
+            skills, attributes = self._apply_people(people, skills, attributes)
+        if ChangeScope.ALLOCATIONS in scopes:
+            attributes.allocated[:] = np.isin(index.person_ids, _allocated_ids())
+        if ChangeScope.ROLES in scopes or ChangeScope.TAXONOMY in scopes:
+            vectors = _load_role_vectors(index.role_index, index.skill_column)
+            roles = RoleLibrary(vectors=vectors, spells=roles.spells)
+        if history:
+            roles = self._apply_history(history, roles)
+        self._install(skills, attributes, relations, roles)
+
+    def _reload_taxonomy(self):
+        """New skills get empty columns (ids only grow); relations are re-read."""
+        index = self.index
+        skills = index.workforce.skills
+        all_ids = [pk for (pk,) in _rows("SELECT id FROM taxonomy_skill ORDER BY id")]
+        new = [pk for pk in all_ids if pk not in index.skill_column]
+        if new:
+            if index.skill_ids.size and min(new) < index.skill_ids[-1]:
+                raise _Rebuild
+            for pk in new:
+                index.skill_column[pk] = len(index.skill_column)
+            index.skill_ids = np.concatenate([index.skill_ids, np.array(new, dtype=np.int64)])
+            indptr = np.concatenate([skills.indptr, np.full(len(new), skills.indptr[-1])])
+            skills = SkillColumns(
+                n_people=skills.n_people,
+                indptr=indptr,
+                rows=skills.rows,
+                level=skills.level,
+                last_used=skills.last_used,
+                evidence=skills.evidence,
+            )
+        return skills, _load_relations(index.skill_column)
+
+    def _apply_people(
+        self, person_ids: set[int], skills: SkillColumns, people: People
+    ) -> tuple[SkillColumns, People]:
+        index = self.index
+        marks, ids = _in_list(sorted(person_ids))
+        rows = list(
+            _rows(f"SELECT {_PERSON_COLUMNS} FROM people_person WHERE id IN ({marks})", ids)  # noqa: S608  (placeholders only)
+        )
+        if len(rows) < len(person_ids):
+            raise _Rebuild  # someone was deleted
+        if len(self.patch) + len(person_ids) > PATCH_LIMIT:
+            raise _Rebuild
+        if any(r[3] not in index.unit_index for r in rows):
+            self._add_units()
+        known = [r for r in rows if index.position_of(r[0]) is not None]
+        new = [r for r in rows if index.position_of(r[0]) is None]
+        if new and new[0][0] < index.person_ids[-1]:
+            raise _Rebuild  # ids only grow; anything else is a restore: start again
+        allocated = _allocated_ids()
+        if known:
+            values = _people_arrays(known, index.unit_index, index.location_code, allocated)
+            at = np.array([index.position_of(r[0]) for r in known], dtype=np.int64)
+            for name in _PEOPLE_FIELDS:
+                getattr(people, name)[at] = values[name]
+        if new:
+            values = _people_arrays(new, index.unit_index, index.location_code, allocated)
+            people = People(
+                **{
+                    name: np.concatenate([getattr(people, name), values[name]])
+                    for name in _PEOPLE_FIELDS
+                }
+            )
+            index.person_ids = np.concatenate(
+                [index.person_ids, np.array([r[0] for r in new], dtype=np.int64)]
+            )
+            skills = SkillColumns(
+                n_people=len(index.person_ids),
+                indptr=skills.indptr,
+                rows=skills.rows,
+                level=skills.level,
+                last_used=skills.last_used,
+                evidence=skills.evidence,
+            )
+        index.locations = list(index.location_code)
+        for pk in person_ids:
+            self.patch[pk] = []
+        sql = f"{_SKILL_ROWS} WHERE person_id IN ({marks})"  # noqa: S608  (placeholders only)
+        for row in _rows(sql, ids):
+            self.patch[row[0]].append(row)
+        return skills, people
+
+    def _add_units(self) -> None:
+        """Units created since the build join the end of the unit list."""
+        index = self.index
+        ids, paths, _ = _load_units()
+        for pk, path in zip(ids, paths, strict=True):
+            if int(pk) not in index.unit_index:
+                index.unit_index[int(pk)] = len(index.org_unit_paths)
+                index.org_unit_paths.append(path)
+                index.org_unit_ids = np.append(index.org_unit_ids, pk)
+
+    def _apply_history(self, person_ids: set[int], roles: RoleLibrary) -> RoleLibrary:
+        index = self.index
+        positions = {pk: index.position_of(pk) for pk in person_ids}
+        positions = {pk: at for pk, at in positions.items() if at is not None}
+        touched = set(positions.values())
+        marks, ids = _in_list(sorted(positions))
+        kept = [spell for spell in roles.spells if spell.person not in touched]
+        fresh = (
+            _spells(
+                _rows(f"{_SPELLS} WHERE person_id IN ({marks})", ids), positions, index.role_index
+            )
+            if ids
+            else []
+        )
+        return RoleLibrary(vectors=roles.vectors, spells=kept + fresh)
+
+    def _install(self, skills, people, relations, roles) -> None:
+        index = self.index
+        workforce = Workforce(skills=skills, people=people, relations=relations, roles=roles)
+        if self.patch:
+            positions = {index.position_of(pk): pk for pk in self.patch}
+            order = sorted(positions)
+            position = {positions[at]: local for local, at in enumerate(order)}
+            rows = [row for at in order for row in self.patch[positions[at]]]
+            triples = _skill_triples(rows, position, index.skill_column)
+            columns = SkillColumns.from_triples(
+                n_people=len(order), n_skills=len(index.skill_ids), **triples
+            )
+            workforce.patch(np.array(order, dtype=np.int64), columns)
+        index.workforce = workforce
+
+
+_fresh = FreshIndex()
+
+
+def current_index() -> WorkforceIndex:
+    """This process's index, with every committed change applied."""
+    return _fresh.current()
+
+
+def reset_index() -> None:
+    """Forget the index (tests; a new database)."""
+    global _fresh
+    _fresh = FreshIndex()

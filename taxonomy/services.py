@@ -16,7 +16,8 @@ from django.utils.text import slugify
 
 from skills_app.audit.models import Action
 from skills_app.audit.services import record_event
-from skills_app.people.models import EvidenceKind, PersonSkill
+from skills_app.people.changes import workforce_changed
+from skills_app.people.models import ChangeScope, EvidenceKind, PersonSkill
 from skills_app.roles.models import RoleRequirement
 from taxonomy.models import (
     OccupationSkill,
@@ -229,6 +230,7 @@ def skill_merge(*, source: Skill, target: Skill, steward) -> Skill:
         },
     )
     taxonomy_changed()
+    workforce_changed(ChangeScope.ALL)  # person skills moved in bulk
     return target
 
 

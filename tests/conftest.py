@@ -33,6 +33,17 @@ def postgres_only(db):
         skip_or_fail("needs PostgreSQL: set DATABASE_URL=postgres://...")
 
 
+@pytest.fixture(autouse=True)
+def _fresh_matching_index():
+    """Each test's database starts empty (its writes roll back), so no test may
+    search an index another test built."""
+    from skills_app.matching_adapter import reset_index
+
+    reset_index()
+    yield
+    reset_index()
+
+
 @pytest.fixture
 def chromium_path():
     path = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")

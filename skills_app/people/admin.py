@@ -1,6 +1,14 @@
 from django.contrib import admin
 
-from skills_app.people.models import OrgUnit, Person, PersonSkill, Qualification, RoleHistory
+from skills_app.people.changes import workforce_changed
+from skills_app.people.models import (
+    ChangeScope,
+    OrgUnit,
+    Person,
+    PersonSkill,
+    Qualification,
+    RoleHistory,
+)
 
 
 class PersonSkillInline(admin.TabularInline):
@@ -27,6 +35,15 @@ class PersonAdmin(admin.ModelAdmin):
     search_fields = ["staff_number", "full_name", "work_email"]
     raw_id_fields = ["org_unit", "line_manager", "user"]
     inlines = [PersonSkillInline, RoleHistoryInline, QualificationInline]
+
+    # Deleting people bypasses the change signals (see people.signals).
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        workforce_changed(ChangeScope.ALL)
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        workforce_changed(ChangeScope.ALL)
 
 
 @admin.register(OrgUnit)

@@ -44,7 +44,9 @@ from skills_app.people.bulk import (
     insert_rows,
     reset_sequences,
 )
+from skills_app.people.changes import workforce_changed
 from skills_app.people.models import (
+    ChangeScope,
     Clearance,
     EvidenceKind,
     OrgUnit,
@@ -1267,6 +1269,7 @@ def seed_demo(
             lap("analyze")
         result.logins = ensure_demo_users(password)
         lap("demo logins")
+        workforce_changed(ChangeScope.ALL)
     lap("commit")
     result.seconds = time.perf_counter() - started
     return result

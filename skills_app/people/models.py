@@ -267,3 +267,27 @@ class ImportJob(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} import {self.filename}"
+
+
+class ChangeScope(models.TextChoices):
+    PERSON = "person", "A person's attributes or skills"
+    HISTORY = "history", "A person's role history"
+    ROLES = "roles", "Role profiles"
+    TAXONOMY = "taxonomy", "Skills and their relations"
+    ALLOCATIONS = "allocations", "Surge allocations"
+    ALL = "all", "Everything (bulk change)"
+
+
+class WorkforceChange(models.Model):
+    """The change sequence every process's matching index follows: a write that
+    affects search results appends a row in the same transaction, and each
+    search first applies the rows it has not seen (see matching_adapter)."""
+
+    id = models.BigAutoField(primary_key=True)
+    scope = models.CharField(max_length=16, choices=ChangeScope.choices)
+    # No foreign key: a row must outlive the person it names (a deletion is a change too).
+    person_id = models.BigIntegerField(null=True, blank=True)
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    def __str__(self):
+        return f"{self.id} {self.scope} {self.person_id or ''}"

@@ -24,7 +24,9 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from skills_app.audit.services import record_event
+from skills_app.people.changes import workforce_changed
 from skills_app.people.models import (
+    ChangeScope,
     EvidenceKind,
     Person,
     PersonSkill,
@@ -137,6 +139,7 @@ def profile_remove_skill(*, person: Person, person_skill_id: int, expected_versi
     if row.version != expected_version:
         raise ConflictError(current=row)
     row.delete()
+    workforce_changed(ChangeScope.PERSON, [person.pk])
 
 
 LOCAL_LANGUAGE_URI = "urn:muster:local:language:"
@@ -280,6 +283,7 @@ def profile_remove_role(*, person: Person, role_id: int, expected_version: int) 
     if row.version != expected_version:
         raise ConflictError(current=row)
     row.delete()
+    workforce_changed(ChangeScope.HISTORY, [person.pk])
 
 
 # --- qualifications ----------------------------------------------------------------
@@ -427,6 +431,7 @@ def profile_mark_reviewed(*, person: Person, now: dt.datetime | None = None) -> 
     no version and does not move it (an open preferences form stays valid)."""
     now = now or timezone.now()
     Person.objects.filter(pk=person.pk).update(profile_reviewed_at=now, updated_at=now)
+    workforce_changed(ChangeScope.PERSON, [person.pk])  # freshness feeds the confidence grade
     person.profile_reviewed_at = now
     return now
 

@@ -43,6 +43,8 @@ class RoleProfile(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Hard filters a search for this role starts with (roles.search.SearchFilters JSON).
+    filters = models.JSONField(default=dict, blank=True)
     version = models.PositiveIntegerField(default=1)
 
     class Meta:

@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from skills_app.audit.models import Action
 from skills_app.audit.services import record_event
+from skills_app.people.changes import workforce_changed
 from skills_app.people.imports.base import Counts, Importer, Progress
 from skills_app.people.imports.errors import MAX_ERRORS, FileProblem, ImportConflict
 from skills_app.people.imports.kinds import KINDS
@@ -38,7 +39,7 @@ from skills_app.people.imports.person_skills import PersonSkillsImporter
 from skills_app.people.imports.reading import Table, check_size, open_table
 from skills_app.people.imports.role_history import RoleHistoryImporter
 from skills_app.people.imports.role_profiles import RoleProfilesImporter
-from skills_app.people.models import ImportJob, ImportStatus
+from skills_app.people.models import ChangeScope, ImportJob, ImportStatus
 
 logger = logging.getLogger(__name__)
 
@@ -311,6 +312,8 @@ def import_run_job(*, job_id) -> ImportJob:
                 counts = importer.write(dry_run=job.dry_run)
                 if job.dry_run:
                     transaction.set_rollback(True)
+                else:
+                    workforce_changed(ChangeScope.ALL)  # bulk writes bypass the signals
             status = ImportStatus.SUCCEEDED
             result = _result(
                 job=job,
