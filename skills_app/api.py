@@ -92,6 +92,10 @@ from skills_app.roles.api import router as roles_router  # noqa: E402
 from taxonomy.api import router as taxonomy_router  # noqa: E402
 
 api.add_router("/roles", roles_router)
+
+from skills_app.roles.api_match import router as match_router  # noqa: E402
+
+api.add_router("", match_router)
 api.add_router("", taxonomy_router)
 
 from skills_app.people.api import router as people_router  # noqa: E402

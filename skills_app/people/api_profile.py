@@ -27,6 +27,7 @@ from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 
 from skills_app.accounts.permissions import Cap, has_cap
+from skills_app.api_inputs import ErrorOut, error_item, parse_level, resolve_skill
 from skills_app.api_support import authorize
 from skills_app.people.models import EvidenceKind, Person, PersonSkill
 from skills_app.people.profile_services import (
@@ -35,12 +36,10 @@ from skills_app.people.profile_services import (
     SkillClaim,
     profile_replace_skills,
 )
-from taxonomy.labels import decide_skill
 from taxonomy.models import LEVEL_NAMES, Skill, SkillStatus
 
 router = Router(tags=["people"])
 
-LEVEL_BY_NAME = {name.casefold(): level for level, name in LEVEL_NAMES.items()}
 PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
 MAX_ITEMS = 500
 
@@ -108,11 +107,6 @@ class SkillsPutOut(Schema):
     skills: list[PersonSkillOut]
 
 
-class ErrorOut(Schema):
-    detail: str
-    errors: list[dict]
-
-
 def _parse_partial_date(raw: str) -> dt.date:
     match = PARTIAL_DATE.match(raw.strip())
     if not match:
@@ -124,85 +118,25 @@ def _parse_partial_date(raw: str) -> dt.date:
     return value
 
 
-def _parse_level(raw: int | str) -> int:
-    if isinstance(raw, bool):
-        raise ValueError("Level must be 1 to 4 or a level name")
-    if isinstance(raw, int):
-        level = raw
-    else:
-        text = raw.strip()
-        level = int(text) if text.isdigit() else LEVEL_BY_NAME.get(text.casefold(), 0)
-    if not 1 <= level <= 4:
-        raise ValueError("Level must be 1 to 4 or one of Awareness, Working, Practitioner, Expert")
-    return level
-
-
-def _suggestion(match) -> dict:
-    return {
-        "id": match.skill.pk,
-        "name": match.skill.name,
-        "uri": match.skill.uri,
-        "matched_label": match.matched_label,
-        "score": round(float(match.score), 1),
-    }
-
-
-def _resolve_skill(raw: int | str, held: set[int]) -> tuple[Skill | None, str, list[dict]]:
-    """(skill, error message, suggestions)."""
-    if isinstance(raw, bool):
-        return None, "Give the skill as an id, URI or name", []
-    if isinstance(raw, int):
-        skill = Skill.objects.filter(pk=raw).first()
-        if skill is None:
-            return None, f"No skill has id {raw}", []
-    else:
-        text = " ".join(raw.split())
-        if not text:
-            return None, "Give the skill as an id, URI or name", []
-        skill = Skill.objects.filter(uri=text).first()
-        if skill is None:
-            outcome, matches = decide_skill(text)
-            if outcome == "auto" and matches:
-                return matches[0].skill, "", []
-            suggestions = [_suggestion(m) for m in matches]
-            if suggestions:
-                return (
-                    None,
-                    f"“{text}” could be more than one skill: use one of the suggestions",
-                    suggestions,
-                )
-            return None, f"No skill matches “{text}”", []
-    if skill.status == SkillStatus.DEPRECATED and skill.pk not in held:
-        return None, f"“{skill.name}” is deprecated: choose another skill", []
-    return skill, "", []
-
-
-def _error(loc: list, message: str, *, suggestions: list | None = None) -> dict:
-    out = {"loc": loc, "message": message, "type": "value_error"}
-    if suggestions is not None:
-        out["suggestions"] = suggestions
-    return out
-
-
 def _claims(payload: SkillsPutIn, person: Person, *, as_owner: bool):
     held = set(PersonSkill.objects.filter(person=person).values_list("skill_id", flat=True))
     claims, errors = [], []
     seen: dict[int, int] = {}
     if len(payload.skills) > MAX_ITEMS:
-        return [], [_error(["body", "skills"], f"Send at most {MAX_ITEMS} skills")]
+        return [], [error_item(["body", "skills"], f"Send at most {MAX_ITEMS} skills")]
     for index, item in enumerate(payload.skills):
         loc = ["body", "skills", index]
         item_errors = []
-        skill, message, suggestions = _resolve_skill(item.skill, held)
+        skill, message, suggestions = resolve_skill(item.skill, held)
         if skill is None:
-            item_errors.append(_error([*loc, "skill"], message, suggestions=suggestions))
+            item_errors.append(error_item([*loc, "skill"], message, suggestions=suggestions))
         else:
             target = skill
             while target.status == SkillStatus.MERGED and target.merged_into_id:
                 target = Skill.objects.get(pk=target.merged_into_id)
             if target.pk in seen:
                 item_errors.append(
-                    _error(
+                    error_item(
                         [*loc, "skill"],
                         f"“{target.name}” is already item {seen[target.pk]}: list each skill once",
                     )
@@ -210,9 +144,9 @@ def _claims(payload: SkillsPutIn, person: Person, *, as_owner: bool):
             else:
                 seen[target.pk] = index
         try:
-            level = _parse_level(item.level)
+            level = parse_level(item.level)
         except ValueError as exc:
-            item_errors.append(_error([*loc, "level"], str(exc)))
+            item_errors.append(error_item([*loc, "level"], str(exc)))
         last_used = None
         if item.last_used not in (None, ""):
             try:
@@ -221,12 +155,12 @@ def _claims(payload: SkillsPutIn, person: Person, *, as_owner: bool):
                 message = str(exc)
                 if "YYYY" not in message and "future" not in message:
                     message = "Not a real date: use YYYY, YYYY-MM or YYYY-MM-DD"
-                item_errors.append(_error([*loc, "last_used"], message))
+                item_errors.append(error_item([*loc, "last_used"], message))
         evidence = None
         if item.evidence not in (None, "") and not as_owner:
             if item.evidence not in EvidenceKind.values:
                 item_errors.append(
-                    _error(
+                    error_item(
                         [*loc, "evidence"],
                         "Evidence must be one of " + ", ".join(EvidenceKind.values),
                     )
@@ -236,7 +170,7 @@ def _claims(payload: SkillsPutIn, person: Person, *, as_owner: bool):
         note = (item.note or "").strip()
         if len(note) > NOTE_MAX:
             item_errors.append(
-                _error([*loc, "note"], f"Note must be {NOTE_MAX} characters or fewer")
+                error_item([*loc, "note"], f"Note must be {NOTE_MAX} characters or fewer")
             )
         if item_errors:
             errors.extend(item_errors)
@@ -308,7 +242,7 @@ def put_person_skills(request, staff_number: str, payload: SkillsPutIn):
             422,
             {
                 "detail": "Some skills could not be saved; nothing was changed.",
-                "errors": [_error(["body", "skills"], message) for message in exc.messages],
+                "errors": [error_item(["body", "skills"], message) for message in exc.messages],
             },
         )
     return Status(

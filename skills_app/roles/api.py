@@ -1,12 +1,19 @@
-from ninja import Router, Schema
+import re
+
+from ninja import Field, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from skills_app.accounts.permissions import Cap
+from skills_app.api_inputs import ErrorOut, error_item
 from skills_app.api_support import authorize
+from skills_app.people.models import Grade
 from skills_app.roles import selectors
+from skills_app.roles.api_match import FiltersIn, RequirementIn, requirement_specs, search_filters
+from skills_app.roles.services import RoleError, role_create
 from taxonomy.models import LEVEL_NAMES
 
 router = Router(tags=["roles"])
+SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
 
 class SkillRef(Schema):
@@ -42,6 +49,8 @@ class RoleSummaryOut(Schema):
 class RoleDetailOut(RoleSummaryOut):
     description: str
     requirements: list[RequirementOut]
+    filters: dict = Field(..., description="The hard filters a search for this role starts with")
+    version: int
 
     @staticmethod
     def resolve_requirement_count(obj):
@@ -77,3 +86,63 @@ def list_roles(request, q: str = "", family: str = ""):
 )
 def get_role(request, code: str):
     return selectors.role_get(code=code)
+
+
+class RoleIn(Schema):
+    title: str = Field(..., min_length=1, max_length=255)
+    code: str = Field("", max_length=120, description="Optional; made from the title when absent")
+    description: str = ""
+    grade_min: str = ""
+    grade_max: str = ""
+    requirements: list[RequirementIn]
+    filters: FiltersIn | None = None
+
+
+@router.post(
+    "",
+    response={201: RoleDetailOut, 409: ErrorOut, 422: ErrorOut},
+    auth=authorize(Cap.ROLE_EDIT),
+    summary="Create a local role profile",
+)
+def create_role(request, payload: RoleIn):
+    specs, errors = requirement_specs(payload.requirements)
+    filters = None
+    if payload.filters is not None:
+        filters, filter_errors = search_filters(payload.filters)
+        errors += filter_errors
+    for field in ("grade_min", "grade_max"):
+        value = getattr(payload, field)
+        if value and value not in Grade.values:
+            errors.append(error_item(["body", field], f"Unknown grade {value}"))
+    if payload.code and not slug_ok(payload.code):
+        errors.append(
+            error_item(["body", "code"], "Use lower-case letters, numbers and hyphens only")
+        )
+    if errors:
+        return Status(422, {"detail": "The role could not be saved.", "errors": errors})
+    if payload.code and selectors.role_exists(code=payload.code):
+        return Status(
+            409,
+            {
+                "detail": f"A role with code {payload.code} already exists.",
+                "errors": [error_item(["body", "code"], "Choose another code")],
+            },
+        )
+    try:
+        role = role_create(
+            actor=request.auth,
+            title=payload.title,
+            code=payload.code,
+            description=payload.description,
+            grade_min=payload.grade_min,
+            grade_max=payload.grade_max,
+            requirements=specs,
+            filters=filters,
+        )
+    except RoleError as exc:
+        return Status(422, {"detail": str(exc), "errors": [error_item(["body"], str(exc))]})
+    return Status(201, selectors.role_get(code=role.code))
+
+
+def slug_ok(code: str) -> bool:
+    return bool(SLUG.fullmatch(code))

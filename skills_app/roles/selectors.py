@@ -22,3 +22,7 @@ def role_get(*, code: str) -> RoleProfile:
         RoleProfile.objects.select_related("family").prefetch_related("requirements__skill"),
         code=code,
     )
+
+
+def role_exists(*, code: str) -> bool:
+    return RoleProfile.objects.filter(code=code).exists()

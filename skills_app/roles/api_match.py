@@ -1,0 +1,296 @@
+"""POST /api/v1/match: rank the workforce against a role (DESIGN.md section 6).
+
+The body names a saved role (``role``: its code) or gives ``requirements``
+inline; skills by id, URI or name (names go through the taxonomy normaliser and
+must resolve confidently), levels 1-4 or their names. Filters given in the body
+replace a saved role's own filters; absent, the role's filters apply. Every call
+is audited like a search on the page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.http import Http404
+from ninja import Field, Router, Schema, Status
+
+from skills_app.accounts.permissions import Cap
+from skills_app.api_inputs import ErrorOut, error_item, parse_level, resolve_skill
+from skills_app.api_support import authorize
+from skills_app.people.models import Clearance, Grade, OrgUnit
+from skills_app.roles.models import RoleProfile
+from skills_app.roles.search import (
+    MAX_LIMIT,
+    RequirementSpec,
+    SearchFilters,
+    SearchQuery,
+    run_search,
+)
+from skills_app.roles.services import MAX_REQUIREMENTS
+from taxonomy.models import Skill, SkillStatus
+
+router = Router(tags=["match"])
+
+
+class RequirementIn(Schema):
+    skill: int | str = Field(..., description="Skill id, URI or name (names are normalised)")
+    level: int | str = Field(..., description="1–4 or Awareness, Working, Practitioner, Expert")
+    weight: float = Field(1.0, description="Relative importance, greater than 0")
+    essential: bool = False
+
+
+class FiltersIn(Schema):
+    grades: list[str] = Field([], description="Grade codes, e.g. HEO, SEO, G7")
+    org_units: list[int | str] = Field(
+        [], description="Org units (id or path) to search in, subtrees included"
+    )
+    exclude_org_units: list[int | str] = Field(
+        [], description="Org units (id or path) to leave out"
+    )
+    locations: list[str] = []
+    min_clearance: int | str | None = Field(None, description="0–4 or None, BPSS, CTC, SC, DV")
+    available_on: dt.date | None = Field(
+        None, description="Available by this date and not allocated in an approved surge"
+    )
+    redeployable_only: bool = Field(
+        True, description="Leave out protected people and those who opted out"
+    )
+    min_weekly_hours: float | None = None
+
+
+class MatchIn(Schema):
+    role: str | None = Field(None, description="Code of a saved role profile")
+    requirements: list[RequirementIn] | None = Field(None, description="Instead of a role")
+    filters: FiltersIn | None = Field(None, description="Absent: the saved role's filters")
+    threshold: float = Field(0.8, ge=0, le=1, description="Minimum score, 0–1")
+    include_prior_role: bool = True
+    limit: int = Field(50, ge=1, le=MAX_LIMIT)
+    offset: int = Field(0, ge=0)
+    as_of: dt.date | None = Field(None, description="Score as of this date (default today)")
+
+
+class SkillOut(Schema):
+    id: int
+    name: str
+
+
+class RequirementMatchOut(Schema):
+    skill: SkillOut
+    required_level: int
+    weight: float
+    essential: bool
+    level: int = Field(..., description="Level held in via_skill (0: nothing counts)")
+    via_skill: SkillOut | None
+    recency: float
+    effective_level: float
+    credit: float
+    gap: int = Field(..., description="Levels of training needed")
+    evidence: str | None
+
+
+class PriorRoleOut(Schema):
+    title: str
+    end: dt.date | None = Field(..., description="Null: still held")
+    similarity: float
+
+
+class MatchResultOut(Schema):
+    staff_number: str
+    name: str
+    grade: str
+    org_unit: str
+    location: str
+    score: float
+    rank_score: float
+    meets_essentials: bool
+    prior_role: PriorRoleOut | None
+    confidence: str
+    requirements: list[RequirementMatchOut]
+
+
+class MatchOut(Schema):
+    total: int
+    took_ms: float
+    results: list[MatchResultOut]
+
+
+def requirement_specs(items: list[RequirementIn], *, held: set[int] = frozenset()):
+    """(specs, errors) for requirement items at body path ``requirements``."""
+    if not items:
+        return [], [error_item(["body", "requirements"], "Give at least one requirement")]
+    if len(items) > MAX_REQUIREMENTS:
+        return [], [
+            error_item(["body", "requirements"], f"Give at most {MAX_REQUIREMENTS} requirements")
+        ]
+    specs, errors, seen = [], [], {}
+    for index, item in enumerate(items):
+        loc = ["body", "requirements", index]
+        skill, message, suggestions = resolve_skill(item.skill, set(held))
+        item_errors = []
+        if skill is None:
+            item_errors.append(error_item([*loc, "skill"], message, suggestions=suggestions))
+        else:
+            while skill.status == SkillStatus.MERGED and skill.merged_into_id:
+                skill = Skill.objects.get(pk=skill.merged_into_id)
+            if skill.pk in seen:
+                item_errors.append(
+                    error_item(
+                        [*loc, "skill"],
+                        f"“{skill.name}” is already requirement {seen[skill.pk]}: list it once",
+                    )
+                )
+            seen.setdefault(skill.pk, index)
+        try:
+            level = parse_level(item.level)
+        except ValueError as exc:
+            item_errors.append(error_item([*loc, "level"], str(exc)))
+        if not item.weight > 0:
+            item_errors.append(error_item([*loc, "weight"], "Weight must be greater than 0"))
+        if item_errors:
+            errors.extend(item_errors)
+        else:
+            specs.append(RequirementSpec(skill.pk, level, float(item.weight), item.essential))
+    return specs, errors
+
+
+_CLEARANCE_BY_NAME = {c.label.casefold(): c.value for c in Clearance}
+
+
+def _units(refs, field: str, errors: list) -> tuple[int, ...]:
+    ids = []
+    for index, ref in enumerate(refs):
+        unit = (
+            OrgUnit.objects.filter(pk=ref).first()
+            if isinstance(ref, int)
+            else OrgUnit.objects.filter(path=str(ref).strip()).first()
+        )
+        if unit is None:
+            errors.append(error_item(["body", "filters", field, index], f"No org unit {ref}"))
+        else:
+            ids.append(unit.pk)
+    return tuple(ids)
+
+
+def search_filters(data: FiltersIn):
+    """(SearchFilters, errors) for a filters object at body path ``filters``."""
+    errors: list[dict] = []
+    grades = []
+    for index, raw in enumerate(data.grades):
+        code = raw.strip().upper()
+        if code in Grade.values:
+            grades.append(code)
+        else:
+            errors.append(
+                error_item(
+                    ["body", "filters", "grades", index],
+                    f"Unknown grade {raw}: use one of " + ", ".join(Grade.values),
+                )
+            )
+    clearance = data.min_clearance
+    if isinstance(clearance, str):
+        text = clearance.strip()
+        clearance = int(text) if text.isdigit() else _CLEARANCE_BY_NAME.get(text.casefold())
+    if data.min_clearance is not None and clearance not in Clearance.values:
+        errors.append(
+            error_item(
+                ["body", "filters", "min_clearance"],
+                "Clearance must be 0–4 or one of None, BPSS, CTC, SC, DV",
+            )
+        )
+        clearance = None
+    hours = data.min_weekly_hours
+    if hours is not None and not 0 <= hours <= 168:
+        errors.append(error_item(["body", "filters", "min_weekly_hours"], "Hours must be 0 to 168"))
+    filters = SearchFilters(
+        grades=tuple(grades),
+        org_units=_units(data.org_units, "org_units", errors),
+        exclude_org_units=_units(data.exclude_org_units, "exclude_org_units", errors),
+        locations=tuple(x.strip() for x in data.locations if x.strip()),
+        min_clearance=clearance,
+        available_on=data.available_on,
+        redeployable_only=data.redeployable_only,
+        min_weekly_hours=hours,
+    )
+    return filters, errors
+
+
+def _result_json(hit) -> dict:
+    return {
+        "staff_number": hit.staff_number,
+        "name": hit.name,
+        "grade": hit.grade,
+        "org_unit": hit.org_unit,
+        "location": hit.location,
+        "score": hit.score,
+        "rank_score": hit.rank_score,
+        "meets_essentials": hit.meets_essentials,
+        "prior_role": hit.prior_role,
+        "confidence": hit.confidence,
+        "requirements": hit.requirements,
+    }
+
+
+@router.post(
+    "/match",
+    response={200: MatchOut, 404: ErrorOut, 422: ErrorOut},
+    auth=authorize(Cap.SEARCH_RUN),
+    summary="Rank the workforce against a role or a list of requirements",
+)
+def match(request, payload: MatchIn):
+    if (payload.role is None) == (payload.requirements is None):
+        return Status(
+            422,
+            {
+                "detail": "Give either a role code or a list of requirements.",
+                "errors": [error_item(["body"], "Give role or requirements, not both")],
+            },
+        )
+    stored_filters = None
+    if payload.role is not None:
+        role = RoleProfile.objects.filter(code=payload.role).first()
+        if role is None:
+            raise Http404(f"No role profile has code {payload.role}.")
+        specs = [
+            RequirementSpec(r.skill_id, r.level, r.weight, r.essential)
+            for r in role.requirements.all()
+        ]
+        if not specs:
+            return Status(
+                422,
+                {
+                    "detail": "This role has no requirements to match against.",
+                    "errors": [error_item(["body", "role"], "The role has no requirements")],
+                },
+            )
+        stored_filters = SearchFilters.from_json(role.filters)
+        errors = []
+    else:
+        specs, errors = requirement_specs(payload.requirements)
+    if payload.filters is not None:
+        filters, filter_errors = search_filters(payload.filters)
+        errors += filter_errors
+    else:
+        filters = stored_filters or SearchFilters()
+    if errors:
+        return Status(422, {"detail": "The search could not be run.", "errors": errors})
+    result = run_search(
+        actor=request.auth,
+        query=SearchQuery(
+            requirements=tuple(specs),
+            filters=filters,
+            threshold=payload.threshold,
+            include_prior_role=payload.include_prior_role,
+            limit=payload.limit,
+            offset=payload.offset,
+            as_of=payload.as_of,
+            role_code=payload.role or "",
+        ),
+    )
+    return Status(
+        200,
+        {
+            "total": result.total,
+            "took_ms": result.took_ms,
+            "results": [_result_json(hit) for hit in result.hits],
+        },
+    )
