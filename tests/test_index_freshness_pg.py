@@ -72,10 +72,10 @@ import sys, time, django
 django.setup()
 from matching.engine import Requirement
 from skills_app.matching_adapter import current_index
-skill_id, person_id = int(sys.argv[1]), int(sys.argv[2])
+skill_id, person_id, DAY = (int(arg) for arg in sys.argv[1:4])
 def score():
     index = current_index()
-    scores, _ = index.workforce.scores([Requirement(index.skill_column[skill_id], 4)], %d)
+    scores, _ = index.workforce.scores([Requirement(index.skill_column[skill_id], 4)], DAY)
     return float(scores[index.position_of(person_id)])
 print(score(), flush=True)
 sys.stdin.readline()
@@ -106,7 +106,7 @@ def test_another_process_sees_a_change_within_two_seconds(postgres_only):
         "DJANGO_SETTINGS_MODULE": "skills_app.settings",
     }
     worker = subprocess.Popen(
-        [sys.executable, "-c", WORKER, str(python.pk), str(ada.pk)],
+        [sys.executable, "-c", WORKER, str(python.pk), str(ada.pk), str(DAY)],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
