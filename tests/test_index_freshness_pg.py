@@ -66,8 +66,7 @@ def test_change_committed_after_a_later_one_is_not_lost(postgres_only):
     assert not index.gaps
 
 
-WORKER = (
-    """
+WORKER = """
 import sys, time, django
 django.setup()
 from matching.engine import Requirement
@@ -84,8 +83,6 @@ while score() < 1.0 and time.monotonic() - started < 10:
     time.sleep(0.05)
 print(score(), time.monotonic() - started, flush=True)
 """
-    % DAY
-)
 
 
 def test_another_process_sees_a_change_within_two_seconds(postgres_only):
