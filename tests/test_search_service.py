@@ -194,3 +194,21 @@ def test_bulk_change_rebuilds(world):
     assert matching_adapter._fresh.rebuilds == rebuilds + 1
     assert max(h.score for h in hits) == pytest.approx(0.25)
     reset_index()
+
+
+def test_pruning_old_changes_makes_every_process_rebuild(world):
+    import io
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from skills_app import matching_adapter
+    from skills_app.people.models import WorkforceChange
+
+    search(query(world))
+    rebuilds = matching_adapter._fresh.rebuilds
+    WorkforceChange.objects.update(at=timezone.now() - dt.timedelta(days=8))
+    call_command("prune_workforce_changes", "--days", "7", stdout=io.StringIO())
+    assert list(WorkforceChange.objects.values_list("scope", flat=True)) == ["all"]
+    search(query(world))
+    assert matching_adapter._fresh.rebuilds == rebuilds + 1
