@@ -36,18 +36,21 @@ def record_event(
 def record_events_for_subjects(
     *, actor, action: str, subjects: Iterable, parameters: dict | None = None
 ) -> int:
-    """One row per person touched (e.g. every person shown in a search result)."""
+    """One row per person touched (e.g. every person shown in a search result);
+    ``subjects`` are people or their ids."""
     fields = _actor_fields(actor)
-    rows = [
-        AccessEvent(
-            **fields,
-            action=action,
-            object_type="person",
-            object_id=str(person.pk),
-            subject=person,
-            parameters=parameters or {},
+    rows = []
+    for subject in subjects:
+        pk = getattr(subject, "pk", subject)
+        rows.append(
+            AccessEvent(
+                **fields,
+                action=action,
+                object_type="person",
+                object_id=str(pk),
+                subject_id=pk,
+                parameters=parameters or {},
+            )
         )
-        for person in subjects
-    ]
     AccessEvent.objects.bulk_create(rows, batch_size=1000)
     return len(rows)

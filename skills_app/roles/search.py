@@ -335,9 +335,11 @@ def run_search(*, actor, query: SearchQuery, action: str = Action.SEARCH) -> Sea
         parameters=parameters,
     )
     if result.hits:
-        subjects = Person.objects.filter(pk__in=[h.person_id for h in result.hits])
         record_events_for_subjects(
-            actor=actor, action=action, subjects=subjects, parameters={"role": query.role_code}
+            actor=actor,
+            action=action,
+            subjects=[h.person_id for h in result.hits],
+            parameters={"role": query.role_code},
         )
     return result
 
@@ -365,13 +367,12 @@ def explain_person(*, actor, query: SearchQuery, person_id: int) -> SearchHit | 
     )
     if not hits:
         return None
-    subject = Person.objects.get(pk=person_id)
     record_event(
         actor=actor,
         action=Action.VIEW_EXPLANATION,
         object_type="person",
         object_id=person_id,
-        subject=subject,
+        subject=Person(pk=person_id),
         parameters={"role": query.role_code, "requirements": len(query.requirements)},
     )
     return hits[0]
