@@ -37,6 +37,10 @@ class SurgeProblem:
     pair_person: np.ndarray  # int, per eligible pair
     pair_line: np.ndarray  # int, per eligible pair
     pair_score: np.ndarray  # float in [0, 1], per eligible pair
+    # The search ranking greedy follows (rank_score, then score, then staff number):
+    # per pair a priority (default: the score) and per person a tie-break rank.
+    pair_priority: np.ndarray | None = None
+    person_rank: np.ndarray | None = None
 
     @property
     def n_lines(self) -> int:
@@ -161,16 +165,22 @@ def solve_optimal(problem: SurgeProblem) -> Allocation:
 
 
 def solve_greedy(problem: SurgeProblem) -> Allocation:
-    """The baseline: lines in order; each takes its highest-scoring eligible free
-    people (ties by person index, i.e. the caller's ranking order) within caps."""
+    """The baseline: lines in order; each takes its top-ranked eligible free
+    people within caps, in the search's order (priority, score, person rank)."""
     _check(problem)
     scores = problem.scaled_scores()
+    priority = scores if problem.pair_priority is None else problem.pair_priority
+    person_rank = (
+        np.arange(len(problem.person_unit)) if problem.person_rank is None else problem.person_rank
+    )
     taken = np.zeros(len(problem.person_unit), dtype=bool)
     released = np.zeros(len(problem.unit_cap), dtype=np.int64)
     chosen = []
     for line in range(problem.n_lines):
         pairs = np.flatnonzero(problem.pair_line == line)
-        order = pairs[np.lexsort((problem.pair_person[pairs], -scores[pairs]))]
+        order = pairs[
+            np.lexsort((person_rank[problem.pair_person[pairs]], -scores[pairs], -priority[pairs]))
+        ]
         need = int(problem.headcount[line])
         for pair in order:
             if need == 0:

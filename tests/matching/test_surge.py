@@ -191,3 +191,17 @@ def test_empty_problem():
 @pytest.mark.parametrize(("staff", "cap", "expected"), [(10, 0.2, 2), (4, 0.2, 0), (7, 0.5, 3)])
 def test_release_cap_is_floor_of_cap_times_staff(staff, cap, expected):
     assert release_caps(np.array([staff]), cap).tolist() == [expected]
+
+
+def test_greedy_follows_the_search_ranking_not_just_the_score():
+    # Person 1 ranks first through a prior-role bonus although person 0 scores higher.
+    base = problem_from([1], [5], [0, 0], [(0, 0, 0.9), (1, 0, 0.85)])
+    ranked = SurgeProblem(
+        **{
+            **{f: getattr(base, f) for f in base.__dataclass_fields__},
+            "pair_priority": np.array([0.9, 0.95]),
+        }
+    )
+    assert base.pair_person[solve_greedy(base).pairs].tolist() == [0]
+    assert ranked.pair_person[solve_greedy(ranked).pairs].tolist() == [1]
+    assert ranked.pair_person[solve_optimal(ranked).pairs].tolist() == [0]  # optimum: score S
