@@ -166,7 +166,7 @@ class SearchResult:
 _EVIDENCE_NAMES = {0: "self", 1: "manager_verified", 2: "assessed", 3: "certified"}
 
 
-def _engine_requirements(index: WorkforceIndex, specs) -> list[Requirement]:
+def engine_requirements(index: WorkforceIndex, specs) -> list[Requirement]:
     missing = [s.skill_id for s in specs if s.skill_id not in index.skill_column]
     if missing:
         raise ValueError(f"Unknown skill ids: {missing}")
@@ -194,7 +194,7 @@ def _unit_mask(index: WorkforceIndex, unit_ids) -> np.ndarray | None:
     )
 
 
-def _engine_filters(index: WorkforceIndex, filters: SearchFilters) -> Filters:
+def engine_filters(index: WorkforceIndex, filters: SearchFilters) -> Filters:
     location_code = {name: code for code, name in enumerate(index.locations)}
     return Filters(
         grades=frozenset(GRADE_ORDER[g] for g in filters.grades if g in GRADE_ORDER)
@@ -283,11 +283,11 @@ def search(query: SearchQuery) -> SearchResult:
     started = time.perf_counter()
     index = current_index()
     workforce = index.workforce
-    requirements = _engine_requirements(index, query.requirements)
+    requirements = engine_requirements(index, query.requirements)
     ranked = workforce.rank(
         requirements,
         as_of=query.day(),
-        filters=_engine_filters(index, query.filters),
+        filters=engine_filters(index, query.filters),
         threshold=query.threshold,
         include_prior_role=query.include_prior_role,
         limit=query.limit,
@@ -352,7 +352,7 @@ def explain_person(*, actor, query: SearchQuery, person_id: int) -> SearchHit | 
     if position is None:
         return None
     workforce = index.workforce
-    requirements = _engine_requirements(index, query.requirements)
+    requirements = engine_requirements(index, query.requirements)
     day = query.day().toordinal()
     score, essentials = workforce.scores(requirements, day)
     prior = workforce.prior_roles(requirements, day).get(position)

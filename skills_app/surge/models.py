@@ -29,6 +29,12 @@ class SurgeScenario(models.Model):
     )
     approved_at = models.DateTimeField(null=True, blank=True)
     solved_at = models.DateTimeField(null=True, blank=True)
+    # Background solve: its state and progress for the page that polls it.
+    solve_state = models.CharField(max_length=16, blank=True)  # queued / running / failed / done
+    solve_progress = models.PositiveSmallIntegerField(default=0)
+    solve_message = models.CharField(max_length=500, blank=True)
+    # Figures of the last solve (per line, per unit, greedy baseline, training plan).
+    result = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     version = models.PositiveIntegerField(default=1)

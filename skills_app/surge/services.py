@@ -1,0 +1,490 @@
+"""Surge scenarios (DESIGN.md section 5): edit, solve, approve, close.
+
+Solving scores every demand line against the whole workforce with the matching
+index (section 4, each line's minimum score as its threshold), builds the
+eligible (person, line, score) pairs and hands them to ``matching.surge`` for
+the exact optimum and the greedy baseline. Approval locks the allocated people's
+rows, so two planners approving overlapping scenarios at once can never both
+take the same person.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from decimal import Decimal
+
+import numpy as np
+from django.db import transaction
+from django.utils import timezone
+
+from matching.engine import DEFAULT_THRESHOLD, EPSILON, PRIOR_ROLE_BONUS
+from matching.surge import SurgeProblem, release_caps, solve_greedy, solve_optimal
+from skills_app.audit.models import Action
+from skills_app.audit.services import record_event, record_events_for_subjects
+from skills_app.matching_adapter import WorkforceIndex, current_index
+from skills_app.people.models import Person
+from skills_app.people.services import ConflictError
+from skills_app.roles.search import (
+    RequirementSpec,
+    SearchFilters,
+    engine_filters,
+    engine_requirements,
+)
+from skills_app.surge.models import Allocation, AllocationStatus, DemandLine, ScenarioStatus
+from skills_app.surge.models import SurgeScenario as Scenario
+from taxonomy.models import Skill
+
+DEFAULT_CAP = 0.2
+DEFAULT_CAP_DEPTH = 2
+MAX_LINES = 100
+REASON_TEXT = {
+    "no_eligible": "Not enough eligible people",
+    "release_caps": "Release caps bound: eligible people's units have released their share",
+    "taken_by_other_lines": "Eligible people were allocated to other lines",
+}
+
+
+class SurgeError(ValueError):
+    """A scenario change that is not allowed now; the message says why."""
+
+
+@dataclass(frozen=True, slots=True)
+class LineSpec:
+    role_id: int
+    headcount: int
+    location: str = ""
+    start_date: dt.date | None = None
+    min_score: float = DEFAULT_THRESHOLD
+    filters: SearchFilters | None = None  # None: the role's own filters
+
+
+def _check_lines(lines: Sequence[LineSpec]) -> None:
+    if not lines:
+        raise SurgeError("Add at least one demand line")
+    if len(lines) > MAX_LINES:
+        raise SurgeError(f"A scenario can have at most {MAX_LINES} demand lines")
+    for line in lines:
+        if line.headcount < 1:
+            raise SurgeError("Each line needs a headcount of at least 1")
+        if not 0 <= line.min_score <= 1:
+            raise SurgeError("Minimum scores are from 0% to 100%")
+
+
+def _check_cap(release_cap: float, cap_org_depth: int) -> None:
+    if not 0 <= release_cap <= 1:
+        raise SurgeError("The release cap is from 0% to 100%")
+    if not 0 <= cap_org_depth <= 10:
+        raise SurgeError("The organisation level is from 0 to 10")
+
+
+def _write_lines(scenario: Scenario, lines: Sequence[LineSpec]) -> None:
+    scenario.lines.all().delete()
+    DemandLine.objects.bulk_create(
+        DemandLine(
+            scenario=scenario,
+            role_profile_id=line.role_id,
+            headcount=line.headcount,
+            location=line.location.strip(),
+            start_date=line.start_date,
+            min_score=Decimal(str(round(line.min_score, 3))),
+            filters=line.filters.to_json() if line.filters is not None else {},
+            position=position,
+        )
+        for position, line in enumerate(lines)
+    )
+
+
+@transaction.atomic
+def scenario_create(
+    *,
+    actor,
+    name: str,
+    lines: Sequence[LineSpec],
+    description: str = "",
+    release_cap: float = DEFAULT_CAP,
+    cap_org_depth: int = DEFAULT_CAP_DEPTH,
+) -> Scenario:
+    if not name.strip():
+        raise SurgeError("Enter a name for the scenario")
+    _check_lines(lines)
+    _check_cap(release_cap, cap_org_depth)
+    scenario = Scenario.objects.create(
+        name=name.strip(),
+        description=description.strip(),
+        release_cap=Decimal(str(round(release_cap, 3))),
+        cap_org_depth=cap_org_depth,
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    _write_lines(scenario, lines)
+    record_event(
+        actor=actor,
+        action=Action.ALLOCATE,
+        object_type="scenario",
+        object_id=scenario.pk,
+        parameters={"change": "created", "lines": len(lines)},
+    )
+    return scenario
+
+
+def _frozen(scenario: Scenario, consequence: str) -> str:
+    return f"This scenario is {scenario.get_status_display().lower()}: {consequence}"
+
+
+def _locked(scenario_id: int) -> Scenario:
+    return Scenario.objects.select_for_update().get(pk=scenario_id)
+
+
+@transaction.atomic
+def scenario_update(
+    *,
+    actor,
+    scenario_id: int,
+    expected_version: int,
+    name: str,
+    lines: Sequence[LineSpec],
+    description: str = "",
+    release_cap: float = DEFAULT_CAP,
+    cap_org_depth: int = DEFAULT_CAP_DEPTH,
+) -> Scenario:
+    """Change a draft or solved scenario; its last solution is discarded."""
+    scenario = _locked(scenario_id)
+    if scenario.status in (ScenarioStatus.APPROVED, ScenarioStatus.CLOSED):
+        raise SurgeError(_frozen(scenario, "it cannot change"))
+    if scenario.version != expected_version:
+        raise ConflictError(scenario)
+    if not name.strip():
+        raise SurgeError("Enter a name for the scenario")
+    _check_lines(lines)
+    _check_cap(release_cap, cap_org_depth)
+    scenario.allocations.all().delete()
+    scenario.name, scenario.description = name.strip(), description.strip()
+    scenario.release_cap = Decimal(str(round(release_cap, 3)))
+    scenario.cap_org_depth = cap_org_depth
+    scenario.status = ScenarioStatus.DRAFT
+    scenario.result, scenario.solved_at = {}, None
+    scenario.solve_state, scenario.solve_progress, scenario.solve_message = "", 0, ""
+    scenario.version += 1
+    scenario.save()
+    _write_lines(scenario, lines)
+    record_event(
+        actor=actor,
+        action=Action.ALLOCATE,
+        object_type="scenario",
+        object_id=scenario.pk,
+        parameters={"change": "edited", "lines": len(lines)},
+    )
+    return scenario
+
+
+# --- solving ------------------------------------------------------------------------
+
+
+def _line_filters(line: DemandLine) -> SearchFilters:
+    filters = SearchFilters.from_json(line.filters or line.role_profile.filters)
+    if line.location:
+        filters = replace(filters, locations=(line.location,))
+    if line.start_date:
+        filters = replace(filters, available_on=line.start_date)
+    # Protected and opted-out people are never used, whatever the role's filters say.
+    return replace(filters, redeployable_only=True)
+
+
+def _cap_units(index: WorkforceIndex, depth: int) -> tuple[np.ndarray, list[str]]:
+    """Per person, the index of the org unit at ``depth`` that holds them (their own
+    unit when it is shallower), and those units' paths."""
+    group_of_unit = np.empty(len(index.org_unit_paths), dtype=np.int64)
+    groups: dict[str, int] = {}
+    for unit, path in enumerate(index.org_unit_paths):
+        top = "/".join(path.split("/")[: depth + 1])
+        group_of_unit[unit] = groups.setdefault(top, len(groups))
+    return group_of_unit[index.workforce.people.org_unit], list(groups)
+
+
+@dataclass
+class _LineScores:
+    line: DemandLine
+    specs: list[RequirementSpec]
+    eligible: np.ndarray  # positions
+    score: np.ndarray  # S for the eligible
+    rank_score: np.ndarray
+
+
+def _score_lines(index, lines, day, progress) -> list[_LineScores]:
+    workforce = index.workforce
+    free = ~workforce.people.allocated  # allocated in an approved scenario: never used
+    out = []
+    for number, line in enumerate(lines, start=1):
+        specs = [
+            RequirementSpec(r.skill_id, r.level, r.weight, r.essential)
+            for r in line.role_profile.requirements.all()
+        ]
+        if not specs:
+            raise SurgeError(f"The role {line.role_profile.title} has no requirements")
+        requirements = engine_requirements(index, specs)
+        score, _ = workforce.scores(requirements, day)
+        rank_score = score.copy()
+        qualifies = score >= float(line.min_score) - EPSILON
+        for person, prior in workforce.prior_roles(requirements, day).items():
+            rank_score[person] = min(1.0, score[person] + PRIOR_ROLE_BONUS * prior.similarity)
+            qualifies[person] = True
+        mask = qualifies & workforce.filter_mask(engine_filters(index, _line_filters(line))) & free
+        eligible = np.flatnonzero(mask)
+        out.append(_LineScores(line, specs, eligible, score[eligible], rank_score[eligible]))
+        progress(int(60 * number / len(lines)), f"Scored line {number} of {len(lines)}")
+    return out
+
+
+def _summary(problem, allocation) -> dict:
+    lines = []
+    for number in range(problem.n_lines):
+        chosen = allocation.pairs[problem.pair_line[allocation.pairs] == number]
+        scores = problem.pair_score[chosen]
+        lines.append(
+            {
+                "filled": int(allocation.filled[number]),
+                "total_score": round(float(scores.sum()), 4),
+                "mean_score": round(float(scores.mean()), 4) if len(scores) else None,
+                "reason": allocation.unfilled_reasons.get(number, ""),
+            }
+        )
+    filled = allocation.posts_filled
+    return {
+        "filled": filled,
+        "total_score": allocation.total_score,
+        "mean_score": round(allocation.total_score / filled, 4) if filled else None,
+        "lines": lines,
+    }
+
+
+def _training_plan(index, scored, problem, allocation, day) -> list[dict]:
+    """Per (skill, target level): how many allocated people need training to reach it."""
+    workforce = index.workforce
+    counts: Counter = Counter()
+    for number, item in enumerate(scored):
+        chosen = allocation.pairs[problem.pair_line[allocation.pairs] == number]
+        people = problem.pair_person[chosen]
+        if not len(people):
+            continue
+        for spec, requirement in zip(
+            item.specs, engine_requirements(index, item.specs), strict=True
+        ):
+            effective = workforce.effective_levels(requirement, day)[people]
+            short = int(np.count_nonzero(effective < spec.level - EPSILON))
+            if short:
+                counts[(spec.skill_id, spec.level)] += short
+    names = dict(Skill.objects.filter(pk__in={k[0] for k in counts}).values_list("pk", "name"))
+    ordered = sorted(counts.items(), key=lambda kv: (-kv[1], names.get(kv[0][0], "")))
+    return [
+        {"skill_id": skill, "skill": names.get(skill, ""), "level": level, "people": n}
+        for (skill, level), n in ordered
+    ]
+
+
+def scenario_solve(*, scenario_id: int, progress: Callable[[int, str], None] | None = None):
+    """Solve one scenario and store its allocations and figures."""
+    say = progress or (lambda percent, message: None)
+    scenario = Scenario.objects.get(pk=scenario_id)
+    if scenario.status in (ScenarioStatus.APPROVED, ScenarioStatus.CLOSED):
+        raise SurgeError(_frozen(scenario, "it cannot be solved again"))
+    lines = list(
+        scenario.lines.select_related("role_profile").prefetch_related("role_profile__requirements")
+    )
+    if not lines:
+        raise SurgeError("Add at least one demand line before solving")
+    started = time.perf_counter()
+    index = current_index()
+    day = timezone.localdate().toordinal()
+    scored = _score_lines(index, lines, day, say)
+    scoring_seconds = time.perf_counter() - started
+
+    person_unit, unit_paths = _cap_units(index, scenario.cap_org_depth)
+    staff = np.bincount(person_unit, minlength=len(unit_paths))
+    caps = release_caps(staff, float(scenario.release_cap))
+    problem = SurgeProblem(
+        headcount=np.array([line.headcount for line in lines], dtype=np.int64),
+        unit_cap=caps,
+        person_unit=person_unit,
+        pair_person=np.concatenate([s.eligible for s in scored]).astype(np.int64),
+        pair_line=np.concatenate(
+            [np.full(len(s.eligible), n, dtype=np.int64) for n, s in enumerate(scored)]
+        ),
+        pair_score=np.concatenate([s.score for s in scored]),
+        pair_priority=np.concatenate([s.rank_score for s in scored]),
+        person_rank=index.workforce.people.staff_rank,
+    )
+    say(65, "Finding the best allocation")
+    solve_started = time.perf_counter()
+    optimal = solve_optimal(problem)
+    solve_seconds = time.perf_counter() - solve_started
+    greedy = solve_greedy(problem)
+    say(85, "Working out the training plan")
+    training = _training_plan(index, scored, problem, optimal, day)
+
+    optimum = _summary(problem, optimal)
+    baseline = _summary(problem, greedy)
+    for number, (item, figures) in enumerate(zip(scored, optimum["lines"], strict=True)):
+        figures.update(
+            line_id=item.line.pk,
+            role=item.line.role_profile.title,
+            headcount=item.line.headcount,
+            eligible=len(item.eligible),
+            greedy_filled=baseline["lines"][number]["filled"],
+            greedy_mean_score=baseline["lines"][number]["mean_score"],
+        )
+    released_units = np.flatnonzero((optimal.released > 0) | (greedy.released > 0))
+    result = {
+        **{k: v for k, v in optimum.items()},
+        "posts": int(problem.headcount.sum()),
+        "greedy": {k: v for k, v in baseline.items() if k != "lines"},
+        "units": [
+            {
+                "path": unit_paths[u],
+                "staff": int(staff[u]),
+                "cap": int(caps[u]),
+                "released": int(optimal.released[u]),
+                "greedy_released": int(greedy.released[u]),
+            }
+            for u in released_units
+        ],
+        "training": training,
+        "scoring_seconds": round(scoring_seconds, 3),
+        "solve_seconds": round(solve_seconds, 3),
+        "solved_on": dt.date.fromordinal(day).isoformat(),
+    }
+    chosen = optimal.pairs
+    rows = [
+        Allocation(
+            scenario_id=scenario.pk,
+            line_id=lines[int(problem.pair_line[pair])].pk,
+            person_id=int(index.person_ids[problem.pair_person[pair]]),
+            score=round(float(problem.pair_score[pair]), 6),
+        )
+        for pair in chosen
+    ]
+    with transaction.atomic():
+        locked = _locked(scenario.pk)
+        if locked.status in (ScenarioStatus.APPROVED, ScenarioStatus.CLOSED):
+            raise SurgeError("The scenario was approved while it was being solved")
+        locked.allocations.all().delete()
+        Allocation.objects.bulk_create(rows, batch_size=2000)
+        locked.status = ScenarioStatus.SOLVED
+        locked.result = result
+        locked.solved_at = timezone.now()
+        locked.solve_state, locked.solve_progress, locked.solve_message = "done", 100, ""
+        locked.version += 1
+        locked.save()
+    return locked
+
+
+@transaction.atomic
+def scenario_queue_solve(*, actor, scenario_id: int) -> Scenario:
+    scenario = _locked(scenario_id)
+    if scenario.status in (ScenarioStatus.APPROVED, ScenarioStatus.CLOSED):
+        raise SurgeError(_frozen(scenario, "it cannot be solved again"))
+    if scenario.solve_state in ("queued", "running"):
+        return scenario
+    scenario.solve_state, scenario.solve_progress, scenario.solve_message = "queued", 0, ""
+    scenario.save(update_fields=["solve_state", "solve_progress", "solve_message", "updated_at"])
+    record_event(
+        actor=actor,
+        action=Action.ALLOCATE,
+        object_type="scenario",
+        object_id=scenario.pk,
+        parameters={"change": "solve requested"},
+    )
+    from skills_app.surge.tasks import solve_scenario
+
+    transaction.on_commit(lambda: solve_scenario.enqueue(scenario.pk))
+    return scenario
+
+
+def solve_progress_recorder(scenario_id: int) -> Callable[[int, str], None]:
+    def record(percent: int, message: str) -> None:
+        Scenario.objects.filter(pk=scenario_id).update(
+            solve_state="running", solve_progress=percent, solve_message=message[:500]
+        )
+
+    return record
+
+
+# --- approval -----------------------------------------------------------------------
+
+
+@transaction.atomic
+def scenario_approve(*, actor, scenario_id: int, expected_version: int) -> Scenario:
+    """Approve a solved scenario: its people become unavailable to every other
+    scenario. People rows are locked in id order, so concurrent approvals that
+    share anyone run one after the other and the second sees the first's."""
+    scenario = _locked(scenario_id)
+    if scenario.status != ScenarioStatus.SOLVED:
+        raise SurgeError("Only a solved scenario can be approved")
+    if scenario.version != expected_version:
+        raise ConflictError(scenario)
+    person_ids = sorted(scenario.allocations.values_list("person_id", flat=True))
+    list(
+        Person.objects.select_for_update()
+        .filter(pk__in=person_ids)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    clashes = (
+        Allocation.objects.filter(
+            person_id__in=person_ids,
+            scenario__status=ScenarioStatus.APPROVED,
+            status__in=[AllocationStatus.PROPOSED, AllocationStatus.APPROVED],
+        )
+        .exclude(scenario=scenario)
+        .count()
+    )
+    if clashes:
+        raise SurgeError(
+            f"{clashes} of the allocated people are already allocated in another approved "
+            "scenario: solve this scenario again"
+        )
+    scenario.allocations.update(status=AllocationStatus.APPROVED)
+    scenario.status = ScenarioStatus.APPROVED
+    scenario.approved_by = actor if getattr(actor, "is_authenticated", False) else None
+    scenario.approved_at = timezone.now()
+    scenario.version += 1
+    scenario.save()
+    record_event(
+        actor=actor,
+        action=Action.ALLOCATE,
+        object_type="scenario",
+        object_id=scenario.pk,
+        parameters={"change": "approved", "people": len(person_ids)},
+    )
+    record_events_for_subjects(
+        actor=actor,
+        action=Action.ALLOCATE,
+        subjects=person_ids,
+        parameters={"scenario": scenario.pk, "change": "approved"},
+    )
+    return scenario
+
+
+@transaction.atomic
+def scenario_close(*, actor, scenario_id: int, expected_version: int) -> Scenario:
+    """Close a scenario: its people are free for other scenarios again."""
+    scenario = _locked(scenario_id)
+    if scenario.status == ScenarioStatus.CLOSED:
+        raise SurgeError("This scenario is already closed")
+    if scenario.version != expected_version:
+        raise ConflictError(scenario)
+    if scenario.status == ScenarioStatus.APPROVED:
+        scenario.allocations.update(status=AllocationStatus.RELEASED)
+    scenario.status = ScenarioStatus.CLOSED
+    scenario.version += 1
+    scenario.save()
+    record_event(
+        actor=actor,
+        action=Action.ALLOCATE,
+        object_type="scenario",
+        object_id=scenario.pk,
+        parameters={"change": "closed"},
+    )
+    return scenario
