@@ -1,0 +1,287 @@
+"""The engine's fast paths give the same answers as the plain rules.
+
+Caches (per-day columns, filter masks, role indexes), the patch of changed
+people, the histogram cut before sorting and the page-at-once explanations are
+each checked against a direct computation.
+"""
+
+import datetime as dt
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import matching.engine as engine
+from matching.engine import (
+    CURRENT,
+    Filters,
+    Relation,
+    Requirement,
+    RoleLibrary,
+    RoleSpell,
+    SkillColumns,
+    recency_factor,
+)
+from tests.matching.test_engine import AS_OF, DAY, N_SKILLS, build, rank, years_ago
+
+RELATIONS = {1: [Relation(0, 0.8), Relation(3, 0.5)], 2: [Relation(3, 0.5)]}
+
+used = st.sampled_from([0, 0, years_ago(1), years_ago(3), years_ago(5.5), years_ago(12)])
+evidence = st.sampled_from(["self", "manager_verified", "assessed", "certified"])
+holdings = st.lists(
+    st.dictionaries(
+        st.integers(0, N_SKILLS - 1),
+        st.tuples(st.integers(1, 4), used, evidence),
+        max_size=N_SKILLS,
+    ),
+    min_size=1,
+    max_size=30,
+)
+requirement_lists = st.lists(
+    st.builds(
+        Requirement,
+        skill=st.integers(0, N_SKILLS - 1),
+        level=st.integers(1, 4),
+        weight=st.sampled_from([0.5, 1.0, 1.0, 2.0, 3.0]),
+        essential=st.booleans(),
+    ),
+    min_size=1,
+    max_size=6,
+)
+
+
+def columns_for(held, n_people=None):
+    person, skill, level, last_used, ev = [], [], [], [], []
+    for p, skills in enumerate(held):
+        for s, (lvl, when, e) in skills.items():
+            person.append(p)
+            skill.append(s)
+            level.append(lvl)
+            last_used.append(when)
+            ev.append(engine.EVIDENCE_CODES[e])
+    return SkillColumns.from_triples(
+        n_people=len(held) if n_people is None else n_people,
+        n_skills=N_SKILLS,
+        person=person,
+        skill=skill,
+        level=level,
+        last_used=last_used,
+        evidence=ev,
+    )
+
+
+def test_recency_table_is_the_formula_for_every_day_count():
+    last_used = np.arange(DAY - 5000, DAY + 400, dtype=np.int32)
+    last_used = last_used[last_used != CURRENT]
+    assert np.array_equal(engine._recency_by_days(last_used, DAY), recency_factor(last_used, DAY))
+
+
+# --- the patch: bitwise the same score in the base or in a patch -----------------------
+
+
+@settings(max_examples=80, deadline=None)
+@given(holdings, holdings, requirement_lists, st.data())
+def test_a_patched_person_scores_bitwise_as_if_built_in(before, after, reqs, data):
+    n = min(len(before), len(after))
+    before, after = before[:n], after[:n]
+    changed = sorted(data.draw(st.sets(st.integers(0, n - 1), min_size=1)))
+    now = [after[p] if p in changed else before[p] for p in range(n)]
+    patched = build([{s: v for s, v in h.items()} for h in before], relations=RELATIONS)
+    patched.patch(np.array(changed), columns_for([after[p] for p in changed]))
+    fresh = build(now, relations=RELATIONS)
+
+    score, essentials = patched.scores(reqs, DAY)
+    expected_score, expected_essentials = fresh.scores(reqs, DAY)
+    assert np.array_equal(score, expected_score)  # bitwise, not approximately
+    assert np.array_equal(essentials, expected_essentials)
+    for r in reqs:
+        assert np.array_equal(patched.effective_levels(r, DAY), fresh.effective_levels(r, DAY))
+
+    a = rank(patched, reqs, limit=n)
+    b = rank(fresh, reqs, limit=n)
+    assert a.total == b.total
+    assert [(m.person, m.score, m.meets_essentials, m.confidence) for m in a.matches] == [
+        (m.person, m.score, m.meets_essentials, m.confidence) for m in b.matches
+    ]
+    assert [m.requirements for m in a.matches] == [m.requirements for m in b.matches]
+
+
+# --- the page: explained at once, exactly as one by one ----------------------------------
+
+
+@settings(max_examples=80, deadline=None)
+@given(holdings, requirement_lists)
+def test_page_explanations_and_essentials_match_the_single_person_rules(held, reqs):
+    wf = build(held, relations=RELATIONS)
+    _, essentials = wf.scores(reqs, DAY)
+    for match in rank(wf, reqs, limit=len(held)).matches:
+        assert match.requirements == tuple(wf.explain(match.person, r, DAY) for r in reqs)
+        assert match.meets_essentials == bool(essentials[match.person])
+        for explanation in match.requirements:
+            effective = wf.effective_levels(
+                Requirement(explanation.skill, explanation.required_level), DAY
+            )[match.person]
+            assert explanation.effective_level == effective  # the same arithmetic
+
+
+# --- the order: the histogram cut gives the full sort's first page -------------------------
+
+
+@settings(max_examples=80, deadline=None)
+@given(holdings, requirement_lists, st.integers(1, 8), st.integers(0, 5), st.integers(1, 3))
+def test_histogram_cut_equals_a_full_sort(held, reqs, k, offset, bins):
+    wf = build(held, relations=RELATIONS)
+    full = rank(wf, reqs, limit=len(held))
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(engine, "SORT_DIRECTLY", 0)
+        mp.setattr(engine, "RANK_BINS", bins)  # coarse bins: many ties at the cut
+        top = rank(wf, reqs, limit=k, offset=offset)
+    assert top.total == full.total
+    assert [m.person for m in top.matches] == [m.person for m in full.matches][offset : offset + k]
+
+
+# --- caches ---------------------------------------------------------------------------------
+
+
+def test_filter_masks_are_cached_until_people_change():
+    wf = build([{0: 4}, {0: 4}, {0: 4}])
+    reqs = [Requirement(0, 4)]
+    assert [m.person for m in wf.rank(reqs, as_of=AS_OF).matches] == [0, 1, 2]
+    mask = wf.filter_mask(Filters())
+    assert wf.filter_mask(Filters()) is mask
+    assert not mask.flags.writeable  # shared, so nobody may change it
+
+    wf.people.protected[1] = True  # the adapter updates attributes in place
+    wf.people_changed()
+    assert [m.person for m in wf.rank(reqs, as_of=AS_OF).matches] == [0, 2]
+    assert wf.filter_mask(Filters()) is not mask
+
+
+def test_unit_filters_are_not_cached_but_still_apply():
+    wf = build([{0: 4}, {0: 4}], org_unit=[0, 1])
+    units = Filters(redeployable_only=False, org_units=np.array([False, True]))
+    assert [m.person for m in rank(wf, [Requirement(0, 4)], filters=units).matches] == [1]
+    assert wf.filter_mask(units) is not wf.filter_mask(units)
+
+
+def test_people_changed_reorders_after_a_staff_number_changes():
+    wf = build([{0: 4}, {0: 4}])
+    assert [m.person for m in rank(wf, [Requirement(0, 4)]).matches] == [0, 1]
+    wf.people.staff_number[0] = "S999"
+    wf.people_changed()
+    assert [m.person for m in rank(wf, [Requirement(0, 4)]).matches] == [1, 0]
+
+
+def test_column_cache_keeps_days_apart_and_survives_eviction(monkeypatch):
+    wf = build([{0: (4, years_ago(3), "self")}, {0: 4}])
+    reqs = [Requirement(0, 4)]
+    later = AS_OF + dt.timedelta(days=round(2 * 365.25))
+    assert rank(wf, reqs).matches[1].score == pytest.approx(0.9, abs=1e-3)
+    assert wf.rank(reqs, as_of=later, threshold=0).matches[1].score == pytest.approx(0.7, abs=1e-3)
+    assert rank(wf, reqs).matches[1].score == pytest.approx(0.9, abs=1e-3)
+    monkeypatch.setattr(engine, "COLUMN_CACHE_BYTES", 1)  # every entry evicted next time
+    wf.skills.derived().clear()
+    for _ in range(3):
+        assert rank(wf, reqs).matches[1].score == pytest.approx(0.9, abs=1e-3)
+        assert wf.rank(reqs, as_of=later, threshold=0).matches[1].score == pytest.approx(
+            0.7, abs=1e-3
+        )
+
+
+def test_workforces_on_the_same_columns_share_the_day_cache():
+    first = build([{0: 4}])
+    second = engine.Workforce(skills=first.skills, people=first.people)
+    first.scores([Requirement(0, 2)], DAY)
+    assert second._base._cache is first._base._cache
+
+
+def test_a_relation_change_is_seen_by_a_new_workforce_on_the_same_columns():
+    wf = build([{0: 4}, {3: 4}], relations={1: [Relation(0, 0.8)]})
+    reqs = [Requirement(1, 4)]
+    assert [m.score for m in rank(wf, reqs).matches] == pytest.approx([0.8, 0.0])
+    moved = engine.Workforce(skills=wf.skills, people=wf.people, relations={1: [Relation(3, 0.5)]})
+    assert [(m.person, m.score) for m in rank(moved, reqs).matches] == [(1, 0.5), (0, 0.0)]
+
+
+# --- prior roles from per-role arrays --------------------------------------------------------
+
+
+def brute_force_prior_roles(library, query_reqs, as_of):
+    """Rule 6 straight from its wording, one spell at a time."""
+    query = {}
+    for r in query_reqs:
+        query[r.skill] = query.get(r.skill, 0.0) + r.level * r.weight
+    similar = {
+        role: sim
+        for role, sim in library.similarities(query).items()
+        if sim >= engine.PRIOR_ROLE_MIN_SIMILARITY - engine.EPSILON
+    }
+    horizon = dt.date.fromordinal(as_of)
+    cutoff = horizon.replace(year=horizon.year - engine.PRIOR_ROLE_YEARS).toordinal()
+    best = {}
+    for spell in library.spells:
+        if spell.role in similar and (spell.end == CURRENT or spell.end >= cutoff):
+            key = (similar[spell.role], spell.end or engine.NOT_AVAILABLE)
+            if spell.person not in best or key > best[spell.person][0]:
+                best[spell.person] = (key, (spell.title, spell.end, similar[spell.role]))
+    return {person: value for person, (_, value) in best.items()}
+
+
+spells = st.lists(
+    st.builds(
+        RoleSpell,
+        person=st.integers(0, 5),
+        role=st.sampled_from([None, 0, 1, 2, 3]),
+        title=st.sampled_from(["Analyst", "Developer", "Lead"]),
+        end=st.sampled_from([0, years_ago(1), years_ago(2.9), years_ago(3.1), years_ago(1)]),
+    ),
+    max_size=25,
+)
+VECTORS = {
+    0: {0: 3.0, 1: 3.0},
+    1: {0: 3.0, 1: 3.0},  # the same profile as 0: equal similarity, ties by end then list
+    2: {0: 2.0, 1: 4.0, 2: 1.0},
+    3: {4: 2.0},
+}
+
+
+@settings(max_examples=150, deadline=None)
+@given(spells, requirement_lists)
+def test_prior_roles_equal_the_rule_applied_spell_by_spell(history, reqs):
+    wf = build([{}] * 6, roles=RoleLibrary(vectors=VECTORS, spells=history))
+    found = wf.prior_roles(reqs, DAY)
+    expected = brute_force_prior_roles(wf.roles, reqs, DAY)
+    assert {p: (r.title, r.end, r.similarity) for p, r in found.items()} == expected
+    assert len(found) == len(expected)
+    for person in range(7):
+        assert (person in found) == (person in expected)
+        assert found.get(person) == (
+            engine.PriorRole(*expected[person]) if person in expected else None
+        )
+
+
+def test_role_library_notices_new_spells_and_can_be_told_of_edits():
+    library = RoleLibrary(vectors={0: {0: 3.0}}, spells=[])
+    wf = build([{0: 1}, {0: 1}], roles=library)
+    reqs = [Requirement(0, 3)]
+    assert len(wf.prior_roles(reqs, DAY)) == 0
+    library.spells.append(RoleSpell(person=1, role=0, title="Analyst", end=0))
+    assert list(wf.prior_roles(reqs, DAY)) == [1]
+    library.spells[0] = RoleSpell(person=0, role=0, title="Analyst", end=0)
+    library.changed()
+    assert list(wf.prior_roles(reqs, DAY)) == [0]
+
+
+def test_similarities_only_visit_roles_sharing_a_skill_but_agree_with_all():
+    vectors = {r: {r % 5: 1.0 + r, (r * 3) % 5: 2.0} for r in range(20)}
+    library = RoleLibrary(vectors=vectors, spells=[])
+    query = {1: 3.0, 4: 2.0}
+    norm_q = np.sqrt(13.0)
+    expected = {}
+    for role, vector in vectors.items():
+        dot = sum(v * query.get(s, 0.0) for s, v in vector.items())
+        if dot > 0:
+            expected[role] = dot / (norm_q * np.sqrt(sum(v * v for v in vector.values())))
+    assert library.similarities(query) == pytest.approx(expected)
+    assert list(library.similarities(query)) == list(expected)  # in the vectors' order
