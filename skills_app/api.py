@@ -96,6 +96,10 @@ api.add_router("/roles", roles_router)
 from skills_app.roles.api_match import router as match_router  # noqa: E402
 
 api.add_router("", match_router)
+
+from skills_app.surge.api import router as surge_router  # noqa: E402
+
+api.add_router("/surges", surge_router)
 api.add_router("", taxonomy_router)
 
 from skills_app.people.api import router as people_router  # noqa: E402

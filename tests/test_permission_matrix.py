@@ -43,6 +43,7 @@ API_SAMPLE_PARAMS = {
     "{kind}": lambda ctx: "people",  # POST /imports/{kind}
     "{job_id}": lambda ctx: str(sample_import_job(ctx).pk),  # GET /imports/jobs/{job_id}
     "{staff_number}": lambda ctx: "S999999",  # PUT /people/{staff_number}/skills, GET /people/…
+    "{surge_id}": lambda ctx: "999999",  # /surges/{surge_id}…: refused before the lookup
 }
 # Public pages: reachable signed out, and listed here so that making a page
 # public is a deliberate, reviewed act.

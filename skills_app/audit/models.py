@@ -27,6 +27,7 @@ class Action(models.TextChoices):
     VIEW_EXPLANATION = "view_explanation", "Opened a match explanation"
     EXPORT = "export", "Exported data"
     ALLOCATE = "allocate", "Allocated to a surge role"
+    VIEW_SCENARIO = "view_scenario", "Viewed a surge scenario's allocations"
     IMPORT = "import", "Imported a file"
     MERGE = "merge", "Merged skills"
     VERIFY = "verify", "Verified a skill"

@@ -1,0 +1,241 @@
+"""Surge scenarios in the API (DESIGN.md section 6): create, solve, read, approve."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from ninja import Field, Router, Schema, Status
+
+from skills_app.accounts.permissions import Cap
+from skills_app.api_inputs import ErrorOut, error_item
+from skills_app.api_support import authorize
+from skills_app.audit.models import Action
+from skills_app.audit.services import record_event
+from skills_app.people.services import ConflictError
+from skills_app.roles.api_match import FiltersIn, search_filters
+from skills_app.roles.models import RoleProfile
+from skills_app.surge.models import SurgeScenario
+from skills_app.surge.services import (
+    DEFAULT_CAP,
+    DEFAULT_CAP_DEPTH,
+    MAX_LINES,
+    LineSpec,
+    SurgeError,
+    scenario_approve,
+    scenario_create,
+    scenario_queue_solve,
+)
+
+router = Router(tags=["surges"])
+
+
+class LineIn(Schema):
+    role: str = Field(..., description="Code of a role profile")
+    headcount: int = Field(..., ge=1, le=100_000)
+    location: str = ""
+    start_date: dt.date | None = None
+    min_score: float = Field(0.8, ge=0, le=1)
+    filters: FiltersIn | None = Field(None, description="Absent: the role's own filters")
+
+
+class SurgeIn(Schema):
+    name: str = Field(..., min_length=1, max_length=255)
+    description: str = ""
+    release_cap: float = Field(DEFAULT_CAP, ge=0, le=1, description="Share of a unit's staff")
+    cap_org_depth: int = Field(DEFAULT_CAP_DEPTH, ge=0, le=10, description="Org level of the cap")
+    lines: list[LineIn] = Field(..., min_length=1, max_length=MAX_LINES)
+
+
+class LineOut(Schema):
+    id: int
+    role: str
+    role_title: str
+    headcount: int
+    location: str
+    start_date: dt.date | None
+    min_score: float
+
+
+class AllocationOut(Schema):
+    staff_number: str
+    name: str
+    line: int
+    score: float
+    status: str
+
+
+class SurgeOut(Schema):
+    id: int
+    name: str
+    description: str
+    status: str
+    version: int
+    release_cap: float
+    cap_org_depth: int
+    solve_state: str
+    solve_progress: int
+    solve_message: str
+    lines: list[LineOut]
+    result: dict = Field(
+        ...,
+        description=(
+            "Figures of the last solve: filled, posts, total_score, mean_score, lines "
+            "(per line: filled, reason, greedy figures), greedy, units (releases vs cap), training"
+        ),
+    )
+    allocations: list[AllocationOut]
+
+
+class SolveOut(Schema):
+    id: int
+    solve_state: str
+    status_url: str
+
+
+def _surge_json(scenario: SurgeScenario) -> dict:
+    allocations = scenario.allocations.select_related("person").order_by("line__position", "-score")
+    return {
+        "id": scenario.pk,
+        "name": scenario.name,
+        "description": scenario.description,
+        "status": scenario.status,
+        "version": scenario.version,
+        "release_cap": float(scenario.release_cap),
+        "cap_org_depth": scenario.cap_org_depth,
+        "solve_state": scenario.solve_state,
+        "solve_progress": scenario.solve_progress,
+        "solve_message": scenario.solve_message,
+        "lines": [
+            {
+                "id": line.pk,
+                "role": line.role_profile.code,
+                "role_title": line.role_profile.title,
+                "headcount": line.headcount,
+                "location": line.location,
+                "start_date": line.start_date,
+                "min_score": float(line.min_score),
+            }
+            for line in scenario.lines.select_related("role_profile")
+        ],
+        "result": scenario.result,
+        "allocations": [
+            {
+                "staff_number": a.person.staff_number,
+                "name": a.person.full_name,
+                "line": a.line_id,
+                "score": a.score,
+                "status": a.status,
+            }
+            for a in allocations
+        ],
+    }
+
+
+@router.post(
+    "",
+    response={201: SurgeOut, 422: ErrorOut},
+    auth=authorize(Cap.SURGE_EDIT),
+    summary="Create a surge scenario",
+)
+def create_surge(request, payload: SurgeIn):
+    errors, lines = [], []
+    roles = {
+        r.code: r for r in RoleProfile.objects.filter(code__in=[x.role for x in payload.lines])
+    }
+    for index, line in enumerate(payload.lines):
+        role = roles.get(line.role)
+        if role is None:
+            errors.append(error_item(["body", "lines", index, "role"], f"No role {line.role}"))
+            continue
+        filters = None
+        if line.filters is not None:
+            filters, filter_errors = search_filters(line.filters)
+            for error in filter_errors:
+                error["loc"] = ["body", "lines", index, *error["loc"][1:]]
+            errors += filter_errors
+        lines.append(
+            LineSpec(
+                role_id=role.pk,
+                headcount=line.headcount,
+                location=line.location,
+                start_date=line.start_date,
+                min_score=line.min_score,
+                filters=filters,
+            )
+        )
+    if errors:
+        return Status(422, {"detail": "The scenario could not be saved.", "errors": errors})
+    try:
+        scenario = scenario_create(
+            actor=request.auth,
+            name=payload.name,
+            description=payload.description,
+            release_cap=payload.release_cap,
+            cap_org_depth=payload.cap_org_depth,
+            lines=lines,
+        )
+    except SurgeError as exc:
+        return Status(422, {"detail": str(exc), "errors": [error_item(["body"], str(exc))]})
+    return Status(201, _surge_json(scenario))
+
+
+@router.post(
+    "/{surge_id}/solve",
+    response={202: SolveOut, 409: ErrorOut},
+    auth=authorize(Cap.SURGE_EDIT),
+    summary="Solve a scenario in the background; poll GET /surges/{id}",
+)
+def solve_surge(request, surge_id: int):
+    scenario = get_object_or_404(SurgeScenario, pk=surge_id)
+    try:
+        scenario = scenario_queue_solve(actor=request.auth, scenario_id=scenario.pk)
+    except SurgeError as exc:
+        return Status(409, {"detail": str(exc), "errors": []})
+    url = reverse("api:get_surge", kwargs={"surge_id": scenario.pk})
+    return Status(202, {"id": scenario.pk, "solve_state": scenario.solve_state, "status_url": url})
+
+
+@router.get(
+    "/{surge_id}",
+    response=SurgeOut,
+    auth=authorize(Cap.SURGE_VIEW),
+    summary="A scenario with its last solution and allocations",
+)
+def get_surge(request, surge_id: int):
+    scenario = get_object_or_404(SurgeScenario, pk=surge_id)
+    record_event(
+        actor=request.auth,
+        action=Action.VIEW_SCENARIO,
+        object_type="scenario",
+        object_id=scenario.pk,
+        parameters={"allocations": scenario.allocations.count()},
+    )
+    return _surge_json(scenario)
+
+
+class ApproveIn(Schema):
+    expected_version: int
+
+
+@router.post(
+    "/{surge_id}/approve",
+    response={200: SurgeOut, 409: ErrorOut},
+    auth=authorize(Cap.SURGE_EDIT),
+    summary="Approve a solved scenario: its people become unavailable to other scenarios",
+)
+def approve_surge(request, surge_id: int, payload: ApproveIn):
+    scenario = get_object_or_404(SurgeScenario, pk=surge_id)
+    try:
+        scenario = scenario_approve(
+            actor=request.auth, scenario_id=scenario.pk, expected_version=payload.expected_version
+        )
+    except ConflictError:
+        return Status(
+            409,
+            {"detail": "The scenario changed since you read it: read it again.", "errors": []},
+        )
+    except SurgeError as exc:
+        return Status(409, {"detail": str(exc), "errors": []})
+    return Status(200, _surge_json(scenario))

@@ -1,0 +1,118 @@
+"""POST /api/v1/surges, POST /surges/{id}/solve, GET /surges/{id}, approve."""
+
+import pytest
+from django.test import override_settings
+
+from skills_app.accounts.permissions import Role
+from skills_app.audit.models import AccessEvent, Action
+from skills_app.surge.models import SurgeScenario
+from tests.factories import (
+    OrgUnitFactory,
+    PersonFactory,
+    PersonSkillFactory,
+    RoleRequirementFactory,
+    SkillFactory,
+)
+
+pytestmark = pytest.mark.django_db
+IMMEDIATE = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture
+def role():
+    python = SkillFactory(name="Python")
+    role = RoleRequirementFactory(skill=python, level=4, role__code="analyst").role
+    unit = OrgUnitFactory(name="Unit")
+    for i in range(10):
+        PersonSkillFactory(
+            person=PersonFactory(staff_number=f"P{i}", org_unit=unit), skill=python, level=4 - i % 2
+        )
+    return role
+
+
+def body(**overrides):
+    return {
+        "name": "Flood",
+        "release_cap": 0.2,
+        "cap_org_depth": 0,
+        "lines": [{"role": "analyst", "headcount": 3, "min_score": 0.8}],
+        **overrides,
+    }
+
+
+@override_settings(TASKS=IMMEDIATE)
+def test_create_solve_read_approve(client_for, role, django_capture_on_commit_callbacks):
+    client = client_for(Role.PLANNER)
+    created = client.post("/api/v1/surges", body(), content_type="application/json")
+    assert created.status_code == 201, created.json()
+    surge = created.json()
+    assert surge["status"] == "draft" and surge["lines"][0]["role"] == "analyst"
+    with django_capture_on_commit_callbacks(execute=True):
+        solved = client.post(f"/api/v1/surges/{surge['id']}/solve")
+    assert solved.status_code == 202
+    result = client.get(solved.json()["status_url"]).json()
+    assert result["status"] == "solved"
+    # Cap 0.2 of 10 staff: 2 people may go although 3 posts and 10 qualify.
+    assert result["result"]["filled"] == 2
+    assert result["result"]["lines"][0]["reason"] == "release_caps"
+    assert len(result["allocations"]) == 2
+    assert AccessEvent.objects.filter(action=Action.VIEW_SCENARIO).exists()
+    approved = client.post(
+        f"/api/v1/surges/{surge['id']}/approve",
+        {"expected_version": result["version"]},
+        content_type="application/json",
+    )
+    assert approved.status_code == 200 and approved.json()["status"] == "approved"
+    again = client.post(f"/api/v1/surges/{surge['id']}/solve")
+    assert again.status_code == 409
+    assert "cannot be solved again" in again.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "where"),
+    [
+        ({"lines": [{"role": "nope", "headcount": 1}]}, ["body", "lines", "0", "role"]),
+        ({"lines": [{"role": "analyst", "headcount": 0}]}, None),
+        ({"lines": []}, None),
+        ({"release_cap": 2}, None),
+        (
+            {"lines": [{"role": "analyst", "headcount": 1, "filters": {"grades": ["Z"]}}]},
+            ["body", "lines", "0", "filters", "grades", "0"],
+        ),
+    ],
+)
+def test_bad_scenarios_are_422(client_for, role, overrides, where):
+    response = client_for(Role.PLANNER).post(
+        "/api/v1/surges", body(**overrides), content_type="application/json"
+    )
+    assert response.status_code == 422
+    if where:
+        assert [str(p) for p in response.json()["errors"][0]["loc"]] == where
+    assert not SurgeScenario.objects.exists()
+
+
+def test_stale_approval_is_409(client_for, role):
+    client = client_for(Role.PLANNER)
+    surge = client.post("/api/v1/surges", body(), content_type="application/json").json()
+    response = client.post(
+        f"/api/v1/surges/{surge['id']}/approve",
+        {"expected_version": 99},
+        content_type="application/json",
+    )
+    assert response.status_code == 409
+
+
+@pytest.mark.parametrize("who", [Role.STAFF, Role.LINE_MANAGER, Role.STEWARD, Role.HR])
+def test_only_planners_create_and_solve(client_for, role, who):
+    client = client_for(who)
+    assert client.post("/api/v1/surges", body(), content_type="application/json").status_code == 403
+    scenario = SurgeScenario.objects.create(name="x")
+    assert client.post(f"/api/v1/surges/{scenario.pk}/solve").status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("who", "status"), [(Role.HR, 200), (Role.STAFF, 403), (Role.LINE_MANAGER, 403)]
+)
+def test_reading_a_scenario(client_for, who, status):
+    scenario = SurgeScenario.objects.create(name="x")
+    assert client_for(who).get(f"/api/v1/surges/{scenario.pk}").status_code == status
