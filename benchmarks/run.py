@@ -42,6 +42,18 @@ BENCHMARKS = [
         ],
     ),
     (
+        "Surge allocation: exact optimum vs greedy, 100k staff, 30 lines, 5,000 posts",
+        "none",
+        "surge_bench.py",
+        [],
+    ),
+    (
+        "Surge allocation with plenty of eligible people (minimum scores 0.2-0.3)",
+        "none",
+        "surge_bench.py",
+        ["--min-scores", "0.2,0.3"],
+    ),
+    (
         "Seed a demo department",
         "seed",
         "seed_bench.py",
