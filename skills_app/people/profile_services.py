@@ -70,6 +70,17 @@ def _lock_person(person: Person) -> Person:
     return Person.objects.select_for_update().get(pk=person.pk)
 
 
+def _locked_own_row(model, person: Person, pk: int, expected_version: int):
+    """One of the person's own rows, locked, at the version the form was read at;
+    ConflictError (with the current row, or None when it is gone) otherwise."""
+    row = model.objects.select_for_update().filter(pk=pk, person=person).first()
+    if row is None:
+        raise ConflictError(current=None)
+    if row.version != expected_version:
+        raise ConflictError(current=row)
+    return row
+
+
 # --- skills and languages -----------------------------------------------------------
 
 
@@ -112,11 +123,7 @@ def profile_change_skill(
     skills. Saving also answers an open manager's query (the note is the answer)."""
     _check_level(level)
     note = _check_note(note)
-    row = PersonSkill.objects.select_for_update().filter(pk=person_skill_id, person=person).first()
-    if row is None:
-        raise ConflictError(current=None)
-    if row.version != expected_version:
-        raise ConflictError(current=row)
+    row = _locked_own_row(PersonSkill, person, person_skill_id, expected_version)
     if row.level != level and row.evidence != EvidenceKind.SELF:
         row.evidence = EvidenceKind.SELF
         row.verified_by = None
@@ -133,11 +140,7 @@ def profile_change_skill(
 
 @transaction.atomic
 def profile_remove_skill(*, person: Person, person_skill_id: int, expected_version: int) -> None:
-    row = PersonSkill.objects.select_for_update().filter(pk=person_skill_id, person=person).first()
-    if row is None:
-        raise ConflictError(current=None)
-    if row.version != expected_version:
-        raise ConflictError(current=row)
+    row = _locked_own_row(PersonSkill, person, person_skill_id, expected_version)
     row.delete()
     workforce_changed(ChangeScope.PERSON, [person.pk])
 
@@ -258,11 +261,7 @@ def profile_change_role(
     role_profile: RoleProfile | None = None,
 ) -> RoleHistory:
     title = _check_role(title, start, end)
-    row = RoleHistory.objects.select_for_update().filter(pk=role_id, person=person).first()
-    if row is None:
-        raise ConflictError(current=None)
-    if row.version != expected_version:
-        raise ConflictError(current=row)
+    row = _locked_own_row(RoleHistory, person, role_id, expected_version)
     if _role_clash(person, title, start, row.pk):
         raise _role_clash_error(title, start)
     row.title, row.start, row.end, row.role_profile = title, start, end, role_profile
@@ -277,11 +276,7 @@ def profile_change_role(
 
 @transaction.atomic
 def profile_remove_role(*, person: Person, role_id: int, expected_version: int) -> None:
-    row = RoleHistory.objects.select_for_update().filter(pk=role_id, person=person).first()
-    if row is None:
-        raise ConflictError(current=None)
-    if row.version != expected_version:
-        raise ConflictError(current=row)
+    row = _locked_own_row(RoleHistory, person, role_id, expected_version)
     row.delete()
     workforce_changed(ChangeScope.HISTORY, [person.pk])
 
@@ -349,13 +344,7 @@ def profile_change_qualification(
     expires: dt.date | None = None,
 ) -> Qualification:
     name, issuer = _check_qualification(name, issuer, awarded, expires)
-    row = (
-        Qualification.objects.select_for_update().filter(pk=qualification_id, person=person).first()
-    )
-    if row is None:
-        raise ConflictError(current=None)
-    if row.version != expected_version:
-        raise ConflictError(current=row)
+    row = _locked_own_row(Qualification, person, qualification_id, expected_version)
     if _qualification_clash(person, name, issuer, row.pk):
         raise _qualification_clash_error(name, issuer)
     row.name, row.issuer, row.awarded, row.expires = name, issuer, awarded, expires
@@ -372,13 +361,7 @@ def profile_change_qualification(
 def profile_remove_qualification(
     *, person: Person, qualification_id: int, expected_version: int
 ) -> None:
-    row = (
-        Qualification.objects.select_for_update().filter(pk=qualification_id, person=person).first()
-    )
-    if row is None:
-        raise ConflictError(current=None)
-    if row.version != expected_version:
-        raise ConflictError(current=row)
+    row = _locked_own_row(Qualification, person, qualification_id, expected_version)
     row.delete()
 
 
