@@ -15,6 +15,7 @@ urlpatterns = [
     path("people/", include("skills_app.people.urls_team")),
     path("imports/", include("skills_app.people.urls_imports")),
     path("roles/", include("skills_app.roles.urls")),
+    path("surges/", include("skills_app.surge.urls")),
     path("skills/", include("taxonomy.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

@@ -21,6 +21,14 @@ SAMPLE_KWARGS = {
     "taxonomy:skill": lambda ctx: {"pk": ctx["skill"].pk},
     "taxonomy:skill_merge": lambda ctx: {"pk": ctx["skill"].pk},
     "taxonomy:skill_status": lambda ctx: {"pk": ctx["skill"].pk},
+    "surge:detail": lambda ctx: {"pk": sample_scenario(ctx).pk},
+    "surge:edit": lambda ctx: {"pk": sample_scenario(ctx).pk},
+    "surge:solve": lambda ctx: {"pk": sample_scenario(ctx).pk},
+    "surge:progress": lambda ctx: {"pk": sample_scenario(ctx).pk},
+    "surge:approve": lambda ctx: {"pk": sample_scenario(ctx).pk},
+    "surge:close": lambda ctx: {"pk": sample_scenario(ctx).pk},
+    "surge:export_allocations": lambda ctx: {"pk": sample_scenario(ctx).pk, "fmt": "csv"},
+    "surge:export_releases": lambda ctx: {"pk": sample_scenario(ctx).pk, "fmt": "xlsx"},
     "imports:template": lambda ctx: {"kind": "people"},
     "imports:job": lambda ctx: {"job_id": sample_import_job(ctx).pk},
     "imports:job_progress": lambda ctx: {"job_id": sample_import_job(ctx).pk},
@@ -129,6 +137,17 @@ def sample_import_job(ctx):
     if "import_job" not in ctx:
         ctx["import_job"] = ImportJob.objects.create(kind="people", filename="s.csv", content=b"")
     return ctx["import_job"]
+
+
+def sample_scenario(ctx):
+    """A draft surge scenario with one line, made the first time a route needs one."""
+    from skills_app.surge.services import LineSpec, scenario_create
+
+    if "scenario" not in ctx:
+        ctx["scenario"] = scenario_create(
+            actor=None, name="Sample surge", lines=[LineSpec(role_id=ctx["role"].pk, headcount=1)]
+        )
+    return ctx["scenario"]
 
 
 def role_may(role: Role, caps: frozenset[Cap]) -> bool:

@@ -1,0 +1,228 @@
+"""Forms for the surge scenario editor.
+
+The editor is one page: the scenario's own fields (``ScenarioForm``) and its demand
+lines, one ``LineForm`` each, prefixed ``line-0``, ``line-1``, ... and counted by a
+hidden ``line_count``. Lines are added and removed by submit buttons, so the page
+works without JavaScript: the server re-renders the form with one row more or less
+and everything typed so far. Percentages are typed as percentages (20, 72.5) and
+handed to the services as fractions. Every line error names its line, so the error
+summary says which one is wrong.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import forms
+
+from skills_app.people.forms import DatePartsMixin, date_initial
+from skills_app.surge.services import MAX_LINES, LineSpec
+
+MAX_HEADCOUNT = 100_000
+LINE_FIELDS = (
+    "role",
+    "headcount",
+    "location",
+    "start_day",
+    "start_month",
+    "start_year",
+    "min_score",
+)
+DEFAULT_LINE = {"min_score": "80"}
+
+
+def _percent_field(*, label: str, help_text: str, what: str, example: str) -> forms.DecimalField:
+    subject = what[0].upper() + what[1:]
+    return forms.DecimalField(
+        label=label,
+        help_text=help_text,
+        min_value=Decimal("0"),
+        max_value=Decimal("100"),
+        max_digits=4,
+        decimal_places=1,
+        error_messages={
+            "required": f"Enter {what}, for example {example}",
+            "invalid": f"{subject} must be a number from 0 to 100, like {example}",
+            "min_value": f"{subject} must be 0 or more",
+            "max_value": f"{subject} must be 100 or less",
+            "max_digits": f"{subject} must be 100 or less",
+            "max_decimal_places": f"{subject} can have one decimal place, like 12.5",
+        },
+    )
+
+
+def percent_text(fraction) -> str:
+    """0.2 -> "20", 0.725 -> "72.5": how a stored fraction is shown in an input."""
+    value = (Decimal(str(fraction)) * 100).quantize(Decimal("0.1")).normalize()
+    return f"{value:f}"
+
+
+class ScenarioForm(forms.Form):
+    name = forms.CharField(
+        label="Scenario name",
+        max_length=255,
+        help_text="For example, Winter benefit claims surge",
+        error_messages={
+            "required": "Enter a name for the scenario",
+            "max_length": "Scenario name must be 255 characters or fewer",
+        },
+    )
+    description = forms.CharField(
+        label="Description (optional)",
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea,
+        error_messages={"max_length": "Description must be 5,000 characters or fewer"},
+    )
+    release_cap = _percent_field(
+        label="Release cap",
+        help_text="The most any one unit can release, as a share of its staff, rounded down. "
+        "For example, 20% of a unit of 52 people is 10 people",
+        what="the release cap",
+        example="20",
+    )
+    cap_org_depth = forms.TypedChoiceField(
+        label="Organisation level the cap applies to",
+        coerce=int,
+        help_text="Each unit at this level is capped on its own, counting everyone beneath it",
+        error_messages={
+            "required": "Select the organisation level the cap applies to",
+            "invalid_choice": "Select the organisation level the cap applies to",
+        },
+    )
+    version = forms.IntegerField(
+        widget=forms.HiddenInput,
+        required=False,
+        min_value=1,
+    )
+
+    def __init__(self, *args, depth_choices: list[tuple[int, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["cap_org_depth"].choices = [(str(d), label) for d, label in depth_choices]
+
+    @property
+    def release_cap_fraction(self) -> float:
+        return float(self.cleaned_data["release_cap"]) / 100
+
+    @classmethod
+    def initial_for(cls, scenario) -> dict:
+        return {
+            "name": scenario.name,
+            "description": scenario.description,
+            "release_cap": percent_text(scenario.release_cap),
+            "cap_org_depth": str(scenario.cap_org_depth),
+            "version": scenario.version,
+        }
+
+
+class LineForm(DatePartsMixin, forms.Form):
+    """One demand line. ``number`` (from 1) goes into every message."""
+
+    role = forms.TypedChoiceField(label="Role profile", coerce=int)
+    headcount = forms.IntegerField(label="Posts to fill", min_value=1, max_value=MAX_HEADCOUNT)
+    location = forms.ChoiceField(label="Location", required=False)
+    start_day = forms.CharField(required=False, max_length=8, strip=True)
+    start_month = forms.CharField(required=False, max_length=8, strip=True)
+    start_year = forms.CharField(required=False, max_length=8, strip=True)
+    min_score = forms.DecimalField(
+        label="Minimum match",
+        help_text="People at or above this match score qualify. 80% is the usual bar",
+        min_value=Decimal("0"),
+        max_value=Decimal("100"),
+        max_digits=4,
+        decimal_places=1,
+    )
+
+    def __init__(
+        self,
+        *args,
+        number: int,
+        role_choices: list[tuple[int, str]],
+        location_choices: list[str],
+        **kwargs,
+    ):
+        super().__init__(*args, **kwargs)
+        self.number = n = number
+        role = self.fields["role"]
+        role.choices = [("", "Select a role profile")] + [(str(pk), t) for pk, t in role_choices]
+        role.error_messages = {
+            "required": f"Select the role profile for line {n}",
+            "invalid_choice": f"Select the role profile for line {n}",
+        }
+        self.fields["location"].choices = [("", "Anywhere")] + [(x, x) for x in location_choices]
+        self.fields["location"].error_messages = {
+            "invalid_choice": f"Select the location for line {n}, or Anywhere",
+        }
+        self.fields["headcount"].error_messages = {
+            "required": f"Enter the number of posts to fill for line {n}",
+            "invalid": f"Posts to fill for line {n} must be a whole number, like 12",
+            "min_value": f"Posts to fill for line {n} must be 1 or more",
+            "max_value": f"Posts to fill for line {n} must be {MAX_HEADCOUNT:,} or fewer",
+        }
+        what = f"The minimum match for line {n}"
+        self.fields["min_score"].error_messages = {
+            "required": f"Enter the minimum match for line {n}, for example 80",
+            "invalid": f"{what} must be a number from 0 to 100, like 80",
+            "min_value": f"{what} must be 0 or more",
+            "max_value": f"{what} must be 100 or less",
+            "max_digits": f"{what} must be 100 or less",
+            "max_decimal_places": f"{what} can have one decimal place, like 72.5",
+        }
+
+    def clean(self):
+        cleaned = super().clean()
+        cleaned["start_date"] = self.clean_date_parts(
+            "start", name=f"the start date for line {self.number}", not_future=False
+        )
+        return cleaned
+
+    def line_spec(self) -> LineSpec:
+        cd = self.cleaned_data
+        return LineSpec(
+            role_id=cd["role"],
+            headcount=cd["headcount"],
+            location=cd.get("location") or "",
+            start_date=cd.get("start_date"),
+            min_score=float(cd["min_score"]) / 100,
+        )
+
+    @staticmethod
+    def initial_for(line) -> dict:
+        return {
+            "role": str(line.role_profile_id),
+            "headcount": str(line.headcount),
+            "location": line.location,
+            "min_score": percent_text(line.min_score),
+            **date_initial("start", line.start_date),
+        }
+
+
+def line_values(data, count: int) -> list[dict]:
+    """The raw values of ``count`` posted lines, in order."""
+    return [
+        {field: data.get(f"line-{i}-{field}", "") for field in LINE_FIELDS} for i in range(count)
+    ]
+
+
+def line_count(data) -> int:
+    try:
+        count = int(data.get("line_count", "0"))
+    except (TypeError, ValueError):
+        count = 0
+    return max(0, min(count, MAX_LINES))
+
+
+def bind_lines(rows: list[dict], **choices) -> list[LineForm]:
+    """Bound line forms for ``rows`` of raw values, renumbered from line 1."""
+    forms_ = []
+    for i, row in enumerate(rows):
+        data = {f"line-{i}-{field}": value for field, value in row.items()}
+        forms_.append(LineForm(data, prefix=f"line-{i}", number=i + 1, **choices))
+    return forms_
+
+
+def unbound_lines(initials: list[dict], **choices) -> list[LineForm]:
+    return [
+        LineForm(initial=initial, prefix=f"line-{i}", number=i + 1, **choices)
+        for i, initial in enumerate(initials)
+    ]

@@ -1,0 +1,388 @@
+"""Reads that feed the surge pages and exports.
+
+Everything the results page shows comes from the scenario's stored ``result``
+(written by ``services.scenario_solve``) and its allocations; nothing is solved or
+scored here. The chart's geometry is worked out here too, so its template only
+places what it is given.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from django.db.models import Count, F, IntegerField, OuterRef, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
+from django.shortcuts import get_object_or_404
+from django.urls import NoReverseMatch, reverse
+
+from skills_app.people.models import OrgUnit, OrgUnitKind, Person
+from skills_app.roles.models import RoleProfile
+from skills_app.surge.models import Allocation, DemandLine, ScenarioStatus, SurgeScenario
+from skills_app.surge.services import REASON_TEXT
+from taxonomy.models import LEVEL_NAMES
+
+ALLOCATIONS_SHOWN_PER_LINE = 200
+STATUS_TAGS = {
+    ScenarioStatus.DRAFT: "govuk-tag--grey",
+    ScenarioStatus.SOLVED: "govuk-tag--blue",
+    ScenarioStatus.APPROVED: "govuk-tag--green",
+    ScenarioStatus.CLOSED: "govuk-tag--purple",
+}
+KIND_PLURALS = {
+    OrgUnitKind.DEPARTMENT: "Departments",
+    OrgUnitKind.DIRECTORATE: "Directorates",
+    OrgUnitKind.DIVISION: "Divisions",
+    OrgUnitKind.TEAM: "Teams",
+}
+
+
+def percent(fraction) -> str:
+    """0.8123 -> "81.2%"; None -> "" (no one to average)."""
+    return "" if fraction is None else f"{float(fraction) * 100:.1f}%"
+
+
+def percent_number(fraction) -> str:
+    """0.8 -> "80", 0.725 -> "72.5": a threshold as the search page takes it."""
+    return f"{float(fraction) * 100:.1f}".removesuffix(".0")
+
+
+def status_tag(status: str) -> str:
+    return STATUS_TAGS.get(status, "govuk-tag--grey")
+
+
+def is_frozen(scenario: SurgeScenario) -> bool:
+    return scenario.status in (ScenarioStatus.APPROVED, ScenarioStatus.CLOSED)
+
+
+# --- the list and the editor's choices ------------------------------------------------
+
+
+def scenario_list() -> QuerySet[SurgeScenario]:
+    """Every scenario with its number of lines, posts and filled posts, newest change first."""
+    lines = DemandLine.objects.filter(scenario=OuterRef("pk")).order_by().values("scenario")
+    allocations = Allocation.objects.filter(scenario=OuterRef("pk")).order_by().values("scenario")
+    return (
+        SurgeScenario.objects.defer("result")
+        .annotate(
+            line_count=Coalesce(
+                Subquery(lines.annotate(n=Count("pk")).values("n"), output_field=IntegerField()),
+                0,
+            ),
+            posts=Coalesce(
+                Subquery(
+                    lines.annotate(n=Sum("headcount")).values("n"), output_field=IntegerField()
+                ),
+                0,
+            ),
+            filled=Coalesce(
+                Subquery(
+                    allocations.annotate(n=Count("pk")).values("n"), output_field=IntegerField()
+                ),
+                0,
+            ),
+        )
+        .order_by("-updated_at", "-pk")
+    )
+
+
+def scenario_get(*, pk: int) -> SurgeScenario:
+    return get_object_or_404(SurgeScenario, pk=pk)
+
+
+def scenario_lines(scenario: SurgeScenario) -> list[DemandLine]:
+    return list(scenario.lines.select_related("role_profile").order_by("position", "pk"))
+
+
+def role_choices(*, include: set[int] = frozenset()) -> list[tuple[int, str]]:
+    """Roles a line can ask for: those with requirements (a role without any cannot
+    be scored), plus ``include`` (the roles an edited scenario already uses)."""
+    roles = (
+        RoleProfile.objects.filter(requirements__isnull=False)
+        .distinct()
+        .values_list("pk", "title", "code")
+    )
+    extra = RoleProfile.objects.filter(pk__in=include).values_list("pk", "title", "code")
+    rows = {pk: (title, code) for pk, title, code in [*roles, *extra]}
+    titles = [title for title, _ in rows.values()]
+    out = [
+        (pk, f"{title} ({code})" if titles.count(title) > 1 else title)
+        for pk, (title, code) in rows.items()
+    ]
+    return sorted(out, key=lambda item: (item[1].casefold(), item[0]))
+
+
+def location_choices(*, include: set[str] = frozenset()) -> list[str]:
+    """Every location someone is based in (a line's location must match exactly)."""
+    found = set(
+        Person.objects.exclude(location="").order_by().values_list("location", flat=True).distinct()
+    )
+    return sorted(found | {x for x in include if x}, key=str.casefold)
+
+
+def depth_choices(*, include: int | None = None) -> list[tuple[int, str]]:
+    """The organisation levels that exist, each labelled by what its units are and a
+    couple of their names: (2, "Level 2: divisions, for example Payments and Data")."""
+    by_depth: dict[int, dict] = {}
+    for depth, kind, name in OrgUnit.objects.order_by("depth", "path").values_list(
+        "depth", "kind", "name"
+    ):
+        entry = by_depth.setdefault(depth, {"kinds": set(), "names": [], "count": 0})
+        entry["kinds"].add(kind)
+        entry["count"] += 1
+        if len(entry["names"]) < 2:
+            entry["names"].append(name)
+    if include is not None and include not in by_depth:
+        by_depth[include] = {"kinds": set(), "names": [], "count": 0}
+    out = []
+    for depth in sorted(by_depth):
+        entry = by_depth[depth]
+        if depth == 0 and entry["count"] == 1:
+            label = f"Level 0: the whole of {entry['names'][0]}"
+        else:
+            kinds = entry["kinds"]
+            what = KIND_PLURALS[OrgUnitKind(kinds.pop())] if len(kinds) == 1 else "units"
+            label = f"Level {depth}: {what.lower()}"
+            if entry["names"]:
+                label += ", for example " + " and ".join(entry["names"])
+            elif not entry["count"]:
+                label += " (no units at this level)"
+        out.append((depth, label))
+    return out
+
+
+# --- the results page ----------------------------------------------------------------
+
+
+@dataclass
+class LineResult:
+    number: int
+    line: DemandLine | None
+    role: str
+    headcount: int
+    eligible: int
+    filled: int
+    greedy_filled: int
+    mean: str
+    greedy_mean: str
+    total_score: float
+    reason: str
+    allocations: list[dict] = field(default_factory=list)
+    shown: int = 0
+
+
+def _explanation_url(role_code: str, person_id: int, min_score) -> str:
+    """The role search's explanation of one person, at the line's minimum score;
+    "" when that page is not available."""
+    try:
+        url = reverse("roles:explanation", kwargs={"code": role_code, "person_id": person_id})
+    except NoReverseMatch:
+        return ""
+    return f"{url}?threshold={percent_number(min_score)}"
+
+
+def _line_allocations(line: DemandLine, *, explain: bool) -> tuple[list[dict], int]:
+    rows = (
+        Allocation.objects.filter(line=line)
+        .select_related("person__org_unit")
+        .order_by("-score", "person__staff_number")
+    )
+    total = rows.count()
+    out = []
+    for allocation in rows[:ALLOCATIONS_SHOWN_PER_LINE]:
+        person = allocation.person
+        out.append(
+            {
+                "name": person.full_name,
+                "staff_number": person.staff_number,
+                "unit": person.org_unit.path,
+                "score": percent(allocation.score),
+                "status": allocation.get_status_display(),
+                "explain_url": _explanation_url(line.role_profile.code, person.pk, line.min_score)
+                if explain
+                else "",
+            }
+        )
+    return out, total
+
+
+def comparison_sentence(result: dict) -> str:
+    """How the optimum compares with the greedy baseline, in one plain sentence."""
+    greedy = result.get("greedy") or {}
+    more = result.get("filled", 0) - greedy.get("filled", 0)
+    baseline = "taking the top names role by role"
+    if more > 0:
+        posts = "post" if more == 1 else "posts"
+        return f"The optimum fills {more} more {posts} than {baseline}."
+    ours, theirs = result.get("total_score") or 0, greedy.get("total_score") or 0
+    if ours > theirs + 1e-9:
+        return (
+            f"The optimum fills as many posts as {baseline}, with a higher total score "
+            f"({ours:.2f} against {theirs:.2f})."
+        )
+    return f"Here the optimum does no better than {baseline}: both fill the same posts."
+
+
+def scenario_results(scenario: SurgeScenario, *, explain: bool) -> dict | None:
+    """The figures of the last solve, shaped for the page; None before any solve."""
+    result = scenario.result or {}
+    if not result.get("lines"):
+        return None
+    lines = {line.pk: line for line in scenario_lines(scenario)}
+    out_lines = []
+    for number, item in enumerate(result["lines"], start=1):
+        line = lines.get(item.get("line_id"))
+        allocations, total = ([], 0) if line is None else _line_allocations(line, explain=explain)
+        out_lines.append(
+            LineResult(
+                number=number,
+                line=line,
+                role=item.get("role", ""),
+                headcount=item.get("headcount", 0),
+                eligible=item.get("eligible", 0),
+                filled=item.get("filled", 0),
+                greedy_filled=item.get("greedy_filled", 0),
+                mean=percent(item.get("mean_score")),
+                greedy_mean=percent(item.get("greedy_mean_score")),
+                total_score=item.get("total_score") or 0,
+                reason=REASON_TEXT.get(item.get("reason", ""), ""),
+                allocations=allocations,
+                shown=total,
+            )
+        )
+    greedy = result.get("greedy") or {}
+    units = [
+        {**unit, "at_cap": unit["cap"] > 0 and unit["released"] >= unit["cap"]}
+        for unit in result.get("units", [])
+    ]
+    training = [
+        {**row, "level_name": LEVEL_NAMES.get(row["level"], "")}
+        for row in result.get("training", [])
+    ]
+    return {
+        "filled": result.get("filled", 0),
+        "posts": result.get("posts", 0),
+        "total_score": result.get("total_score") or 0,
+        "mean": percent(result.get("mean_score")),
+        "greedy_filled": greedy.get("filled", 0),
+        "greedy_total_score": greedy.get("total_score") or 0,
+        "greedy_mean": percent(greedy.get("mean_score")),
+        "sentence": comparison_sentence(result),
+        "lines": out_lines,
+        "units": units,
+        "training": training,
+        "training_people": sum(row["people"] for row in training),
+        "solved_on": dt.date.fromisoformat(result["solved_on"])
+        if result.get("solved_on")
+        else None,
+        "solve_seconds": result.get("solve_seconds"),
+        "scoring_seconds": result.get("scoring_seconds"),
+        "chart": line_chart(result["lines"]),
+    }
+
+
+# --- the chart: posts filled and mean score per line, optimum against greedy ---------
+
+CHART_WIDTH = 760
+LABEL_RIGHT = 196
+PANELS = ((214, "Posts filled"), (494, "Mean match score"))
+BAR_MAX = 120
+BAR_HEIGHT = 18
+BAR_GAP = 4
+GROUP_GAP = 18
+TOP = 44
+LABEL_CHARS = 26
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= LABEL_CHARS else text[: LABEL_CHARS - 1].rstrip() + "…"
+
+
+def line_chart(lines: list[dict]) -> dict:
+    """Geometry for a server-drawn SVG: for each line two panels (posts filled, out of
+    the line's posts, and mean score out of 100%), each with a solid bar for the
+    optimum and a striped bar for the greedy baseline, every bar labelled in words."""
+    group = 2 * BAR_HEIGHT + BAR_GAP + GROUP_GAP
+    most = max((line.get("headcount") or 0 for line in lines), default=0) or 1
+    rows = []
+    for number, line in enumerate(lines, start=1):
+        y = TOP + (number - 1) * group
+        headcount = line.get("headcount") or 0
+        bars = []
+        for series, offset, filled_key, mean_key in (
+            ("Optimum", 0, "filled", "mean_score"),
+            ("Greedy", BAR_HEIGHT + BAR_GAP, "greedy_filled", "greedy_mean_score"),
+        ):
+            filled = line.get(filled_key) or 0
+            mean = line.get(mean_key)
+            bar_y = y + offset
+            for (x0, _), width, text in (
+                (PANELS[0], BAR_MAX * filled / most, f"{series}: {filled} of {headcount}"),
+                (
+                    PANELS[1],
+                    BAR_MAX * float(mean or 0),
+                    f"{series}: {percent(mean)}" if mean is not None else f"{series}: no one",
+                ),
+            ):
+                bars.append(
+                    {
+                        "series": series.lower(),
+                        "x": x0,
+                        "y": bar_y,
+                        "width": round(width, 1),
+                        "height": BAR_HEIGHT,
+                        "text": text,
+                        "text_x": round(x0 + width + 6, 1),
+                        "text_y": bar_y + BAR_HEIGHT - 4,
+                    }
+                )
+        rows.append(
+            {
+                "label": f"{number}. {_short(line.get('role', ''))}",
+                "label_y": y + BAR_HEIGHT + BAR_GAP // 2 + 5,
+                "bars": bars,
+            }
+        )
+    plot_bottom = TOP + len(lines) * group - GROUP_GAP
+    legend_y = plot_bottom + 24
+    return {
+        "width": CHART_WIDTH,
+        "height": legend_y + 22,
+        "label_x": LABEL_RIGHT,
+        "panels": [
+            {"x": x0, "title": title, "axis_top": TOP - 6, "axis_bottom": plot_bottom + 6}
+            for x0, title in PANELS
+        ],
+        "rows": rows,
+        "legend_y": legend_y,
+        "desc": "For each demand line, solid bars show the optimum and striped bars the "
+        "greedy baseline: on the left the posts filled, on the right the mean match score "
+        "of the people allocated. The table after the chart gives the same figures.",
+    }
+
+
+# --- exports -------------------------------------------------------------------------
+
+
+def allocation_rows(scenario: SurgeScenario) -> Iterator[Allocation]:
+    return (
+        Allocation.objects.filter(scenario=scenario)
+        .select_related("person__org_unit", "line__role_profile")
+        .order_by("line__position", "line_id", "-score", "person__staff_number")
+        .iterator(chunk_size=2000)
+    )
+
+
+def release_rows(scenario: SurgeScenario) -> Iterator[Allocation]:
+    """Allocated people grouped by their line manager (people without one last)."""
+    return (
+        Allocation.objects.filter(scenario=scenario)
+        .select_related("person__org_unit", "person__line_manager", "line__role_profile")
+        .order_by(
+            F("person__line_manager__full_name").asc(nulls_last=True),
+            F("person__line_manager__staff_number").asc(nulls_last=True),
+            "person__staff_number",
+        )
+        .iterator(chunk_size=2000)
+    )
