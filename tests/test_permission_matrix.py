@@ -16,6 +16,10 @@ from tests.factories import PersonFactory, PersonSkillFactory, RoleRequirementFa
 # Sample keyword arguments for routes with parameters, by URL name.
 SAMPLE_KWARGS = {
     "roles:detail": lambda ctx: {"code": ctx["role"].code},
+    "roles:edit": lambda ctx: {"code": ctx["role"].code},
+    "roles:search": lambda ctx: {"code": ctx["role"].code},
+    "roles:explanation": lambda c: {"code": c["role"].code, "person_id": c["team_skill"].person_id},
+    "roles:export": lambda ctx: {"code": ctx["role"].code, "fmt": "csv"},
     "taxonomy:group": lambda ctx: {"pk": ctx["skill"].group_id},
     "taxonomy:proposal": lambda ctx: {"pk": ctx["proposal"].pk},
     "taxonomy:skill": lambda ctx: {"pk": ctx["skill"].pk},

@@ -1,7 +1,10 @@
-from django.db.models import Count, QuerySet
+from django.db.models import Case, Count, Q, QuerySet, Value, When
 from django.shortcuts import get_object_or_404
 
-from skills_app.roles.models import RoleProfile
+from skills_app.people.models import Clearance, OrgUnit
+from skills_app.roles.models import RoleProfile, RoleSource
+from skills_app.roles.search import SearchFilters
+from taxonomy.models import Occupation
 
 
 def role_list(*, q: str = "", family: str = "") -> QuerySet[RoleProfile]:
@@ -26,3 +29,77 @@ def role_get(*, code: str) -> RoleProfile:
 
 def role_exists(*, code: str) -> bool:
     return RoleProfile.objects.filter(code=code).exists()
+
+
+def is_ddat_role(*, code: str) -> bool:
+    return RoleProfile.objects.filter(code=code, source=RoleSource.DDAT).exists()
+
+
+def ddat_role_choices() -> list[tuple[str, list[tuple[str, str]]]]:
+    """DDaT role levels grouped by their role, junior to senior, for a select."""
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for code, title, role_name in (
+        RoleProfile.objects.filter(source=RoleSource.DDAT)
+        .order_by("role_name", "level_rank", "title")
+        .values_list("code", "title", "role_name")
+    ):
+        groups.setdefault(role_name or "Other roles", []).append((code, title))
+    return list(groups.items())
+
+
+def occupation_matches(*, q: str, limit: int = 20) -> list[Occupation]:
+    """ESCO occupations whose name or an alternative title contains ``q``;
+    names that start with it first."""
+    found = Occupation.objects.filter(Q(name__icontains=q) | Q(alt_labels__icontains=q)).annotate(
+        starts=Case(When(name__istartswith=q, then=Value(0)), default=Value(1))
+    )
+    return list(found.order_by("starts", "name")[:limit])
+
+
+def filters_summary(filters: SearchFilters) -> list[dict]:
+    """The hard filters in words, one {label, value} per filter in use."""
+    rows = []
+    if filters.grades:
+        rows.append({"label": "Grades", "value": ", ".join(filters.grades)})
+    units = dict(
+        OrgUnit.objects.filter(
+            pk__in=set(filters.org_units) | set(filters.exclude_org_units)
+        ).values_list("pk", "path")
+    )
+    if filters.org_units:
+        rows.append(
+            {
+                "label": "Only in",
+                "value": "; ".join(units[u] for u in filters.org_units if u in units),
+            }
+        )
+    if filters.exclude_org_units:
+        rows.append(
+            {
+                "label": "Leaving out",
+                "value": "; ".join(units[u] for u in filters.exclude_org_units if u in units),
+            }
+        )
+    if filters.locations:
+        rows.append({"label": "Locations", "value": ", ".join(filters.locations)})
+    if filters.min_clearance:
+        rows.append(
+            {
+                "label": "Security clearance",
+                "value": f"{Clearance(filters.min_clearance).label} or above",
+            }
+        )
+    if filters.available_on:
+        day = filters.available_on
+        rows.append({"label": "Available by", "value": f"{day.day} {day:%B %Y}"})
+    if filters.min_weekly_hours:
+        rows.append({"label": "Hours a week", "value": f"At least {filters.min_weekly_hours:g}"})
+    rows.append(
+        {
+            "label": "Who",
+            "value": "Only people who can be released"
+            if filters.redeployable_only
+            else "Everyone, including protected people and those who opted out",
+        }
+    )
+    return rows

@@ -1,0 +1,122 @@
+"""The shortlist download: the current search's ranked people as CSV or XLSX.
+
+At most ``EXPORT_LIMIT`` rows, in the page's order. Every cell goes through
+``safe_cell`` (a name such as ``=HYPERLINK(...)`` stays text in any
+spreadsheet); XLSX cells are also written as strings explicitly, never as
+formulas, with xlsxwriter in constant-memory mode. File names carry the role
+code and the date, never personal data. The caller audits the export
+(``run_search(..., action=Action.EXPORT)``).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+
+import xlsxwriter
+from django.http import HttpResponse, StreamingHttpResponse
+from django.utils import timezone
+
+from skills_app.exports import Echo, safe_cell
+from skills_app.roles.search import SearchHit, SearchResult
+
+COLUMNS = [
+    "rank",
+    "staff_number",
+    "name",
+    "grade",
+    "org_unit",
+    "location",
+    "match_percent",
+    "ranking_percent",
+    "meets_essentials",
+    "confidence",
+    "prior_role",
+    "prior_role_end",
+    "prior_role_similarity",
+    "training_needed",
+]
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def training_needed(hit: SearchHit) -> str:
+    """ "Python: 2 levels; SQL: 1 level" for every requirement not fully met."""
+    return "; ".join(
+        f"{r.skill.name}: {r.gap} level{'s' if r.gap != 1 else ''}"
+        for r in hit.requirements
+        if r.gap
+    )
+
+
+def shortlist_rows(result: SearchResult) -> Iterator[list]:
+    for rank, hit in enumerate(result.hits, start=result.query.offset + 1):
+        prior = hit.prior_role
+        if prior is None:
+            prior_cells = ["", "", ""]
+        else:
+            end = prior.end.isoformat() if prior.end else "current"
+            prior_cells = [prior.title, end, round(prior.similarity, 2)]
+        row = [
+            rank,
+            hit.staff_number,
+            hit.name,
+            hit.grade,
+            hit.org_unit,
+            hit.location,
+            hit.percent,
+            round(hit.rank_score * 100, 1),
+            "yes" if hit.meets_essentials else "no",
+            hit.confidence,
+            *prior_cells,
+            training_needed(hit),
+        ]
+        yield [safe_cell(value) for value in row]
+
+
+def filename(role_code: str, fmt: str) -> str:
+    return f"shortlist-{role_code}-{timezone.localdate():%Y-%m-%d}.{fmt}"
+
+
+def _disposition(response, name: str):
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+def shortlist_csv(result: SearchResult, *, role_code: str) -> StreamingHttpResponse:
+    writer = csv.writer(Echo())
+
+    def stream():
+        yield "\ufeff"  # a BOM, so Excel reads UTF-8
+        yield writer.writerow(COLUMNS)
+        for row in shortlist_rows(result):
+            yield writer.writerow(row)
+
+    response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
+    return _disposition(response, filename(role_code, "csv"))
+
+
+def shortlist_xlsx(result: SearchResult, *, role_code: str) -> HttpResponse:
+    output = io.BytesIO()
+    workbook = xlsxwriter.Workbook(
+        output,
+        {
+            "constant_memory": True,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "strings_to_numbers": False,
+        },
+    )
+    sheet = workbook.add_worksheet("Shortlist")
+    bold = workbook.add_format({"bold": True})
+    for column, name in enumerate(COLUMNS):
+        sheet.write_string(0, column, name, bold)
+    for number, row in enumerate(shortlist_rows(result), start=1):
+        for column, value in enumerate(row):
+            if isinstance(value, str):
+                sheet.write_string(number, column, value)
+            else:
+                sheet.write_number(number, column, value)
+    workbook.close()
+    response = HttpResponse(output.getvalue(), content_type=XLSX_TYPE)
+    return _disposition(response, filename(role_code, "xlsx"))

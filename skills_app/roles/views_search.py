@@ -1,0 +1,239 @@
+"""Search the workforce for a role: the results page, one person's explanation
+and the shortlist download (``Cap.SEARCH_RUN``: planners, HR, administrators).
+
+The search page is a GET form: role codes, thresholds and filters are not
+personal data, and a GET search can be bookmarked and shared. First opened it
+uses the role's stored filters; ``filtered=1`` marks a submitted form, whose
+filters then replace them (so unticking every box means "no filter"). People
+are addressed by their primary key only, never by name or staff number.
+
+With htmx the form and the pagination swap only the results region (the URL is
+pushed, so Back works) and a person's explanation opens in a panel under their
+row; without JavaScript every one of them is an ordinary page.
+
+Every search, explanation and export is audited by the service
+(``run_search``/``explain_person``), never here.
+"""
+
+from __future__ import annotations
+
+import math
+
+from django.core.paginator import Paginator
+from django.http import Http404, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django_htmx.http import HttpResponseClientRedirect
+
+from skills_app.accounts.permissions import Cap, requires
+from skills_app.audit.models import Action
+from skills_app.people.models import EvidenceKind
+from skills_app.roles import exports, selectors, services
+from skills_app.roles.forms import FILTER_FIELDS, SearchForm, error_items
+from skills_app.roles.search import (
+    EXPORT_LIMIT,
+    SearchFilters,
+    SearchQuery,
+    explain_person,
+    run_search,
+)
+from taxonomy.models import LEVEL_NAMES
+
+EVIDENCE_LABELS = dict(EvidenceKind.choices)
+PER_PAGE = 25
+MAX_PAGE = 10_000
+CONFIDENCE_MEANINGS = {
+    "A": "Strong evidence",
+    "B": "Good evidence",
+    "C": "Some evidence",
+    "D": "Little evidence",
+}
+
+
+def _form_data(request, role) -> QueryDict:
+    """The submitted form, or on first opening the role's own filters."""
+    if request.GET.get("filtered"):
+        return request.GET
+    data = QueryDict(mutable=True)
+    for key, value in SearchForm.defaults_for(SearchFilters.from_json(role.filters)).items():
+        if isinstance(value, list):
+            data.setlist(key, value)
+        else:
+            data[key] = value
+    data["filtered"] = "1"
+    return data
+
+
+def _page_number(request) -> int:
+    raw = request.GET.get("page", "")
+    return min(max(1, int(raw)), MAX_PAGE) if raw.isdigit() else 1
+
+
+def _query(role, specs, form: SearchForm, *, limit: int, offset: int = 0) -> SearchQuery:
+    return SearchQuery(
+        requirements=tuple(specs),
+        filters=form.cleaned_data["filters"],
+        threshold=form.threshold_fraction,
+        include_prior_role=form.cleaned_data["prior"] == "yes",
+        limit=limit,
+        offset=offset,
+        role_code=role.code,
+    )
+
+
+def _rows(result) -> list[dict]:
+    return [
+        {
+            "rank": result.query.offset + number,
+            "hit": hit,
+            "bar": min(100, int(hit.percent // 5) * 5),
+            "confidence_meaning": CONFIDENCE_MEANINGS.get(hit.confidence, ""),
+        }
+        for number, hit in enumerate(result.hits, start=1)
+    ]
+
+
+def _percent(fraction: float) -> str:
+    """0.9 -> "90", 0.8767 -> "87.7": one decimal, none when it is 0."""
+    return f"{fraction * 100:.1f}".removesuffix(".0")
+
+
+def _level(level: int) -> str:
+    return f"{level} {LEVEL_NAMES[level]}" if level else "Not held"
+
+
+def _explained(r) -> dict:
+    """One requirement of an explanation, in words and numbers for the table."""
+    held = r.level > 0
+    if r.via_skill is None:
+        via = "Not held"
+    elif r.via_skill.id == r.skill.id:
+        via = "This skill"
+    else:
+        via = r.via_skill.name
+    return {
+        "skill": r.skill.name,
+        "essential": r.essential,
+        "required": _level(r.required_level),
+        "held": _level(r.level),
+        "via": via,
+        "recency": f"{_percent(r.recency)}%" if held else "–",
+        "effective": f"{r.effective_level:.2f}",
+        "credit": f"{_percent(r.credit)}%",
+        "weight": f"{r.weight:g}",
+        "gap": (f"{r.gap} level{'s' if r.gap != 1 else ''}" if r.gap else "None"),
+        "evidence": EVIDENCE_LABELS.get(r.evidence, "–") if held else "–",
+    }
+
+
+def _is_partial(request) -> bool:
+    return bool(request.htmx) and not request.htmx.history_restore_request
+
+
+@requires(Cap.SEARCH_RUN)
+def search_page(request, code):
+    role = selectors.role_get(code=code)
+    specs = services.requirements_from_role(role)
+    data = _form_data(request, role)
+    form = SearchForm(data)
+    valid = form.is_valid()
+    result = page = None
+    if specs and valid:
+        number = _page_number(request)
+        result = run_search(
+            actor=request.user,
+            query=_query(role, specs, form, limit=PER_PAGE, offset=(number - 1) * PER_PAGE),
+        )
+        if not result.hits and result.total and number > 1:
+            # Past the last page (a stale link): show the last page instead.
+            number = math.ceil(result.total / PER_PAGE)
+            result = run_search(
+                actor=request.user,
+                query=_query(role, specs, form, limit=PER_PAGE, offset=(number - 1) * PER_PAGE),
+            )
+        page = Paginator(range(result.total), PER_PAGE).get_page(number)
+    params = data.copy()
+    params.pop("page", None)
+    with_page = params.copy()
+    if page is not None and page.number > 1:
+        with_page["page"] = str(page.number)
+    context = {
+        "role": role,
+        "specs": specs,
+        "form": form,
+        "result": result,
+        "rows": _rows(result) if result else [],
+        "page": page,
+        "params": params.urlencode(),
+        "params_with_page": with_page.urlencode(),
+        "filters": selectors.filters_summary(form.cleaned_data["filters"]) if valid else [],
+        "filters_in_use": form.filters_in_use() if valid else 0,
+        "export_limit": EXPORT_LIMIT,
+        "errors": error_items(form) if not valid else [],
+        "filter_errors": not valid and any(name in form.errors for name in FILTER_FIELDS),
+        "partial": _is_partial(request),
+    }
+    if _is_partial(request):
+        if not valid:
+            # The errors belong at the top of the page, with the fields: load it whole.
+            return HttpResponseClientRedirect(request.get_full_path())
+        return render(request, "roles/search.html#results", context)
+    return render(request, "roles/search.html", context)
+
+
+@requires(Cap.SEARCH_RUN)
+def explanation(request, code, person_id):
+    role = selectors.role_get(code=code)
+    specs = services.requirements_from_role(role)
+    if not specs:
+        raise Http404("This role has no requirements to explain")
+    hit = explain_person(
+        actor=request.user,
+        query=SearchQuery(requirements=tuple(specs), role_code=role.code),
+        person_id=person_id,
+    )
+    if hit is None:
+        raise Http404("No such person")
+    total_weight = sum(r.weight for r in hit.requirements)
+    weighted_credit = sum(r.weight * r.credit for r in hit.requirements)
+    prior = hit.prior_role
+    back = reverse("roles:search", args=[role.code])
+    if request.GET:
+        back += "?" + request.GET.urlencode()
+    context = {
+        "role": role,
+        "hit": hit,
+        "total_weight": total_weight,
+        "weighted_credit": weighted_credit,
+        "items": [_explained(r) for r in hit.requirements],
+        "training": sum(1 for r in hit.requirements if r.gap),
+        "rank_percent": f"{hit.rank_score * 100:.1f}",
+        "similarity_percent": _percent(prior.similarity) if prior else "",
+        "confidence_meaning": CONFIDENCE_MEANINGS.get(hit.confidence, ""),
+        "back": back,
+        "full_page_url": request.get_full_path(),
+    }
+    if _is_partial(request):
+        return render(request, "roles/explanation.html#panel", context | {"panel": True})
+    return render(request, "roles/explanation.html", context)
+
+
+@requires(Cap.SEARCH_RUN)
+def export_shortlist(request, code, fmt):
+    if fmt not in ("csv", "xlsx"):
+        raise Http404("Unknown format")
+    role = selectors.role_get(code=code)
+    specs = services.requirements_from_role(role)
+    form = SearchForm(_form_data(request, role))
+    if not specs or not form.is_valid():
+        # Nothing to export as asked: the search page says why.
+        url = reverse("roles:search", args=[role.code])
+        return redirect(f"{url}?{request.GET.urlencode()}" if request.GET else url)
+    result = run_search(
+        actor=request.user,
+        query=_query(role, specs, form, limit=EXPORT_LIMIT),
+        action=Action.EXPORT,
+    )
+    if fmt == "csv":
+        return exports.shortlist_csv(result, role_code=role.code)
+    return exports.shortlist_xlsx(result, role_code=role.code)
