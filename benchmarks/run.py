@@ -59,6 +59,12 @@ BENCHMARKS = [
         "seed_bench.py",
         ["--people", os.environ.get("BENCH_SEED_PEOPLE", "100000")],
     ),
+    (
+        "Matching engine vs SQL and the match API: 100k and 500k people",
+        "match",
+        "match_bench.py",
+        ["--people", os.environ.get("BENCH_MATCH_PEOPLE", "100000,500000")],
+    ),
 ]
 
 
