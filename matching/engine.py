@@ -121,7 +121,10 @@ class SkillColumns:
             np.zeros(count, np.int32) if last_used is None else np.asarray(last_used, np.int32)
         )
         evidence = np.zeros(count, np.int8) if evidence is None else np.asarray(evidence, np.int8)
-        order = np.lexsort((person, skill))
+        # By skill, then person: one stable sort on a combined key (np.lexsort on the two
+        # arrays is about three times slower at millions of rows; the order is the same).
+        stride = max(n_people, int(person.max()) + 1 if count else 0)
+        order = np.argsort(skill.astype(np.int64) * stride + person, kind="stable")
         counts = np.bincount(skill, minlength=n_skills)
         indptr = np.zeros(n_skills + 1, dtype=np.int64)
         np.cumsum(counts, out=indptr[1:])

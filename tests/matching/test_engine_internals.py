@@ -285,3 +285,23 @@ def test_similarities_only_visit_roles_sharing_a_skill_but_agree_with_all():
             expected[role] = dot / (norm_q * np.sqrt(sum(v * v for v in vector.values())))
     assert library.similarities(query) == pytest.approx(expected)
     assert list(library.similarities(query)) == list(expected)  # in the vectors' order
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 9), st.integers(0, N_SKILLS - 1), st.integers(1, 4)),
+        max_size=40,
+    )
+)
+def test_columns_are_sorted_by_skill_then_person_keeping_input_order(triples):
+    person = [p for p, _, _ in triples]
+    skill = [s for _, s, _ in triples]
+    level = [lv for _, _, lv in triples]
+    columns = SkillColumns.from_triples(
+        n_people=10, n_skills=N_SKILLS, person=person, skill=skill, level=level
+    )
+    order = np.lexsort((np.array(person, dtype=np.int64), np.array(skill, dtype=np.int64)))
+    assert columns.rows.tolist() == np.array(person, dtype=np.int64)[order].tolist()
+    assert columns.level.tolist() == np.array(level, dtype=np.int64)[order].tolist()
+    assert np.diff(columns.indptr).tolist() == np.bincount(skill, minlength=N_SKILLS).tolist()
