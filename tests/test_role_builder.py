@@ -565,3 +565,33 @@ def test_buttons_follow_the_capabilities(client_for, role, create, search, local
     home = html(client.get(reverse("home")))
     assert (f'href="{NEW}">Create a role</a>' in home) == create
     assert ("Search for people</a>" in home) == search
+
+
+def test_preview_who_matches_without_saving(planner, skills):
+    from skills_app.audit.models import AccessEvent, Action
+    from tests.factories import PersonSkillFactory
+
+    ada = PersonFactory(full_name="Ada Lovelace", staff_number="S1")
+    bo = PersonFactory(full_name="Bo Smith", staff_number="S2")
+    PersonSkillFactory(person=ada, skill=skills["Casework"], level=4)
+    PersonSkillFactory(person=bo, skill=skills["Casework"], level=3)
+    data = builder_data("Not saved yet", [row(skills["Casework"], level="4")], action="preview")
+    response = planner.post(NEW, data)
+    page = html(response)
+    assert response.status_code == 200
+    assert "1 person matches at 80% or more" in page  # Bo: 3 of 4 = 75%
+    assert "Ada Lovelace" in page and "100.0%" in page
+    assert "Bo Smith" not in page
+    assert field_value(page, "title") == "Not saved yet"  # the form is still there
+    assert not RoleProfile.objects.filter(title="Not saved yet").exists()
+    event = AccessEvent.objects.get(actor__username="planner", action=Action.SEARCH, subject=None)
+    assert event.parameters["total"] == 1
+    # Bad input: the errors, and no search.
+    page = html(planner.post(NEW, builder_data("", [row(skills["Casework"])], action="preview")))
+    assert error_summary(page) == ["Enter a title for the role"]
+    assert AccessEvent.objects.filter(actor__username="planner", action=Action.SEARCH).count() == 2
+
+
+def test_the_preview_button_is_offered_to_those_who_may_search(client_for):
+    assert "Preview who matches" in html(client_for(Role.ADMIN).get(NEW, {"start": "blank"}))
+    assert "Preview who matches" in html(client_for(Role.PLANNER).get(NEW, {"start": "blank"}))

@@ -36,11 +36,12 @@ from skills_app.roles.forms import (
     rows_from_data,
 )
 from skills_app.roles.models import RoleProfile, RoleSource
-from skills_app.roles.search import SearchFilters
+from skills_app.roles.search import SearchFilters, SearchQuery, run_search
 from taxonomy.models import LEVEL_CHOICES, Occupation
 
 ROLES_PER_PAGE = 50
 START_MATCHES = 20
+PREVIEW_LIMIT = 10
 QUERY_MAX = 100
 CONFLICT_STATUS = 409
 RESERVED_CODES = {"new"}  # /roles/new/ is the builder
@@ -167,6 +168,7 @@ def _builder_page(request, builder: RoleBuilder, *, role, status=200, **extra):
             "max_requirements": MAX_REQUIREMENTS,
             "can_add": len(builder.rows) < MAX_REQUIREMENTS,
             "total_field": TOTAL_FIELD,
+            "can_preview": has_cap(request.user, Cap.SEARCH_RUN),
             "action_url": (
                 reverse("roles:edit", args=[role.code]) if role else reverse("roles:new")
             ),
@@ -186,6 +188,20 @@ def _code_for(title: str) -> str:
         n += 1
         code = f"{base}-{n}"
     return code
+
+
+def _preview(request, builder: RoleBuilder, role: RoleProfile | None):
+    """The best matches for the role as typed, without saving it (audited as a
+    search like any other); None for users who may build roles but not search."""
+    if not has_cap(request.user, Cap.SEARCH_RUN):
+        return None
+    query = SearchQuery(
+        requirements=tuple(builder.requirements()),
+        filters=builder.details.cleaned_data["filters"],
+        limit=PREVIEW_LIMIT,
+        role_code=role.code if role else "",
+    )
+    return run_search(actor=request.user, query=query)
 
 
 def _builder_post(request, *, role: RoleProfile | None):
@@ -220,6 +236,10 @@ def _builder_post(request, *, role: RoleProfile | None):
     if not builder.is_valid():
         return _builder_page(request, builder, role=role, based_on=based_on)
     cd = builder.details.cleaned_data
+    if action == "preview":
+        return _builder_page(
+            request, builder, role=role, based_on=based_on, preview=_preview(request, builder, role)
+        )
     fields = {
         "title": cd["title"],
         "requirements": builder.requirements(),

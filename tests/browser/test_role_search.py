@@ -95,6 +95,17 @@ def test_build_a_role_then_search_and_explain(page, live_server, world, console_
     page.locator("#id_req-1-level").select_option("4")
     assert_accessible(page)
 
+    # Preview who matches before saving.
+    with page.expect_navigation():
+        page.get_by_role("button", name="Preview who matches").click()
+    preview = page.locator("#preview")
+    expect(preview).to_contain_text("2 people match at 80% or more")
+    expect(preview.locator("tbody tr")).to_have_count(2)
+    expect(preview.locator("tbody tr").nth(0)).to_contain_text("Bo Smith")
+    expect(preview.locator("tbody tr").nth(0)).to_contain_text("83.3%")
+    assert not RoleProfile.objects.filter(title="Data surge analyst").exists()
+    assert_accessible(page)
+
     # Enter in a text field saves (the form's first submit button is "Save").
     page.get_by_label("Title").focus()
     with page.expect_navigation():
