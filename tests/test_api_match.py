@@ -351,3 +351,16 @@ def test_create_role_refuses_roles_without_role_edit(client_for, skills, role):
     response = client_for(role).post("/api/v1/roles", body, content_type="application/json")
     assert response.status_code == 403
     assert not RoleProfile.objects.exists()
+
+
+def test_a_role_titled_new_gets_a_code_that_does_not_clash_with_the_builder(api, skills):
+    response = api(
+        {"title": "New", "requirements": [{"skill": "SQL", "level": 2}]}, path="/api/v1/roles"
+    )
+    assert response.status_code == 201
+    assert response.json()["code"] == "new-2"
+    reserved = api(
+        {"title": "X", "code": "new", "requirements": [{"skill": "SQL", "level": 2}]},
+        path="/api/v1/roles",
+    )
+    assert reserved.status_code == 422

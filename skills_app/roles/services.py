@@ -64,10 +64,14 @@ def _check(title: str, requirements: Sequence[RequirementSpec]) -> None:
             raise RoleError("Weights must be greater than 0")
 
 
+# Codes that are also fixed paths under /roles/ (a role called "new" would be unreachable).
+RESERVED_CODES = frozenset({"new"})
+
+
 def _unique_code(title: str) -> str:
     base = slugify(title)[:100] or "role"
     code, n = base, 1
-    while RoleProfile.objects.filter(code=code).exists():
+    while code in RESERVED_CODES or RoleProfile.objects.filter(code=code).exists():
         n += 1
         code = f"{base}-{n}"
     return code
@@ -100,6 +104,8 @@ def role_create(
     code: str = "",
 ) -> RoleProfile:
     _check(title, requirements)
+    if code in RESERVED_CODES:
+        raise RoleError(f"{code} is reserved: choose another code")
     if code and RoleProfile.objects.filter(code=code).exists():
         raise RoleError(f"A role with code {code} already exists")
     role = RoleProfile.objects.create(
