@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import transaction
 
 from taxonomy.importers.esco import import_esco
 from taxonomy.models import (
@@ -24,17 +25,12 @@ PYTHON_URI = "http://data.europa.eu/esco/skill/ccd0a1d9-afda-43d9-b901-96344886e
 
 @pytest.fixture(scope="module")
 def esco(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        result = import_esco(path=ESCO_PATH)
-        yield result
-        # Module-scoped data lives outside the per-test transactions: clean it up.
-        OccupationSkill.objects.all().delete()
-        Occupation.objects.all().delete()
-        SkillRelation.objects.all().delete()
-        SkillAlias.objects.all().delete()
-        Skill.objects.filter(source="esco").delete()
-        SkillGroup.objects.filter(source="esco").update(parent=None)
-        SkillGroup.objects.filter(source="esco").delete()
+    # Module-scoped data lives outside the per-test transactions: import it inside a
+    # transaction of its own and roll it back, so nothing (not even the append-only
+    # audit row the import writes) outlives this module.
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield import_esco(path=ESCO_PATH)
+        transaction.set_rollback(True)
 
 
 @pytest.mark.django_db
