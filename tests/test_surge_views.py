@@ -524,6 +524,16 @@ def test_approving_with_a_stale_version_is_a_conflict(client_for, world):
     assert scenario.status == ScenarioStatus.SOLVED
 
 
+def test_while_a_solve_runs_the_scenario_cannot_be_changed_from_its_page(client_for, world):
+    scenario = scenario_solve(scenario_id=create(world).pk)
+    SurgeScenario.objects.filter(pk=scenario.pk).update(solve_state="running")
+    words = text(client_for(Role.PLANNER).get(reverse("surge:detail", args=[scenario.pk])))
+    assert "This scenario is being solved. See the progress" in words
+    for button in ("Solve again", "Change scenario", "Approve scenario"):
+        assert button not in words
+    assert "Close scenario" in words
+
+
 def test_a_draft_cannot_be_approved(client_for, world):
     scenario = create(world)
     client = client_for(Role.PLANNER)

@@ -251,6 +251,7 @@ def _scenario_context(request, scenario) -> dict:
     lines = selectors.scenario_lines(scenario)
     for line in lines:
         line.min_percent = f"{selectors.percent_number(line.min_score)}%"
+    solving = scenario.solve_state in ("queued", "running")
     return {
         "scenario": scenario,
         "tag": selectors.status_tag(scenario.status),
@@ -260,13 +261,12 @@ def _scenario_context(request, scenario) -> dict:
             scenario.cap_org_depth, f"Level {scenario.cap_org_depth}"
         ),
         "results": results,
-        "can_edit": can_edit and not selectors.is_frozen(scenario),
-        "can_solve": can_edit
-        and not selectors.is_frozen(scenario)
-        and scenario.solve_state not in ("queued", "running"),
-        "can_approve": can_edit and scenario.status == ScenarioStatus.SOLVED,
+        # Not while a solve runs: it would answer for lines or a state that changed.
+        "can_edit": can_edit and not selectors.is_frozen(scenario) and not solving,
+        "can_solve": can_edit and not selectors.is_frozen(scenario) and not solving,
+        "can_approve": can_edit and scenario.status == ScenarioStatus.SOLVED and not solving,
         "can_close": can_edit and scenario.status != ScenarioStatus.CLOSED,
-        "solving": scenario.solve_state in ("queued", "running"),
+        "solving": solving,
     }
 
 
