@@ -454,6 +454,7 @@ def test_solve_through_the_page_then_approve_refuse_and_close(
         assert "Why they match" not in page
     else:
         assert f'href="{explain}?threshold=80"' in page
+        assert client.get(f"{explain}?threshold=80").status_code == 200
     # The chart: an accessible SVG, bars labelled in words, its table right after.
     assert 'role="img" aria-labelledby="surge-chart-title surge-chart-desc"' in page
     assert "Optimum: 1 of 1" in page and "Greedy: 0 of 1" in page and "Greedy: no one" in page
