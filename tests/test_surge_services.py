@@ -203,3 +203,31 @@ def test_queued_solve_runs_as_a_task_with_progress(world, django_capture_on_comm
     assert scenario.status == ScenarioStatus.SOLVED
     assert (scenario.solve_state, scenario.solve_progress) == ("done", 100)
     assert scenario.solved_at <= timezone.now()
+
+
+def test_no_edit_or_approval_while_a_solve_is_running(world):
+    from skills_app.surge.services import solve_progress_recorder
+
+    scenario = scenario_solve(scenario_id=create(world).pk)
+    solve_progress_recorder(scenario.pk)(10, "Scoring")
+    scenario.refresh_from_db()
+    with pytest.raises(SurgeError, match="solve is running"):
+        scenario_approve(actor=None, scenario_id=scenario.pk, expected_version=scenario.version)
+    with pytest.raises(SurgeError, match="solve is running"):
+        scenario_update(
+            actor=None,
+            scenario_id=scenario.pk,
+            expected_version=scenario.version,
+            name="x",
+            lines=[LineSpec(world["dba"].pk, 1)],
+        )
+    # A solve that stopped reporting long ago (its worker died) no longer blocks.
+    from skills_app.surge.models import SurgeScenario
+
+    SurgeScenario.objects.filter(pk=scenario.pk).update(
+        updated_at=timezone.now() - timezone.timedelta(minutes=30)
+    )
+    approved = scenario_approve(
+        actor=None, scenario_id=scenario.pk, expected_version=scenario.version
+    )
+    assert approved.status == ScenarioStatus.APPROVED

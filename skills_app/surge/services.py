@@ -134,6 +134,21 @@ def _frozen(scenario: Scenario, consequence: str) -> str:
     return f"This scenario is {scenario.get_status_display().lower()}: {consequence}"
 
 
+# A solve that has not reported for this long is taken to have died with its worker.
+SOLVE_STALE_AFTER = dt.timedelta(minutes=15)
+
+
+def _solving(scenario: Scenario) -> bool:
+    return scenario.solve_state in ("queued", "running") and (
+        timezone.now() - scenario.updated_at < SOLVE_STALE_AFTER
+    )
+
+
+def _refuse_while_solving(scenario: Scenario) -> None:
+    if _solving(scenario):
+        raise SurgeError("A solve is running: wait for it to finish, then try again")
+
+
 def _locked(scenario_id: int) -> Scenario:
     return Scenario.objects.select_for_update().get(pk=scenario_id)
 
@@ -154,6 +169,7 @@ def scenario_update(
     scenario = _locked(scenario_id)
     if scenario.status in (ScenarioStatus.APPROVED, ScenarioStatus.CLOSED):
         raise SurgeError(_frozen(scenario, "it cannot change"))
+    _refuse_while_solving(scenario)
     if scenario.version != expected_version:
         raise ConflictError(scenario)
     if not name.strip():
@@ -385,7 +401,7 @@ def scenario_queue_solve(*, actor, scenario_id: int) -> Scenario:
     scenario = _locked(scenario_id)
     if scenario.status in (ScenarioStatus.APPROVED, ScenarioStatus.CLOSED):
         raise SurgeError(_frozen(scenario, "it cannot be solved again"))
-    if scenario.solve_state in ("queued", "running"):
+    if _solving(scenario):
         return scenario
     scenario.solve_state, scenario.solve_progress, scenario.solve_message = "queued", 0, ""
     scenario.save(update_fields=["solve_state", "solve_progress", "solve_message", "updated_at"])
@@ -405,7 +421,10 @@ def scenario_queue_solve(*, actor, scenario_id: int) -> Scenario:
 def solve_progress_recorder(scenario_id: int) -> Callable[[int, str], None]:
     def record(percent: int, message: str) -> None:
         Scenario.objects.filter(pk=scenario_id).update(
-            solve_state="running", solve_progress=percent, solve_message=message[:500]
+            solve_state="running",
+            solve_progress=percent,
+            solve_message=message[:500],
+            updated_at=timezone.now(),  # a heartbeat: see SOLVE_STALE_AFTER
         )
 
     return record
@@ -422,6 +441,7 @@ def scenario_approve(*, actor, scenario_id: int, expected_version: int) -> Scena
     scenario = _locked(scenario_id)
     if scenario.status != ScenarioStatus.SOLVED:
         raise SurgeError("Only a solved scenario can be approved")
+    _refuse_while_solving(scenario)
     if scenario.version != expected_version:
         raise ConflictError(scenario)
     person_ids = sorted(scenario.allocations.values_list("person_id", flat=True))
