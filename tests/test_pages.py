@@ -218,6 +218,8 @@ def test_home_for_each_role(client_for, role):
     assert f'href="{reverse("taxonomy:home")}"' in page
     proposals_link = f'href="{reverse("taxonomy:proposals")}"'
     assert (proposals_link in page) == (role in {Role.STEWARD, Role.ADMIN})
+    surge_card = "within each team’s release cap"
+    assert (surge_card in page) == (role in {Role.PLANNER, Role.HR, Role.ADMIN})
     # Signed in: htmx sends the CSRF token.
     assert 'hx-headers=\'{"X-CSRFToken": "' in page
 

@@ -69,6 +69,12 @@ HOME_LINKS = [
         "Open anyone's profile by staff number or name.",
     ),
     (
+        Cap.SURGE_VIEW,
+        "Surge scenarios",
+        "surge:list",
+        "Fill many posts across several roles at once, within each team’s release cap.",
+    ),
+    (
         Cap.TAXONOMY_VIEW,
         "Skills taxonomy",
         "taxonomy:home",
