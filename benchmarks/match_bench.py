@@ -917,15 +917,16 @@ def run_api(qs, args, out: dict) -> None:
         out["log"].append(response.content.decode()[:2000])
         return
     out["api first call s"] = ms / 1000  # includes the process building its index
-    for threshold in (0.8, 0.0):
+    # The API process has its own index: the first pass finds each role's columns
+    # uncached (as a role's first search of the day does), the second is steady state.
+    for label, threshold in (("api 0.8 first", 0.8), ("api 0.8", 0.8), ("api 0.0", 0.0)):
         times = []
         for q in qs[: args.api_queries]:
             ms, response = timed(lambda q=q, t=threshold: call(q, t))
             if response.status_code != 200:
                 raise SystemExit(f"match_bench: API answered {response.status_code}")
             times.append(ms)
-        out[f"api {threshold}"] = percentiles(times)
-        out[f"api {threshold} results"] = len(response.json()["results"])
+        out[label] = percentiles(times)
 
 
 # -- report --------------------------------------------------------------------------------------
@@ -969,6 +970,7 @@ def report(sizes: list[int], runs: dict[int, dict]) -> list[str]:
     row("SQL rank, threshold 0, ms", get("sql 0.0"))
     row("  same top 50 (ids, scores) and total as engine", get("sql 0.0 matched", ratio))
     row("API POST /match, threshold 0.8, ms", get("api 0.8"))
+    row("  first search of each role, ms", get("api 0.8 first"))
     row("API POST /match, threshold 0, ms", get("api 0.0"))
     row("  API first call (builds its index), s", get("api first call s", num))
     row(
@@ -1072,7 +1074,8 @@ def main(argv=None) -> int:
             "people_personskill with relations, recency, essentials and prior roles, "
             "covering indexes, VACUUM ANALYZE, work_mem 256MB, jit off. Bandwidth: one numpy "
             "sum over the touched columns' rows and levels. API: django.test.Client, planner "
-            "session, audit rows written."
+            "session, top 50 with explanations, audit rows written; its process builds an "
+            "index of its own on the first call."
         )
     failures = []
     largest = runs[max(sizes)]
