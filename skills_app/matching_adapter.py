@@ -275,6 +275,7 @@ class FreshIndex:
         self.gaps: dict[int, float] = {}  # change ids not yet seen -> first noticed
         self.patch: dict[int, list[tuple]] = {}  # Person.pk -> current skill rows
         self.rebuilds = 0
+        self._renumbered = False
         self._lock = threading.Lock()
 
     def current(self) -> WorkforceIndex:
@@ -415,6 +416,8 @@ class FreshIndex:
         if known:
             values = _people_arrays(known, index.unit_index, index.location_code, allocated)
             at = np.array([index.position_of(r[0]) for r in known], dtype=np.int64)
+            if np.any(people.staff_number[at] != values["staff_number"]):
+                self._renumbered = True
             for name in _PEOPLE_FIELDS:
                 getattr(people, name)[at] = values[name]
         if new:
@@ -473,6 +476,10 @@ class FreshIndex:
     def _install(self, skills, people, relations, roles) -> None:
         index = self.index
         workforce = Workforce(skills=skills, people=people, relations=relations, roles=roles)
+        # People's arrays were changed in place: drop cached masks, and re-rank staff
+        # numbers (an argsort of all of them) only when one of them changed.
+        workforce.people_changed(staff_numbers=self._renumbered)
+        self._renumbered = False
         if self.patch:
             positions = {index.position_of(pk): pk for pk in self.patch}
             order = sorted(positions)

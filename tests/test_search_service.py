@@ -212,3 +212,17 @@ def test_pruning_old_changes_makes_every_process_rebuild(world):
     assert list(WorkforceChange.objects.values_list("scope", flat=True)) == ["all"]
     search(query(world))
     assert matching_adapter._fresh.rebuilds == rebuilds + 1
+
+
+def test_a_changed_staff_number_reorders_ties(world):
+    # Equal scores order by staff number; renumbering Ada must move her.
+    bo_python = world["bo"].skills.get(skill=world["python"])
+    bo_python.level = 4
+    bo_python.save()
+    ada_sql = world["ada"].skills.get(skill=world["sql"])
+    ada_sql.level, ada_sql.last_used = 4, None
+    ada_sql.save()
+    assert [h.staff_number for h in search(query(world)).hits] == ["S1", "S2"]
+    world["ada"].staff_number = "S3"
+    world["ada"].save()
+    assert [h.staff_number for h in search(query(world)).hits] == ["S2", "S3"]
