@@ -694,7 +694,7 @@ ranked AS (
 )
 SELECT id, score, rank_score, meets_essentials, count(*) OVER () AS total
 FROM ranked
-ORDER BY rank_score DESC, score DESC, staff_number COLLATE "C"
+ORDER BY round(rank_score::numeric, 9) DESC, round(score::numeric, 9) DESC, staff_number COLLATE "C"
 LIMIT %(limit)s
 """
 # Above a zero threshold only people with a matching skill or a prior role can qualify.

@@ -45,6 +45,7 @@ from matching.recency import DAYS_PER_YEAR, DECAY_PER_YEAR, FLOOR, FULL_CREDIT_Y
 CURRENT = 0  # last_used value meaning "in current use"
 NOT_AVAILABLE = np.iinfo(np.int32).max  # available_from for "no date given"
 EPSILON = 1e-9  # float slack for ">= threshold" and ">= required level"
+TIE_DECIMALS = 9  # scores closer than this are equal for the ordering (rule 8)
 
 # Rule 10: evidence strength and profile freshness.
 EVIDENCE_CODES = {"self": 0, "manager_verified": 1, "assessed": 2, "certified": 3}
@@ -891,9 +892,17 @@ class Workforce:
             counts = np.bincount(bins, minlength=RANK_BINS + 1)
             from_top = np.cumsum(counts[::-1])
             cut = len(counts) - 1 - int(np.searchsorted(from_top, k))
-            candidates = candidates[bins >= cut]
+            # One bin lower too: a score a rounding error under the bin edge may tie.
+            candidates = candidates[bins >= cut - 1]
+        # Scores equal in exact arithmetic can differ in the last bits when their
+        # credits were summed in another order; compared at 1e-9 they tie, and the
+        # staff number decides as rule 8 says.
         order = np.lexsort(
-            (self.people.staff_rank[candidates], -score[candidates], -rank_score[candidates])
+            (
+                self.people.staff_rank[candidates],
+                -np.round(score[candidates], TIE_DECIMALS),
+                -np.round(rank_score[candidates], TIE_DECIMALS),
+            )
         )
         return total, candidates[order[:k]]
 

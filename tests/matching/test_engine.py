@@ -223,6 +223,19 @@ def test_order_is_rank_score_then_score_then_staff_number():
     assert order == [2, 1, 0, 3]
 
 
+def test_scores_equal_in_exact_arithmetic_tie_and_staff_number_decides():
+    # 0.1 + 0.2 != 0.3 in floating point; both people score exactly half.
+    wf = build([{PYTHON: 4, SQL: 4}, {STATS: 4}], staff_number=np.array(["S2", "S1"], dtype=object))
+    requirements = [
+        Requirement(PYTHON, 4, 0.1),
+        Requirement(SQL, 4, 0.2),
+        Requirement(STATS, 4, 0.3),
+    ]
+    result = rank(wf, requirements)
+    assert [round(m.score, 12) for m in result.matches] == [0.5, 0.5]
+    assert [m.person for m in result.matches] == [1, 0]
+
+
 def test_pages_are_consistent_slices_of_one_order():
     wf = build([{PYTHON: 1 + p % 4} for p in range(30)])
     whole = [m.person for m in rank(wf, [Requirement(PYTHON, 4)], limit=30).matches]
