@@ -10,15 +10,11 @@ code and the date, never personal data. The caller audits the export
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterator
 
-import xlsxwriter
-from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 
-from skills_app.exports import Echo, safe_cell
+from skills_app.exports import csv_download, safe_cell, xlsx_download
 from skills_app.roles.search import SearchHit, SearchResult
 
 COLUMNS = [
@@ -37,7 +33,6 @@ COLUMNS = [
     "prior_role_similarity",
     "training_needed",
 ]
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def training_needed(hit: SearchHit) -> str:
@@ -78,45 +73,11 @@ def filename(role_code: str, fmt: str) -> str:
     return f"shortlist-{role_code}-{timezone.localdate():%Y-%m-%d}.{fmt}"
 
 
-def _disposition(response, name: str):
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+def shortlist_csv(result: SearchResult, *, role_code: str):
+    return csv_download(COLUMNS, shortlist_rows(result), filename(role_code, "csv"))
 
 
-def shortlist_csv(result: SearchResult, *, role_code: str) -> StreamingHttpResponse:
-    writer = csv.writer(Echo())
-
-    def stream():
-        yield "\ufeff"  # a BOM, so Excel reads UTF-8
-        yield writer.writerow(COLUMNS)
-        for row in shortlist_rows(result):
-            yield writer.writerow(row)
-
-    response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
-    return _disposition(response, filename(role_code, "csv"))
-
-
-def shortlist_xlsx(result: SearchResult, *, role_code: str) -> HttpResponse:
-    output = io.BytesIO()
-    workbook = xlsxwriter.Workbook(
-        output,
-        {
-            "constant_memory": True,
-            "strings_to_formulas": False,
-            "strings_to_urls": False,
-            "strings_to_numbers": False,
-        },
+def shortlist_xlsx(result: SearchResult, *, role_code: str):
+    return xlsx_download(
+        COLUMNS, shortlist_rows(result), filename(role_code, "xlsx"), sheet_title="Shortlist"
     )
-    sheet = workbook.add_worksheet("Shortlist")
-    bold = workbook.add_format({"bold": True})
-    for column, name in enumerate(COLUMNS):
-        sheet.write_string(0, column, name, bold)
-    for number, row in enumerate(shortlist_rows(result), start=1):
-        for column, value in enumerate(row):
-            if isinstance(value, str):
-                sheet.write_string(number, column, value)
-            else:
-                sheet.write_number(number, column, value)
-    workbook.close()
-    response = HttpResponse(output.getvalue(), content_type=XLSX_TYPE)
-    return _disposition(response, filename(role_code, "xlsx"))

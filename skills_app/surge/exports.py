@@ -9,19 +9,14 @@ scenario's id, the kind and the date, never personal data. The view audits.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable, Iterator
 
-import xlsxwriter
-from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 
-from skills_app.exports import Echo, safe_cell
+from skills_app.exports import csv_download, safe_cell, xlsx_download
 from skills_app.surge import selectors
 from skills_app.surge.models import SurgeScenario
 
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMATS = ("csv", "xlsx")
 
 ALLOCATION_COLUMNS = [
@@ -99,51 +94,9 @@ def filename(scenario: SurgeScenario, kind: str, fmt: str) -> str:
     return f"surge-{scenario.pk}-{kind}-{timezone.localdate():%Y-%m-%d}.{fmt}"
 
 
-def _disposition(response, name: str):
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
-
-
-def export_csv(scenario: SurgeScenario, kind: str) -> StreamingHttpResponse:
-    columns, rows, _ = EXPORTS[kind]
-    writer = csv.writer(Echo())
-
-    def stream():
-        yield "\ufeff"  # a BOM, so Excel reads UTF-8
-        yield writer.writerow(columns)
-        for row in rows(scenario):
-            yield writer.writerow(row)
-
-    response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
-    return _disposition(response, filename(scenario, kind, "csv"))
-
-
-def export_xlsx(scenario: SurgeScenario, kind: str) -> HttpResponse:
-    columns, rows, title = EXPORTS[kind]
-    output = io.BytesIO()
-    workbook = xlsxwriter.Workbook(
-        output,
-        {
-            "constant_memory": True,
-            "strings_to_formulas": False,
-            "strings_to_urls": False,
-            "strings_to_numbers": False,
-        },
-    )
-    sheet = workbook.add_worksheet(title[:31])
-    bold = workbook.add_format({"bold": True})
-    for column, name in enumerate(columns):
-        sheet.write_string(0, column, name, bold)
-    for number, row in enumerate(rows(scenario), start=1):
-        for column, value in enumerate(row):
-            if isinstance(value, str):
-                sheet.write_string(number, column, value)
-            else:
-                sheet.write_number(number, column, value)
-    workbook.close()
-    response = HttpResponse(output.getvalue(), content_type=XLSX_TYPE)
-    return _disposition(response, filename(scenario, kind, "xlsx"))
-
-
 def export(scenario: SurgeScenario, kind: str, fmt: str):
-    return export_csv(scenario, kind) if fmt == "csv" else export_xlsx(scenario, kind)
+    columns, rows, title = EXPORTS[kind]
+    name = filename(scenario, kind, fmt)
+    if fmt == "csv":
+        return csv_download(columns, rows(scenario), name)
+    return xlsx_download(columns, rows(scenario), name, sheet_title=title)

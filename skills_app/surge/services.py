@@ -120,14 +120,18 @@ def scenario_create(
         created_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
     _write_lines(scenario, lines)
+    _audit(actor, scenario, "created", lines=len(lines))
+    return scenario
+
+
+def _audit(actor, scenario: Scenario, change: str, **details) -> None:
     record_event(
         actor=actor,
         action=Action.ALLOCATE,
         object_type="scenario",
         object_id=scenario.pk,
-        parameters={"change": "created", "lines": len(lines)},
+        parameters={"change": change, **details},
     )
-    return scenario
 
 
 def _frozen(scenario: Scenario, consequence: str) -> str:
@@ -186,13 +190,7 @@ def scenario_update(
     scenario.version += 1
     scenario.save()
     _write_lines(scenario, lines)
-    record_event(
-        actor=actor,
-        action=Action.ALLOCATE,
-        object_type="scenario",
-        object_id=scenario.pk,
-        parameters={"change": "edited", "lines": len(lines)},
-    )
+    _audit(actor, scenario, "edited", lines=len(lines))
     return scenario
 
 
@@ -405,13 +403,7 @@ def scenario_queue_solve(*, actor, scenario_id: int) -> Scenario:
         return scenario
     scenario.solve_state, scenario.solve_progress, scenario.solve_message = "queued", 0, ""
     scenario.save(update_fields=["solve_state", "solve_progress", "solve_message", "updated_at"])
-    record_event(
-        actor=actor,
-        action=Action.ALLOCATE,
-        object_type="scenario",
-        object_id=scenario.pk,
-        parameters={"change": "solve requested"},
-    )
+    _audit(actor, scenario, "solve requested")
     from skills_app.surge.tasks import solve_scenario
 
     transaction.on_commit(lambda: solve_scenario.enqueue(scenario.pk))
@@ -471,13 +463,7 @@ def scenario_approve(*, actor, scenario_id: int, expected_version: int) -> Scena
     scenario.approved_at = timezone.now()
     scenario.version += 1
     scenario.save()
-    record_event(
-        actor=actor,
-        action=Action.ALLOCATE,
-        object_type="scenario",
-        object_id=scenario.pk,
-        parameters={"change": "approved", "people": len(person_ids)},
-    )
+    _audit(actor, scenario, "approved", people=len(person_ids))
     record_events_for_subjects(
         actor=actor,
         action=Action.ALLOCATE,
@@ -500,11 +486,5 @@ def scenario_close(*, actor, scenario_id: int, expected_version: int) -> Scenari
     scenario.status = ScenarioStatus.CLOSED
     scenario.version += 1
     scenario.save()
-    record_event(
-        actor=actor,
-        action=Action.ALLOCATE,
-        object_type="scenario",
-        object_id=scenario.pk,
-        parameters={"change": "closed"},
-    )
+    _audit(actor, scenario, "closed")
     return scenario
