@@ -113,3 +113,7 @@ api.add_router("/people", profile_router)
 from skills_app.people.api_imports import router as imports_router  # noqa: E402
 
 api.add_router("/imports", imports_router)
+
+from skills_app.reports.api import router as reports_router  # noqa: E402
+
+api.add_router("/reports", reports_router)

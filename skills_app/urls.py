@@ -17,6 +17,7 @@ urlpatterns = [
     path("roles/", include("skills_app.roles.urls")),
     path("surges/", include("skills_app.surge.urls")),
     path("skills/", include("taxonomy.urls")),
+    path("reports/", include("skills_app.reports.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("healthz", views.healthz, name="healthz"),

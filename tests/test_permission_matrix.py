@@ -34,6 +34,7 @@ SAMPLE_KWARGS = {
     "surge:export_allocations": lambda ctx: {"pk": sample_scenario(ctx).pk, "fmt": "csv"},
     "surge:export_releases": lambda ctx: {"pk": sample_scenario(ctx).pk, "fmt": "xlsx"},
     "imports:template": lambda ctx: {"kind": "people"},
+    "reports:data_quality_export": lambda ctx: {"fmt": "csv"},
     "imports:job": lambda ctx: {"job_id": sample_import_job(ctx).pk},
     "imports:job_progress": lambda ctx: {"job_id": sample_import_job(ctx).pk},
     # Others' profiles, by primary key: a member of the line_manager login's team.

@@ -1,0 +1,83 @@
+"""Reports in the API: ``GET /api/v1/reports/<name>?...&format=json|csv|xlsx``.
+
+The same selectors and the same scope as the pages: HR and administrators see
+everyone, line managers their team. CSV and XLSX downloads are audited.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from ninja import Field, Query, Router, Schema
+
+from skills_app.accounts.permissions import Cap
+from skills_app.api_support import authorize
+from skills_app.reports import selectors, services
+from skills_app.reports.services import percent
+
+router = Router(tags=["reports"])
+
+
+class ReportParams(Schema):
+    depth: int | None = Field(
+        None, ge=0, le=selectors.MAX_DEPTH, description="Roll org units up to this depth"
+    )
+    format: Literal["json", "csv", "xlsx"] = "json"
+
+
+class QualityRowOut(Schema):
+    org_unit: str
+    people: int
+    reviewed_last_12_months: int
+    reviewed_percent: float | None
+    person_skills: int
+    verified_or_assessed: int
+    verified_percent: float | None
+    expired_qualifications: int
+    people_without_skills: int
+    people_without_skills_percent: float | None
+    quality_score_percent: float
+
+
+class QualityOut(Schema):
+    scope: str
+    depth: int | None
+    total: QualityRowOut
+    units: list[QualityRowOut]
+
+
+def _quality_row(r: selectors.QualityRow) -> dict:
+    def share(value):
+        return None if value is None else percent(value)
+
+    return {
+        "org_unit": r.unit,
+        "people": r.people,
+        "reviewed_last_12_months": r.reviewed,
+        "reviewed_percent": share(r.reviewed_share),
+        "person_skills": r.skills,
+        "verified_or_assessed": r.verified,
+        "verified_percent": share(r.verified_share),
+        "expired_qualifications": r.expired_qualifications,
+        "people_without_skills": r.no_skills,
+        "people_without_skills_percent": share(r.no_skills_share),
+        "quality_score_percent": percent(r.score),
+    }
+
+
+@router.get(
+    "/data-quality",
+    auth=authorize(Cap.REPORT_ALL, Cap.REPORT_TEAM),
+    response=QualityOut,
+    summary="Data quality per org unit, worst first",
+)
+def data_quality(request, params: Query[ReportParams]):
+    report = selectors.data_quality(user=request.auth, depth=params.depth)
+    if params.format != "json":
+        return services.export_data_quality(user=request.auth, report=report, fmt=params.format)
+    return {
+        "scope": str(report.scope),
+        "depth": report.depth,
+        "total": _quality_row(report.total),
+        "units": [_quality_row(r) for r in report.rows],
+    }

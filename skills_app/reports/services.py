@@ -1,0 +1,84 @@
+"""Report downloads: CSV and XLSX of a report's table, audited.
+
+Every cell goes through ``safe_cell`` (an org unit named ``=HYPERLINK(...)``
+stays text); XLSX cells are written as strings or numbers, never formulas
+(``skills_app.exports``). File names carry the report's name and the date,
+never personal data. Each download writes one ``export`` audit row with the
+report, format, scope and number of rows: never the data itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from django.utils import timezone
+
+from skills_app.audit.models import Action
+from skills_app.audit.services import record_event
+from skills_app.exports import csv_download, safe_cell, xlsx_download
+from skills_app.reports.selectors import QualityReport
+
+FORMATS = ("csv", "xlsx")
+
+QUALITY_COLUMNS = [
+    "org_unit",
+    "people",
+    "reviewed_last_12_months",
+    "reviewed_percent",
+    "person_skills",
+    "verified_or_assessed",
+    "verified_percent",
+    "expired_qualifications",
+    "people_without_skills",
+    "people_without_skills_percent",
+    "quality_score_percent",
+]
+
+
+def percent(share: float | None) -> float | str:
+    """0.8767 -> 87.7; no denominator -> "" (an empty cell, not 0)."""
+    return "" if share is None else round(share * 100, 1)
+
+
+def quality_rows(report: QualityReport) -> Iterator[list]:
+    for r in report.rows:
+        yield [
+            safe_cell(r.unit),
+            r.people,
+            r.reviewed,
+            percent(r.reviewed_share),
+            r.skills,
+            r.verified,
+            percent(r.verified_share),
+            r.expired_qualifications,
+            r.no_skills,
+            percent(r.no_skills_share),
+            percent(r.score),
+        ]
+
+
+def filename(report_name: str, fmt: str, *, now=None) -> str:
+    day = timezone.localdate(now or timezone.now()).isoformat()
+    return f"{report_name}-{day}.{fmt}"
+
+
+def export_data_quality(*, user, report: QualityReport, fmt: str):
+    """The data quality table as a download, audited."""
+    if fmt not in FORMATS:
+        raise ValueError(fmt)
+    record_event(
+        actor=user,
+        action=Action.EXPORT,
+        object_type="report",
+        object_id="data-quality",
+        parameters={
+            "format": fmt,
+            "scope": str(report.scope),
+            "depth": report.depth,
+            "rows": len(report.rows),
+        },
+    )
+    name = filename("data-quality", fmt)
+    if fmt == "csv":
+        return csv_download(QUALITY_COLUMNS, quality_rows(report), name)
+    return xlsx_download(QUALITY_COLUMNS, quality_rows(report), name, sheet_title="Data quality")
