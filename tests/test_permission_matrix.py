@@ -35,6 +35,11 @@ SAMPLE_KWARGS = {
     "surge:export_releases": lambda ctx: {"pk": sample_scenario(ctx).pk, "fmt": "xlsx"},
     "imports:template": lambda ctx: {"kind": "people"},
     "reports:data_quality_export": lambda ctx: {"fmt": "csv"},
+    "reports:capability_export": lambda ctx: {"fmt": "xlsx"},
+    "reports:capability_people": lambda c: {
+        "unit": c["team_skill"].person.org_unit_id,
+        "column": f"g{c['skill'].group_id}",
+    },
     "imports:job": lambda ctx: {"job_id": sample_import_job(ctx).pk},
     "imports:job_progress": lambda ctx: {"job_id": sample_import_job(ctx).pk},
     # Others' profiles, by primary key: a member of the line_manager login's team.

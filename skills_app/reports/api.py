@@ -81,3 +81,62 @@ def data_quality(request, params: Query[ReportParams]):
         "total": _quality_row(report.total),
         "units": [_quality_row(r) for r in report.rows],
     }
+
+
+class HeatmapParams(Schema):
+    depth: int = Field(0, ge=0, le=selectors.MAX_DEPTH, description="Org units at this depth")
+    level: int = Field(3, ge=1, le=4, description="Count people at this level or above")
+    group: int | None = Field(None, description="Columns: the skills of this top-level group")
+    skill: list[int] = Field(
+        default_factory=list,
+        max_length=selectors.MAX_CHOSEN_SKILLS,
+        description="Columns: these skills (repeat the parameter)",
+    )
+    format: Literal["json", "csv", "xlsx"] = "json"
+
+
+class HeatmapColumnOut(Schema):
+    key: str
+    label: str
+
+
+class HeatmapRowOut(Schema):
+    org_unit_id: int
+    org_unit: str
+    people: int
+    cells: list[int]
+
+
+class HeatmapOut(Schema):
+    scope: str
+    depth: int
+    level: int
+    columns: list[HeatmapColumnOut]
+    units: list[HeatmapRowOut]
+
+
+@router.get(
+    "/capability",
+    auth=authorize(Cap.REPORT_ALL, Cap.REPORT_TEAM),
+    response=HeatmapOut,
+    summary="People at or above a level per org unit and skill group (or chosen skills)",
+)
+def capability(request, params: Query[HeatmapParams]):
+    skill_ids = list(params.skill)
+    if not skill_ids and params.group is not None:
+        skill_ids = selectors.group_skill_ids(params.group)
+    heatmap = selectors.capability_heatmap(
+        user=request.auth, depth=params.depth, level=params.level, skill_ids=skill_ids or None
+    )
+    if params.format != "json":
+        return services.export_heatmap(user=request.auth, heatmap=heatmap, fmt=params.format)
+    return {
+        "scope": str(heatmap.scope),
+        "depth": heatmap.depth,
+        "level": heatmap.level,
+        "columns": [{"key": c.key, "label": c.label} for c in heatmap.columns],
+        "units": [
+            {"org_unit_id": r.unit_id, "org_unit": r.unit, "people": r.people, "cells": r.cells}
+            for r in heatmap.rows
+        ],
+    }

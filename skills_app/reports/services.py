@@ -14,9 +14,9 @@ from collections.abc import Iterator
 from django.utils import timezone
 
 from skills_app.audit.models import Action
-from skills_app.audit.services import record_event
+from skills_app.audit.services import record_event, record_events_for_subjects
 from skills_app.exports import csv_download, safe_cell, xlsx_download
-from skills_app.reports.selectors import QualityReport
+from skills_app.reports.selectors import Heatmap, QualityReport
 
 FORMATS = ("csv", "xlsx")
 
@@ -82,3 +82,50 @@ def export_data_quality(*, user, report: QualityReport, fmt: str):
     if fmt == "csv":
         return csv_download(QUALITY_COLUMNS, quality_rows(report), name)
     return xlsx_download(QUALITY_COLUMNS, quality_rows(report), name, sheet_title="Data quality")
+
+
+def heatmap_columns(heatmap: Heatmap) -> list[str]:
+    return ["org_unit", "people", *[safe_cell(c.label) for c in heatmap.columns]]
+
+
+def heatmap_rows(heatmap: Heatmap) -> Iterator[list]:
+    for r in heatmap.rows:
+        yield [safe_cell(r.unit), r.people, *r.cells]
+
+
+def export_heatmap(*, user, heatmap: Heatmap, fmt: str):
+    """The capability heatmap as a download (one column per skill group or
+    skill: people at or above the level), audited."""
+    if fmt not in FORMATS:
+        raise ValueError(fmt)
+    record_event(
+        actor=user,
+        action=Action.EXPORT,
+        object_type="report",
+        object_id="capability",
+        parameters={
+            "format": fmt,
+            "scope": str(heatmap.scope),
+            "depth": heatmap.depth,
+            "level": heatmap.level,
+            "columns": len(heatmap.columns),
+            "rows": len(heatmap.rows),
+        },
+    )
+    name = filename(f"capability-level-{heatmap.level}", fmt)
+    columns, rows = heatmap_columns(heatmap), heatmap_rows(heatmap)
+    if fmt == "csv":
+        return csv_download(columns, rows, name)
+    return xlsx_download(columns, rows, name, sheet_title="Capability")
+
+
+def record_drilldown(*, user, people: list, total: int) -> None:
+    """A heatmap cell opened to its list of people: audited like a search, one
+    row per person shown (so they can see it), or one row when nobody is."""
+    parameters = {"report": "capability", "results": total}
+    if people:
+        record_events_for_subjects(
+            actor=user, action=Action.SEARCH, subjects=people, parameters=parameters
+        )
+    else:
+        record_event(actor=user, action=Action.SEARCH, object_type="person", parameters=parameters)

@@ -8,4 +8,7 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("data-quality/", views.data_quality, name="data_quality"),
     path("data-quality/export.<str:fmt>", views.data_quality_export, name="data_quality_export"),
+    path("capability/", views.capability, name="capability"),
+    path("capability/<int:unit>/<str:column>/", views.capability_people, name="capability_people"),
+    path("capability/export.<str:fmt>", views.capability_export, name="capability_export"),
 ]

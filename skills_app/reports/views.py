@@ -7,13 +7,16 @@ can be bookmarked. Downloads are audited by ``skills_app.reports.services``.
 
 from __future__ import annotations
 
-from django.http import Http404
+from django.core.paginator import Paginator
+from django.http import Http404, QueryDict
 from django.shortcuts import render
 
 from skills_app.accounts.permissions import Cap, requires
 from skills_app.reports import selectors, services
+from taxonomy.models import LEVEL_NAMES
 
 REPORT_CAPS = (Cap.REPORT_ALL, Cap.REPORT_TEAM)
+PER_PAGE = 50
 
 
 def _pct(share: float | None) -> str:
@@ -70,3 +73,186 @@ def data_quality_export(request, fmt: str):
     depth = parse_depth(request.GET.get("depth"))
     report = selectors.data_quality(user=request.user, depth=depth)
     return services.export_data_quality(user=request.user, report=report, fmt=fmt)
+
+
+# --- capability heatmap ----------------------------------------------------------------
+
+CELL_W, CELL_H, LABEL_W, HEAD_H = 96, 36, 260, 120
+
+
+def parse_level(raw: str | None) -> int:
+    raw = (raw or "").strip()
+    return int(raw) if raw in {"1", "2", "3", "4"} else 3
+
+
+def parse_ids(values) -> list[int]:
+    return [int(v) for v in values if v.isdigit()][: selectors.MAX_CHOSEN_SKILLS]
+
+
+def heatmap_options(params) -> dict:
+    """depth, level, group and skill ids from a query string (page or export)."""
+    depth = parse_depth(params.get("depth"))
+    group = params.get("group", "")
+    skill_ids = parse_ids(params.getlist("skill"))
+    if not skill_ids and group.isdigit():
+        skill_ids = selectors.group_skill_ids(int(group))
+    return {
+        "depth": 0 if depth is None else depth,
+        "level": parse_level(params.get("level")),
+        "group": int(group) if group.isdigit() else None,
+        "skill_ids": skill_ids,
+    }
+
+
+def _truncate(text: str, size: int) -> str:
+    return text if len(text) <= size else text[: size - 1] + "…"
+
+
+def heatmap_chart(heatmap: selectors.Heatmap) -> dict:
+    """Geometry for the server-side SVG heatmap (templates/reports/_heatmap_chart.html)."""
+    peak = heatmap.peak
+    cells = []
+    for r_number, row in enumerate(heatmap.rows):
+        for c_number, count in enumerate(row.cells):
+            label, fill, ink = selectors.BANDS[selectors.band(count, peak)]
+            x, y = LABEL_W + c_number * CELL_W, HEAD_H + r_number * CELL_H
+            cells.append(
+                {
+                    "x": x,
+                    "y": y,
+                    "fill": fill,
+                    "ink": ink,
+                    "text": count,
+                    "text_x": x + CELL_W // 2,
+                    "text_y": y + CELL_H // 2 + 5,
+                }
+            )
+    return {
+        "width": LABEL_W + CELL_W * max(1, len(heatmap.columns)) + 10,
+        "height": HEAD_H + CELL_H * max(1, len(heatmap.rows)) + 10,
+        "cell_w": CELL_W,
+        "cell_h": CELL_H,
+        "columns": [
+            {
+                "x": LABEL_W + n * CELL_W + CELL_W // 2,
+                "y": HEAD_H - 8,
+                "label": _truncate(c.label, 16),
+            }
+            for n, c in enumerate(heatmap.columns)
+        ],
+        "rows": [
+            {
+                "x": LABEL_W - 8,
+                "y": HEAD_H + n * CELL_H + CELL_H // 2 + 5,
+                "label": _truncate(r.unit, 32),
+            }
+            for n, r in enumerate(heatmap.rows)
+        ],
+        "cells": cells,
+        "desc": (
+            f"{len(heatmap.rows)} units by {len(heatmap.columns)} columns; the largest cell holds "
+            f"{peak} people. Darker cells hold more people; each cell shows its number. "
+            "The table below holds the same figures."
+        ),
+    }
+
+
+def _heatmap_rows(heatmap: selectors.Heatmap) -> list[dict]:
+    peak = heatmap.peak
+    return [
+        {
+            "row": row,
+            "cells": [
+                {
+                    "count": count,
+                    "column": column,
+                    "band": selectors.BANDS[selectors.band(count, peak)],
+                }
+                for count, column in zip(row.cells, heatmap.columns, strict=True)
+            ],
+        }
+        for row in heatmap.rows
+    ]
+
+
+def _query_string(options: dict) -> str:
+    params = QueryDict(mutable=True)
+    params["depth"], params["level"] = str(options["depth"]), str(options["level"])
+    if options["group"] is not None:
+        params["group"] = str(options["group"])
+    else:
+        params.setlist("skill", [str(s) for s in options["skill_ids"]])
+    return params.urlencode()
+
+
+@requires(*REPORT_CAPS)
+def capability(request):
+    options = heatmap_options(request.GET)
+    heatmap = selectors.capability_heatmap(
+        user=request.user,
+        depth=options["depth"],
+        level=options["level"],
+        skill_ids=options["skill_ids"] or None,
+    )
+    return render(
+        request,
+        "reports/capability.html",
+        {
+            "heatmap": heatmap,
+            "rows": _heatmap_rows(heatmap),
+            "chart": heatmap_chart(heatmap),
+            "bands": selectors.BANDS,
+            "options": options,
+            "query": _query_string(options),
+            "depths": selectors.org_depths(request.user) or [0],
+            "levels": list(LEVEL_NAMES.items()),
+            "groups": selectors.root_group_choices(),
+        },
+    )
+
+
+@requires(*REPORT_CAPS)
+def capability_export(request, fmt: str):
+    if fmt not in services.FORMATS:
+        raise Http404("No such format")
+    options = heatmap_options(request.GET)
+    heatmap = selectors.capability_heatmap(
+        user=request.user,
+        depth=options["depth"],
+        level=options["level"],
+        skill_ids=options["skill_ids"] or None,
+    )
+    return services.export_heatmap(user=request.user, heatmap=heatmap, fmt=fmt)
+
+
+@requires(*REPORT_CAPS)
+def capability_people(request, unit: int, column: str):
+    """The people behind one heatmap cell: names for HR, the team for a line
+    manager (people_in_scope). Audited like a search: one row per person shown."""
+    options = heatmap_options(request.GET)
+    try:
+        org_unit, label, people = selectors.heatmap_people(
+            user=request.user,
+            unit_id=unit,
+            depth=options["depth"],
+            level=options["level"],
+            column=column,
+        )
+    except LookupError:
+        raise Http404("No such cell") from None
+    page = Paginator(people, PER_PAGE).get_page(request.GET.get("page"))
+    services.record_drilldown(
+        user=request.user, people=list(page.object_list), total=page.paginator.count
+    )
+    return render(
+        request,
+        "reports/capability_people.html",
+        {
+            "unit": org_unit,
+            "label": label,
+            "page": page,
+            "options": options,
+            "level_name": LEVEL_NAMES[options["level"]],
+            "back": _query_string(options),
+        },
+    )
