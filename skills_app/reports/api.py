@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from typing import Literal
 
+from django.http import Http404
+from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema
 
-from skills_app.accounts.permissions import Cap
+from skills_app.accounts.permissions import Cap, has_cap
 from skills_app.api_support import authorize
-from skills_app.reports import selectors, services
+from skills_app.reports import selectors, services, supply
 from skills_app.reports.services import percent
+from skills_app.surge.models import SurgeScenario
 
 router = Router(tags=["reports"])
 
@@ -138,5 +141,67 @@ def capability(request, params: Query[HeatmapParams]):
         "units": [
             {"org_unit_id": r.unit_id, "org_unit": r.unit, "people": r.people, "cells": r.cells}
             for r in heatmap.rows
+        ],
+    }
+
+
+class SupplyParams(Schema):
+    threshold: float = Field(80, ge=0, le=100, description="Match threshold, percent")
+    scenario: int | None = Field(None, description="Only the roles of this surge scenario")
+    format: Literal["json", "csv", "xlsx"] = "json"
+
+
+class SupplyUnitOut(Schema):
+    department: str
+    qualify: int
+
+
+class SupplyRowOut(Schema):
+    role: str
+    title: str
+    demand_headcount: int | None
+    qualify_now: int
+    one_level_of_training_away: int
+    where: list[SupplyUnitOut]
+
+
+class SupplyOut(Schema):
+    scope: str
+    threshold: float
+    people: int
+    roles: list[SupplyRowOut]
+
+
+@router.get(
+    "/supply-demand",
+    auth=authorize(Cap.REPORT_ALL, Cap.REPORT_TEAM, Cap.REPORT_SCENARIO),
+    response=SupplyOut,
+    summary="Per role profile: who matches now, who is one level of training away, and where",
+)
+def supply_demand(request, params: Query[SupplyParams]):
+    scenario = None
+    if params.scenario is not None:
+        if not has_cap(request.auth, Cap.SURGE_VIEW, Cap.SURGE_EDIT):
+            raise Http404("No such scenario")
+        scenario = get_object_or_404(SurgeScenario, pk=params.scenario)
+    report = supply.supply_and_demand(
+        user=request.auth, threshold=params.threshold / 100, scenario=scenario
+    )
+    if params.format != "json":
+        return services.export_supply(user=request.auth, report=report, fmt=params.format)
+    return {
+        "scope": str(report.scope),
+        "threshold": params.threshold,
+        "people": report.people,
+        "roles": [
+            {
+                "role": r.code,
+                "title": r.title,
+                "demand_headcount": r.headcount,
+                "qualify_now": r.qualify,
+                "one_level_of_training_away": r.one_level_away,
+                "where": [{"department": u, "qualify": n} for u, n in r.units],
+            }
+            for r in report.rows
         ],
     }

@@ -17,6 +17,7 @@ from skills_app.audit.models import Action
 from skills_app.audit.services import record_event, record_events_for_subjects
 from skills_app.exports import csv_download, safe_cell, xlsx_download
 from skills_app.reports.selectors import Heatmap, QualityReport
+from skills_app.reports.supply import SupplyReport
 
 FORMATS = ("csv", "xlsx")
 
@@ -129,3 +130,47 @@ def record_drilldown(*, user, people: list, total: int) -> None:
         )
     else:
         record_event(actor=user, action=Action.SEARCH, object_type="person", parameters=parameters)
+
+
+SUPPLY_COLUMNS = [
+    "role_code",
+    "role_title",
+    "demand_headcount",
+    "qualify_now",
+    "one_level_of_training_away",
+    "where_qualifying_people_sit",
+]
+
+
+def supply_rows(report: SupplyReport) -> Iterator[list]:
+    for r in report.rows:
+        yield [
+            safe_cell(r.code),
+            safe_cell(r.title),
+            "" if r.headcount is None else r.headcount,
+            r.qualify,
+            r.one_level_away,
+            safe_cell("; ".join(f"{unit}: {n}" for unit, n in r.units)),
+        ]
+
+
+def export_supply(*, user, report: SupplyReport, fmt: str):
+    """Supply and demand per role profile as a download, audited."""
+    if fmt not in FORMATS:
+        raise ValueError(fmt)
+    record_event(
+        actor=user,
+        action=Action.EXPORT,
+        object_type="report",
+        object_id="supply-demand",
+        parameters={
+            "format": fmt,
+            "scope": str(report.scope),
+            "threshold": report.threshold,
+            "rows": len(report.rows),
+        },
+    )
+    name = filename("supply-demand", fmt)
+    if fmt == "csv":
+        return csv_download(SUPPLY_COLUMNS, supply_rows(report), name)
+    return xlsx_download(SUPPLY_COLUMNS, supply_rows(report), name, sheet_title="Supply and demand")

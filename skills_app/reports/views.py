@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from django.core.paginator import Paginator
 from django.http import Http404, QueryDict
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 
-from skills_app.accounts.permissions import Cap, requires
-from skills_app.reports import selectors, services
+from skills_app.accounts.permissions import Cap, has_cap, requires
+from skills_app.reports import selectors, services, supply
+from skills_app.surge.models import SurgeScenario
 from taxonomy.models import LEVEL_NAMES
 
 REPORT_CAPS = (Cap.REPORT_ALL, Cap.REPORT_TEAM)
@@ -42,7 +43,7 @@ def parse_depth(raw: str | None) -> int | None:
     return None
 
 
-@requires(*REPORT_CAPS)
+@requires(*REPORT_CAPS, Cap.REPORT_SCENARIO)
 def index(request):
     return render(request, "reports/index.html", {"scope": selectors.report_scope(request.user)})
 
@@ -256,3 +257,55 @@ def capability_people(request, unit: int, column: str):
             "back": _query_string(options),
         },
     )
+
+
+# --- supply and demand -------------------------------------------------------------------
+
+SUPPLY_CAPS = (Cap.REPORT_ALL, Cap.REPORT_TEAM, Cap.REPORT_SCENARIO)
+
+
+def supply_options(request) -> dict:
+    """threshold (a percentage, default 80) and an optional surge scenario, which
+    only people who may view scenarios can name (anyone else gets 404)."""
+    raw = (request.GET.get("threshold") or "").strip()
+    try:
+        threshold = min(100.0, max(0.0, float(raw))) if raw else 80.0
+    except ValueError:
+        threshold = 80.0
+    scenario = None
+    scenario_raw = request.GET.get("scenario", "")
+    if scenario_raw:
+        if not scenario_raw.isdigit() or not has_cap(request.user, Cap.SURGE_VIEW, Cap.SURGE_EDIT):
+            raise Http404("No such scenario")
+        scenario = get_object_or_404(SurgeScenario, pk=int(scenario_raw))
+    return {"threshold": threshold, "scenario": scenario}
+
+
+def _supply(request):
+    options = supply_options(request)
+    report = supply.supply_and_demand(
+        user=request.user, threshold=options["threshold"] / 100, scenario=options["scenario"]
+    )
+    return options, report
+
+
+@requires(*SUPPLY_CAPS)
+def supply_demand(request):
+    options, report = _supply(request)
+    params = QueryDict(mutable=True)
+    params["threshold"] = f"{options['threshold']:g}"
+    if options["scenario"] is not None:
+        params["scenario"] = str(options["scenario"].pk)
+    return render(
+        request,
+        "reports/supply.html",
+        {"report": report, "options": options, "query": params.urlencode()},
+    )
+
+
+@requires(*SUPPLY_CAPS)
+def supply_demand_export(request, fmt: str):
+    if fmt not in services.FORMATS:
+        raise Http404("No such format")
+    _, report = _supply(request)
+    return services.export_supply(user=request.user, report=report, fmt=fmt)
