@@ -9,6 +9,7 @@ import re
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from skills_app.accounts.permissions import Role
 from skills_app.audit.models import AccessEvent, Action
@@ -115,7 +116,7 @@ def test_web_profile_page(client, make_user, org, role, who, allowed, fields):
     if not allowed:
         assert response.status_code == 403
         assert not _views(user, person).exists()
-        assert person.full_name not in response.content.decode()
+        assert escape(person.full_name) not in response.content.decode()
         return
     assert response.status_code == 200
     events = list(_views(user, person))

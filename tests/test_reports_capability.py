@@ -14,6 +14,7 @@ from collections import defaultdict
 import openpyxl
 import pytest
 from django.urls import reverse
+from django.utils.html import escape
 
 from skills_app.accounts.permissions import Role
 from skills_app.audit.models import AccessEvent, Action
@@ -167,7 +168,7 @@ def test_drilldown_lists_exactly_the_people_counted(org, client, user_key):
     assert {p.pk for p in page.object_list} <= scope
     for person in page.object_list:
         assert rollup_path(person.org_unit.path, 1) == row.unit
-        assert person.full_name in response.content.decode()
+        assert escape(person.full_name) in response.content.decode()  # e.g. O&#x27;Neill
     searches = AccessEvent.objects.filter(action=Action.SEARCH)
     assert {e.subject_id for e in searches} == {p.pk for p in page.object_list}
 
