@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -52,7 +53,7 @@ class Progress:
             self.sink(self.phase, self.done, self.total)
 
 
-class Importer:
+class Importer(ABC):
     """Subclasses set ``spec`` and implement ``check(number, cell)``, ``finish()`` (the
     checks that need every row: duplicates, managers, cycles) and ``write(dry_run)``."""
 
@@ -96,11 +97,13 @@ class Importer:
         self.progress.total = self.rows
         self.finish()
 
-    def check(self, number: int, cells: list) -> None:  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abstractmethod
+    def check(self, number: int, cells: list) -> None:
+        """Check one data row (``number`` as the file counts it) and keep what it says."""
 
-    def finish(self) -> None:
-        pass
+    def finish(self) -> None:  # noqa: B027  (an optional hook, not an abstract one)
+        """Checks that need every row, e.g. managers named later in the file."""
 
-    def write(self, *, dry_run: bool) -> Counts:  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abstractmethod
+    def write(self, *, dry_run: bool) -> Counts:
+        """Write the checked rows; called only when no row has an error."""

@@ -139,7 +139,7 @@ PHASES = {
 
 
 class UnknownKind(LookupError):
-    pass
+    """No import of that kind exists."""
 
 
 def kind_spec(kind: str):

@@ -15,7 +15,7 @@ from taxonomy.models import LEVEL_CHOICES
 
 
 class Invalid(ValueError):
-    pass
+    """A cell that cannot be read as its column's type; the message says what to enter."""
 
 
 def quoted(value, limit: int = 40) -> str:
