@@ -63,26 +63,34 @@ def filename(report_name: str, fmt: str, *, now=None) -> str:
     return f"{report_name}-{day}.{fmt}"
 
 
-def export_data_quality(*, user, report: QualityReport, fmt: str):
-    """The data quality table as a download, audited."""
+def _audited_download(*, user, report: str, fmt: str, columns, rows, name, title, audit: dict):
+    """A report as a CSV or XLSX download, with one EXPORT audit row saying what it held."""
     if fmt not in FORMATS:
         raise ValueError(fmt)
     record_event(
         actor=user,
         action=Action.EXPORT,
         object_type="report",
-        object_id="data-quality",
-        parameters={
-            "format": fmt,
-            "scope": str(report.scope),
-            "depth": report.depth,
-            "rows": len(report.rows),
-        },
+        object_id=report,
+        parameters={"format": fmt, **audit},
     )
-    name = filename("data-quality", fmt)
     if fmt == "csv":
-        return csv_download(QUALITY_COLUMNS, quality_rows(report), name)
-    return xlsx_download(QUALITY_COLUMNS, quality_rows(report), name, sheet_title="Data quality")
+        return csv_download(columns, rows, name)
+    return xlsx_download(columns, rows, name, sheet_title=title)
+
+
+def export_data_quality(*, user, report: QualityReport, fmt: str):
+    """The data quality table as a download, audited."""
+    return _audited_download(
+        user=user,
+        report="data-quality",
+        fmt=fmt,
+        columns=QUALITY_COLUMNS,
+        rows=quality_rows(report),
+        name=filename("data-quality", fmt),
+        title="Data quality",
+        audit={"scope": str(report.scope), "depth": report.depth, "rows": len(report.rows)},
+    )
 
 
 def heatmap_columns(heatmap: Heatmap) -> list[str]:
@@ -97,15 +105,15 @@ def heatmap_rows(heatmap: Heatmap) -> Iterator[list]:
 def export_heatmap(*, user, heatmap: Heatmap, fmt: str):
     """The capability heatmap as a download (one column per skill group or
     skill: people at or above the level), audited."""
-    if fmt not in FORMATS:
-        raise ValueError(fmt)
-    record_event(
-        actor=user,
-        action=Action.EXPORT,
-        object_type="report",
-        object_id="capability",
-        parameters={
-            "format": fmt,
+    return _audited_download(
+        user=user,
+        report="capability",
+        fmt=fmt,
+        columns=heatmap_columns(heatmap),
+        rows=heatmap_rows(heatmap),
+        name=filename(f"capability-level-{heatmap.level}", fmt),
+        title="Capability",
+        audit={
             "scope": str(heatmap.scope),
             "depth": heatmap.depth,
             "level": heatmap.level,
@@ -113,11 +121,6 @@ def export_heatmap(*, user, heatmap: Heatmap, fmt: str):
             "rows": len(heatmap.rows),
         },
     )
-    name = filename(f"capability-level-{heatmap.level}", fmt)
-    columns, rows = heatmap_columns(heatmap), heatmap_rows(heatmap)
-    if fmt == "csv":
-        return csv_download(columns, rows, name)
-    return xlsx_download(columns, rows, name, sheet_title="Capability")
 
 
 def record_drilldown(*, user, people: list, total: int) -> None:
@@ -156,21 +159,13 @@ def supply_rows(report: SupplyReport) -> Iterator[list]:
 
 def export_supply(*, user, report: SupplyReport, fmt: str):
     """Supply and demand per role profile as a download, audited."""
-    if fmt not in FORMATS:
-        raise ValueError(fmt)
-    record_event(
-        actor=user,
-        action=Action.EXPORT,
-        object_type="report",
-        object_id="supply-demand",
-        parameters={
-            "format": fmt,
-            "scope": str(report.scope),
-            "threshold": report.threshold,
-            "rows": len(report.rows),
-        },
+    return _audited_download(
+        user=user,
+        report="supply-demand",
+        fmt=fmt,
+        columns=SUPPLY_COLUMNS,
+        rows=supply_rows(report),
+        name=filename("supply-demand", fmt),
+        title="Supply and demand",
+        audit={"scope": str(report.scope), "threshold": report.threshold, "rows": len(report.rows)},
     )
-    name = filename("supply-demand", fmt)
-    if fmt == "csv":
-        return csv_download(SUPPLY_COLUMNS, supply_rows(report), name)
-    return xlsx_download(SUPPLY_COLUMNS, supply_rows(report), name, sheet_title="Supply and demand")
