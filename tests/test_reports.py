@@ -250,7 +250,7 @@ def test_xlsx_export_keeps_formula_looking_names_as_text(org, client):
     response = client.get(reverse("reports:data_quality_export", kwargs={"fmt": "xlsx"}))
     assert response.status_code == 200
     assert response["Content-Disposition"].endswith('.xlsx"')
-    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    sheet = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
     rows = list(sheet.iter_rows(values_only=True))
     assert list(rows[0]) == services.QUALITY_COLUMNS
     report = selectors.data_quality(user=org["mgr_user"])
@@ -290,9 +290,9 @@ def test_formula_injection_property(name):
     from skills_app.exports import xlsx_download
 
     response = xlsx_download(services.QUALITY_COLUMNS, [row], "x.xlsx", sheet_title="t")
-    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    sheet = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
     value = sheet.cell(row=2, column=1)
-    assert value.data_type == "s"
+    assert value.data_type == "s" and value.value == cell
 
 
 # --- API ---------------------------------------------------------------------------

@@ -7,6 +7,7 @@ generated data, for HR and for a line manager's team, on SQLite and PostgreSQL.
 
 import csv
 import io
+import json
 import random
 import re
 from collections import defaultdict
@@ -21,7 +22,7 @@ from skills_app.audit.models import AccessEvent, Action
 from skills_app.people.models import Person
 from skills_app.reports import selectors
 from skills_app.reports.selectors import rollup_path
-from taxonomy.models import SkillGroup
+from taxonomy.models import Skill, SkillGroup
 from tests.factories import OrgUnitFactory, PersonFactory, PersonSkillFactory, SkillFactory
 
 pytestmark = pytest.mark.django_db
@@ -245,7 +246,7 @@ def test_csv_export_escapes_audits_and_names_without_personal_data(org, client):
 def test_xlsx_export_for_a_line_manager_is_their_team(org, client):
     client.force_login(org["mgr_user"])
     response = client.get(reverse("reports:capability_export", kwargs={"fmt": "xlsx"}))
-    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    sheet = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][2] == "'=Policy"
     assert sum(r[1] for r in rows[1:]) == len(team_of(org["mgr"]))
@@ -263,9 +264,33 @@ def test_api_json_and_downloads(org, client):
     }
     cells, _ = expected_cells(set(Person.objects.values_list("pk", flat=True)), 1, 3)
     assert {u: c for u, c in got.items() if c} == cells
-    by_group = client.get("/api/v1/reports/capability", {"group": digital.pk}).json()
-    assert [c["label"] for c in by_group["columns"]] == ["Cloud", "Python", "SQL", "Statistics"]
+    by_group = client.get("/api/v1/reports/capability", {"by": "skill", "group": digital.pk})
+    assert [c["label"] for c in by_group.json()["columns"]] == [
+        "Cloud",
+        "Python",
+        "SQL",
+        "Statistics",
+    ]
+    python = Skill.objects.get(name="Python")
+    chosen = client.get("/api/v1/reports/capability", {"by": "skill", "skill": [python.pk]})
+    assert [c["label"] for c in chosen.json()["columns"]] == ["Python"]
     response = client.get("/api/v1/reports/capability", {"format": "xlsx"})
     assert response["Content-Disposition"].endswith('.xlsx"')
     assert AccessEvent.objects.filter(action=Action.EXPORT).count() == 1
     assert client.get("/api/v1/reports/capability?level=5").status_code == 422
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"by": "skill"}, "skill"),
+        ({"group": 1}, "by"),
+        ({"skill": [1]}, "by"),
+        ({"by": "unit"}, "by"),
+    ],
+)
+def test_api_by_refuses_columns_it_cannot_show(org, client, params, field):
+    client.force_login(org["hr_user"])
+    response = client.get("/api/v1/reports/capability", params)
+    assert response.status_code == 422
+    assert field in json.dumps(response.json())

@@ -609,7 +609,7 @@ def _csv_rows(response) -> list[list[str]]:
 
 
 def _xlsx_rows(response) -> list[tuple]:
-    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    sheet = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
     for row in sheet.iter_rows():
         for cell in row:
             assert cell.data_type in ("s", "n"), cell.coordinate  # never a formula

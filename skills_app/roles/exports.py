@@ -3,7 +3,7 @@
 At most ``EXPORT_LIMIT`` rows, in the page's order. Every cell goes through
 ``safe_cell`` (a name such as ``=HYPERLINK(...)`` stays text in any
 spreadsheet); XLSX cells are also written as strings explicitly, never as
-formulas, with xlsxwriter in constant-memory mode. File names carry the role
+formulas, by the streamed writer in ``skills_app.xlsx``. File names carry the role
 code and the date, never personal data. The caller audits the export
 (``run_search(..., action=Action.EXPORT)``).
 """

@@ -1,7 +1,7 @@
 """Scenario downloads: the allocations, and the release lists per line manager.
 
 CSV is streamed (rows are read from the database as they are written); XLSX is
-written by xlsxwriter in constant-memory mode, every cell explicitly as a string
+written by the streamed writer in skills_app.xlsx, every cell explicitly as a string
 or a number, never a formula. Every cell goes through ``safe_cell``, so a name
 such as ``=HYPERLINK(...)`` stays text in any spreadsheet. File names carry the
 scenario's id, the kind and the date, never personal data. The view audits.
