@@ -37,6 +37,7 @@ SAMPLE_KWARGS = {
     "reports:data_quality_export": lambda ctx: {"fmt": "csv"},
     "reports:capability_export": lambda ctx: {"fmt": "xlsx"},
     "reports:supply_demand_export": lambda ctx: {"fmt": "csv"},
+    "reports:inventory_export": lambda ctx: {"fmt": "xlsx"},
     "reports:capability_people": lambda c: {
         "unit": c["team_skill"].person.org_unit_id,
         "column": f"g{c['skill'].group_id}",

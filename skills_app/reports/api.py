@@ -11,10 +11,12 @@ from typing import Literal
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema
+from ninja.responses import Status
 
 from skills_app.accounts.permissions import Cap, has_cap
+from skills_app.api_inputs import ErrorOut, error_item
 from skills_app.api_support import authorize
-from skills_app.reports import selectors, services, supply
+from skills_app.reports import inventory, selectors, services, supply
 from skills_app.reports.services import percent
 from skills_app.surge.models import SurgeScenario
 
@@ -87,13 +89,20 @@ def data_quality(request, params: Query[ReportParams]):
 
 
 class HeatmapParams(Schema):
+    by: Literal["group", "skill"] = Field(
+        "group",
+        description=(
+            "Columns: `group` = one per top-level skill group; `skill` = one per skill, "
+            "either those named by `skill` or the skills of the group named by `group`"
+        ),
+    )
     depth: int = Field(0, ge=0, le=selectors.MAX_DEPTH, description="Org units at this depth")
     level: int = Field(3, ge=1, le=4, description="Count people at this level or above")
-    group: int | None = Field(None, description="Columns: the skills of this top-level group")
+    group: int | None = Field(None, description="With by=skill: the skills of this top-level group")
     skill: list[int] = Field(
         default_factory=list,
         max_length=selectors.MAX_CHOSEN_SKILLS,
-        description="Columns: these skills (repeat the parameter)",
+        description="With by=skill: these skills (repeat the parameter)",
     )
     format: Literal["json", "csv", "xlsx"] = "json"
 
@@ -118,16 +127,26 @@ class HeatmapOut(Schema):
     units: list[HeatmapRowOut]
 
 
+def _refused(field: str, message: str) -> Status:
+    return Status(422, {"detail": message, "errors": [error_item(["query", field], message)]})
+
+
 @router.get(
     "/capability",
     auth=authorize(Cap.REPORT_ALL, Cap.REPORT_TEAM),
-    response=HeatmapOut,
+    response={200: HeatmapOut, 422: ErrorOut},
     summary="People at or above a level per org unit and skill group (or chosen skills)",
 )
 def capability(request, params: Query[HeatmapParams]):
-    skill_ids = list(params.skill)
-    if not skill_ids and params.group is not None:
-        skill_ids = selectors.group_skill_ids(params.group)
+    skill_ids = []
+    if params.by == "skill":
+        skill_ids = list(params.skill)
+        if not skill_ids and params.group is not None:
+            skill_ids = selectors.group_skill_ids(params.group)
+        if not skill_ids:
+            return _refused("skill", "by=skill needs skills: skill=<id> (repeated) or group=<id>")
+    elif params.skill or params.group is not None:
+        return _refused("by", "skill and group choose columns only with by=skill")
     heatmap = selectors.capability_heatmap(
         user=request.auth, depth=params.depth, level=params.level, skill_ids=skill_ids or None
     )
@@ -205,3 +224,21 @@ def supply_demand(request, params: Query[SupplyParams]):
             for r in report.rows
         ],
     }
+
+
+class InventoryParams(Schema):
+    format: Literal["csv", "xlsx", "json"] = "csv"
+
+
+@router.get(
+    "/inventory",
+    auth=authorize(Cap.REPORT_ALL, Cap.REPORT_TEAM),
+    summary="The whole skills inventory (one row per person and skill), streamed",
+    description=(
+        "Everyone the caller may report on: HR and administrators everyone, a line "
+        "manager their team. CSV (default), XLSX or a JSON array, streamed in bounded "
+        "memory. Audited: one row for the export and one per person in it."
+    ),
+)
+def inventory_export(request, params: Query[InventoryParams]):
+    return inventory.export_inventory(user=request.auth, fmt=params.format)

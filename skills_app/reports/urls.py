@@ -11,6 +11,8 @@ urlpatterns = [
     path("capability/", views.capability, name="capability"),
     path("capability/<int:unit>/<str:column>/", views.capability_people, name="capability_people"),
     path("capability/export.<str:fmt>", views.capability_export, name="capability_export"),
+    path("inventory/", views.inventory_page, name="inventory"),
+    path("inventory/export.<str:fmt>", views.inventory_export, name="inventory_export"),
     path("supply-demand/", views.supply_demand, name="supply_demand"),
     path("supply-demand/export.<str:fmt>", views.supply_demand_export, name="supply_demand_export"),
 ]

@@ -12,7 +12,7 @@ from django.http import Http404, QueryDict
 from django.shortcuts import get_object_or_404, render
 
 from skills_app.accounts.permissions import Cap, has_cap, requires
-from skills_app.reports import selectors, services, supply
+from skills_app.reports import inventory, selectors, services, supply
 from skills_app.surge.models import SurgeScenario
 from taxonomy.models import LEVEL_NAMES
 
@@ -309,3 +309,26 @@ def supply_demand_export(request, fmt: str):
         raise Http404("No such format")
     _, report = _supply(request)
     return services.export_supply(user=request.user, report=report, fmt=fmt)
+
+
+# --- the whole skills inventory ------------------------------------------------------------
+
+
+@requires(*REPORT_CAPS)
+def inventory_page(request):
+    return render(
+        request,
+        "reports/inventory.html",
+        {
+            "scope": selectors.report_scope(request.user),
+            "counts": {k: f"{n:,}" for k, n in inventory.inventory_counts(request.user).items()},
+            "columns": inventory.COLUMNS,
+        },
+    )
+
+
+@requires(*REPORT_CAPS)
+def inventory_export(request, fmt: str):
+    if fmt not in services.FORMATS:
+        raise Http404("No such format")
+    return inventory.export_inventory(user=request.user, fmt=fmt)
