@@ -1,10 +1,12 @@
 """Supply and demand per role profile (issue 7, item 2): who matches now, who is
 one level of training in one skill away, and where they sit. Counts are checked
-against the match rules computed person by person in Python over generated data
-(no relations, skills in current use, so recency is 1), on SQLite and PostgreSQL.
+against DESIGN.md section 4's rules computed person by person in Python over
+generated data (recency over old and current skills; a narrower relation at its
+default strength and a related one with its own), on SQLite and PostgreSQL.
 """
 
 import csv
+import datetime as dt
 import io
 import random
 import re
@@ -12,12 +14,14 @@ from collections import Counter
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from skills_app.accounts.permissions import Role
 from skills_app.audit.models import AccessEvent, Action
 from skills_app.people.models import Person
 from skills_app.reports import supply
 from skills_app.roles.models import RoleRequirement
+from taxonomy.models import RelationKind, SkillRelation
 from tests.factories import (
     OrgUnitFactory,
     PersonFactory,
@@ -38,6 +42,14 @@ def org(make_user):
     units = [dept_a, dept_b, OrgUnitFactory(name="Team A1", parent=dept_a)]
     skills = [SkillFactory() for _ in range(5)]
     unheld = SkillFactory(name="Nobody has this")
+    narrow = SkillFactory(name="Narrow skill")  # in no role; stands in for skills[0]
+    SkillRelation.objects.create(from_skill=skills[0], to_skill=narrow, kind=RelationKind.NARROWER)
+    SkillRelation.objects.create(
+        from_skill=skills[1], to_skill=skills[2], kind=RelationKind.RELATED, strength=0.7
+    )
+    today = timezone.localdate()
+    last_used_choices = [None, None, today - dt.timedelta(days=400)]
+    last_used_choices += [today - dt.timedelta(days=1300), today - dt.timedelta(days=3300)]
     roles = []
     for number in range(4):
         role = RoleProfileFactory(title=f"Role {number}")
@@ -56,8 +68,13 @@ def org(make_user):
         boss = mgr if number < 6 else boss  # a real team, direct and indirect
         person = PersonFactory(org_unit=rng.choice(units), line_manager=boss)
         people.append(person)
-        for skill in rng.sample(skills, rng.randint(0, 5)):
-            PersonSkillFactory(person=person, skill=skill, level=rng.randint(1, 4))
+        for skill in rng.sample([*skills, narrow], rng.randint(0, 6)):
+            PersonSkillFactory(
+                person=person,
+                skill=skill,
+                level=rng.randint(1, 4),
+                last_used=rng.choice(last_used_choices),
+            )
     return {
         "mgr": mgr,
         "mgr_user": mgr_user,
@@ -86,7 +103,26 @@ def expected(person_ids, threshold):
         .select_related("org_unit")
         .prefetch_related("skills")
     )
-    held = {p.pk: {s.skill_id: s.level for s in p.skills.all()} for p in people}
+    today = timezone.localdate()
+
+    def recency(last_used):
+        if last_used is None or (today - last_used).days / 365.25 <= 2:
+            return 1.0
+        return max(0.5, 1 - 0.1 * ((today - last_used).days / 365.25 - 2))
+
+    held = {
+        p.pk: {s.skill_id: s.level * recency(s.last_used) for s in p.skills.all()} for p in people
+    }
+    stands_in = {}  # required skill -> [(held skill, strength)]
+    for relation in SkillRelation.objects.all():
+        default = 0.8 if relation.kind == RelationKind.NARROWER else 0.5
+        strength = default if relation.strength is None else relation.strength
+        stands_in.setdefault(relation.from_skill_id, []).append((relation.to_skill_id, strength))
+
+    def effective(levels, skill_id):
+        via = [strength * levels.get(t, 0) for t, strength in stands_in.get(skill_id, [])]
+        return max([levels.get(skill_id, 0), *via])
+
     result = {}
     for role in RoleProfile.objects.prefetch_related("requirements"):
         reqs = list(role.requirements.all())
@@ -94,14 +130,14 @@ def expected(person_ids, threshold):
         qualify = near = 0
         where = Counter()
         for person in people:
-            levels = held[person.pk]
-            score = sum(r.weight * min(1, levels.get(r.skill_id, 0) / r.level) for r in reqs)
+            levels = {r.skill_id: effective(held[person.pk], r.skill_id) for r in reqs}
+            score = sum(r.weight * min(1, levels[r.skill_id] / r.level) for r in reqs)
             score /= total
             gain = max(
                 r.weight
                 * (
-                    min(1, min(levels.get(r.skill_id, 0) + 1, 4) / r.level)
-                    - min(1, levels.get(r.skill_id, 0) / r.level)
+                    min(1, min(levels[r.skill_id] + 1, 4) / r.level)
+                    - min(1, levels[r.skill_id] / r.level)
                 )
                 / total
                 for r in reqs
