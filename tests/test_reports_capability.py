@@ -294,3 +294,31 @@ def test_api_by_refuses_columns_it_cannot_show(org, client, params, field):
     response = client.get("/api/v1/reports/capability", params)
     assert response.status_code == 422
     assert field in json.dumps(response.json())
+
+
+def test_the_page_shows_units_fifty_at_a_time_and_downloads_hold_all(client, make_user):
+    from skills_app.reports.views import UNITS_PER_PAGE
+
+    skill = SkillFactory(name="Casework")
+    dept = OrgUnitFactory(name="Dept")
+    for number in range(UNITS_PER_PAGE + 10):
+        unit = OrgUnitFactory(name=f"Unit {number:03d}", parent=dept)
+        PersonSkillFactory(person=PersonFactory(org_unit=unit), skill=skill, level=3)
+    client.force_login(make_user(Role.HR, username="hr"))
+    params = {"depth": 1, "level": 3, "skill": [skill.pk]}
+    first = client.get(reverse("reports:capability"), params).content.decode()
+    units = re.findall(
+        r'<th scope="row" class="govuk-table__header app-break-words">([^<]+)<', first
+    )
+    assert units == [f"Dept/Unit {n:03d}" for n in range(UNITS_PER_PAGE)]
+    assert f"{UNITS_PER_PAGE + 10} units (1 to {UNITS_PER_PAGE} shown)" in first
+    assert 'class="govuk-pagination"' in first
+    last = client.get(reverse("reports:capability"), {**params, "page": 2}).content.decode()
+    units = re.findall(
+        r'<th scope="row" class="govuk-table__header app-break-words">([^<]+)<', last
+    )
+    assert units == [f"Dept/Unit {n:03d}" for n in range(UNITS_PER_PAGE, UNITS_PER_PAGE + 10)]
+    assert "desc" in last and "10 units by 1 columns" in last
+    export = client.get(reverse("reports:capability_export", args=["csv"]), params)
+    rows = list(csv.reader(io.StringIO(b"".join(export.streaming_content).decode("utf-8-sig"))))
+    assert len(rows) == 1 + UNITS_PER_PAGE + 10

@@ -79,6 +79,7 @@ def data_quality_export(request, fmt: str):
 # --- capability heatmap ----------------------------------------------------------------
 
 CELL_W, CELL_H, LABEL_W, HEAD_H = 96, 36, 260, 120
+UNITS_PER_PAGE = 50
 
 
 def parse_level(raw: str | None) -> int:
@@ -109,11 +110,12 @@ def _truncate(text: str, size: int) -> str:
     return text if len(text) <= size else text[: size - 1] + "…"
 
 
-def heatmap_chart(heatmap: selectors.Heatmap) -> dict:
-    """Geometry for the server-side SVG heatmap (templates/reports/_heatmap_chart.html)."""
+def heatmap_chart(heatmap: selectors.Heatmap, rows: list[selectors.HeatmapRow]) -> dict:
+    """Geometry for the server-side SVG heatmap (templates/reports/_heatmap_chart.html)
+    of ``rows`` (one page of units), coloured on the scale of the whole heatmap."""
     peak = heatmap.peak
     cells = []
-    for r_number, row in enumerate(heatmap.rows):
+    for r_number, row in enumerate(rows):
         for c_number, count in enumerate(row.cells):
             label, fill, ink = selectors.BANDS[selectors.band(count, peak)]
             x, y = LABEL_W + c_number * CELL_W, HEAD_H + r_number * CELL_H
@@ -130,7 +132,7 @@ def heatmap_chart(heatmap: selectors.Heatmap) -> dict:
             )
     return {
         "width": LABEL_W + CELL_W * max(1, len(heatmap.columns)) + 10,
-        "height": HEAD_H + CELL_H * max(1, len(heatmap.rows)) + 10,
+        "height": HEAD_H + CELL_H * max(1, len(rows)) + 10,
         "cell_w": CELL_W,
         "cell_h": CELL_H,
         "columns": [
@@ -147,18 +149,18 @@ def heatmap_chart(heatmap: selectors.Heatmap) -> dict:
                 "y": HEAD_H + n * CELL_H + CELL_H // 2 + 5,
                 "label": _truncate(r.unit, 32),
             }
-            for n, r in enumerate(heatmap.rows)
+            for n, r in enumerate(rows)
         ],
         "cells": cells,
         "desc": (
-            f"{len(heatmap.rows)} units by {len(heatmap.columns)} columns; the largest cell holds "
+            f"{len(rows)} units by {len(heatmap.columns)} columns; the largest cell holds "
             f"{peak} people. Darker cells hold more people; each cell shows its number. "
             "The table below holds the same figures."
         ),
     }
 
 
-def _heatmap_rows(heatmap: selectors.Heatmap) -> list[dict]:
+def _heatmap_rows(heatmap: selectors.Heatmap, rows: list[selectors.HeatmapRow]) -> list[dict]:
     peak = heatmap.peak
     return [
         {
@@ -172,7 +174,7 @@ def _heatmap_rows(heatmap: selectors.Heatmap) -> list[dict]:
                 for count, column in zip(row.cells, heatmap.columns, strict=True)
             ],
         }
-        for row in heatmap.rows
+        for row in rows
     ]
 
 
@@ -195,13 +197,18 @@ def capability(request):
         level=options["level"],
         skill_ids=options["skill_ids"] or None,
     )
+    # A chart and a table of thousands of units help nobody (and take seconds to
+    # draw): a page of units at a time, every page on the whole heatmap's colour scale.
+    page = Paginator(heatmap.rows, UNITS_PER_PAGE).get_page(request.GET.get("page"))
+    shown = list(page.object_list)
     return render(
         request,
         "reports/capability.html",
         {
             "heatmap": heatmap,
-            "rows": _heatmap_rows(heatmap),
-            "chart": heatmap_chart(heatmap),
+            "page": page,
+            "rows": _heatmap_rows(heatmap, shown),
+            "chart": heatmap_chart(heatmap, shown),
             "bands": selectors.BANDS,
             "options": options,
             "query": _query_string(options),
