@@ -65,6 +65,12 @@ BENCHMARKS = [
         "match_bench.py",
         ["--people", os.environ.get("BENCH_MATCH_PEOPLE", "100000,500000")],
     ),
+    (
+        "Report pages, SQL vs index figures and the inventory export: 100k and 500k people",
+        "reports",
+        "report_bench.py",
+        ["--people", os.environ.get("BENCH_REPORT_PEOPLE", "100000,500000")],
+    ),
 ]
 
 

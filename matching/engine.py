@@ -37,6 +37,7 @@ from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from operator import attrgetter
+from typing import NamedTuple
 
 import numpy as np
 
@@ -168,6 +169,18 @@ class SkillColumns:
         if self._derived is None:
             self._derived = _ColumnCache(self)
         return self._derived
+
+
+class SkillPart(NamedTuple):
+    """Person skills in column order, for counting (``Workforce.skill_parts``):
+    ``rows`` are person positions, ``indptr`` the column bounds, ``keep`` None or
+    which rows still count."""
+
+    rows: np.ndarray
+    level: np.ndarray
+    evidence: np.ndarray
+    indptr: np.ndarray
+    keep: np.ndarray | None
 
 
 @dataclass(slots=True)
@@ -718,11 +731,50 @@ class Workforce:
             best[self._patch_positions] = self._patch.effective_levels(requirement, as_of)
         return best
 
+    def effective_levels_at(
+        self, requirement: Requirement, as_of: int, positions: np.ndarray
+    ) -> np.ndarray:
+        """``effective_levels(requirement, as_of)[positions]`` (sorted positions)
+        without the dense array for everyone: a binary search in the requirement's
+        cached column, the patch answering for the people it holds."""
+        out = np.zeros(len(positions), dtype=np.float64)
+        column = self._base.requirement_column(requirement, as_of)
+        if column is not None and len(column.rows):
+            at = np.minimum(np.searchsorted(column.rows, positions), len(column.rows) - 1)
+            found = column.rows[at] == positions
+            out[found] = column.values[at[found]]
+        if self._patch is not None:
+            patched = self._patch_positions
+            at = np.minimum(np.searchsorted(patched, positions), len(patched) - 1)
+            hit = patched[at] == positions
+            if hit.any():
+                out[hit] = self._patch.effective_levels(requirement, as_of)[at[hit]]
+        return out
+
     def scores(
-        self, requirements: Sequence[Requirement], as_of: int
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Rules 3-5: (score S, meets essentials) for every person."""
-        return self._scores(requirements, as_of, essentials=True)
+        self, requirements: Sequence[Requirement], as_of: int, *, essentials: bool = True
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """Rules 3-5: (score S, meets essentials) for every person; essentials is
+        None when not asked for (a report that ignores them skips that work)."""
+        return self._scores(requirements, as_of, essentials=essentials)
+
+    def skill_parts(self) -> Iterator[SkillPart]:
+        """Every person skill as it stands now, for counting: the base columns with
+        the rows of patched people masked out (``keep``), then the patch's rows at
+        their people's positions."""
+        patched = self._patch_positions if self._patch is not None else None
+        keep = None
+        if patched is not None and len(patched):
+            is_patched = np.zeros(len(self.people), dtype=bool)
+            is_patched[patched] = True
+            keep = ~is_patched[self.skills.rows]
+        base = self.skills
+        yield SkillPart(base.rows, base.level, base.evidence, base.indptr, keep)
+        if patched is not None and len(patched):
+            columns = self._patch.columns
+            yield SkillPart(
+                patched[columns.rows], columns.level, columns.evidence, columns.indptr, None
+            )
 
     def _scores(self, requirements, as_of, *, essentials):
         if not requirements:

@@ -1,27 +1,43 @@
-"""Capability reports (issue 7): the figures, from SQL aggregates.
+"""Capability reports (issue 7): the figures.
 
 Every report is scoped to what its reader may see (DESIGN.md section 8): HR and
 administrators (``Cap.REPORT_ALL``) see the whole organisation, a line manager
 (``Cap.REPORT_TEAM``) only their team (direct and indirect reports, see
 ``skills_app.people.team``). ``people_in_scope`` is the one place that decides.
 
-Aggregates are a few ``GROUP BY org_unit`` queries (PostgreSQL and SQLite), one
-per table so no join multiplies another's rows; rolling org units up to a
-chosen depth of the tree is a sum over units in Python (there are thousands of
-units, not millions), using the materialised ``OrgUnit.path``.
+Data quality, the capability heatmap and the people behind a heatmap cell count
+from the matching index (``skills_app.matching_adapter.current_index()``, kept
+fresh on every call): who sits in which unit, when they last reviewed their
+profile and every person skill's level and evidence are already there as
+arrays, so a report is a few numpy counts per unit. At 500,000 people and 7.5
+million person skills that takes 0.2-1.2 s, where the same ``GROUP BY org_unit``
+aggregates in PostgreSQL take 8-13 s (``benchmarks/report_bench.py``); the price
+is that a process's first report builds the index if no search has (about 40 s
+at that size). What the index does not hold is read from the database: org unit
+paths (units are renamed without a change to the index), skill groups,
+qualifications, the exact time of the reviews that fall on the 12-month
+cut-off's own day (the index keeps dates), and a drill-down's names and order.
+Rolling org units up to a chosen depth of the tree is a sum over units in
+Python (there are thousands of units, not millions), using the materialised
+``OrgUnit.path``.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
+import numpy as np
+from django.db import connection
+from django.db.models import BooleanField, Count, Exists, OuterRef, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
+from matching.engine import EVIDENCE_CODES
 from skills_app.accounts.permissions import Cap, has_cap
-from skills_app.people.models import EvidenceKind, OrgUnit, Person, PersonSkill, Qualification
+from skills_app.matching_adapter import WorkforceIndex, current_index
+from skills_app.people.models import EvidenceKind, OrgUnit, Person, Qualification
 from skills_app.people.team import REVIEW_OVERDUE_AFTER, team_queryset, viewer_person
 from taxonomy.models import Skill, SkillGroup
 
@@ -64,6 +80,61 @@ def rollup_path(path: str, depth: int | None) -> str:
 
 def _share(part: int, whole: int) -> float | None:
     return part / whole if whole else None
+
+
+# --- counting over the matching index ------------------------------------------------
+
+
+def _scope_mask(index: WorkforceIndex, user, scope: Scope) -> np.ndarray | None:
+    """Which of the index's people ``user``'s reports count (bool per position), or
+    None for everyone."""
+    if scope == Scope.ALL:
+        return None
+    ids = np.fromiter(people_in_scope(user).values_list("pk", flat=True), dtype=np.int64)
+    return np.isin(index.person_ids, ids)
+
+
+def _counted(in_scope: np.ndarray | None, rows: np.ndarray, keep: np.ndarray | None):
+    """Which of the entries at ``rows`` count: in scope and not replaced by the patch
+    (None: all of them)."""
+    if in_scope is None:
+        return keep
+    return in_scope[rows] if keep is None else in_scope[rows] & keep
+
+
+def _positions(index: WorkforceIndex, person_ids) -> np.ndarray:
+    """Index positions of ``person_ids`` (those the index does not hold are left out)."""
+    ids = np.asarray(person_ids, dtype=np.int64)
+    at = np.minimum(np.searchsorted(index.person_ids, ids), max(0, len(index.person_ids) - 1))
+    found = index.person_ids[at] == ids if len(index.person_ids) else np.zeros(len(ids), bool)
+    return at[found]
+
+
+def _unit_paths(index: WorkforceIndex, units: np.ndarray) -> dict[int, str]:
+    """{index unit: OrgUnit.path} for ``units``, read afresh (a rename is no change to
+    the index)."""
+    ids = {int(index.org_unit_ids[u]): int(u) for u in units}
+    return {
+        ids[pk]: path for pk, path in OrgUnit.objects.filter(pk__in=ids).values_list("pk", "path")
+    }
+
+
+def _reviewed_mask(index: WorkforceIndex, people: QuerySet[Person], since: dt.datetime):
+    """Who reviewed their profile at or after ``since`` (bool per position). The index
+    holds review dates (UTC): after the cut-off's day is in, before it is out, and the
+    reviews on that day itself are read from the database to the microsecond."""
+    since = since.astimezone(dt.UTC)
+    day = since.date()
+    reviewed = index.workforce.people.reviewed_at > day.toordinal()
+    if since.time() == dt.time(0):
+        reviewed |= index.workforce.people.reviewed_at == day.toordinal()
+    else:
+        day_end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), tzinfo=dt.UTC)
+        on_the_day = people.filter(
+            profile_reviewed_at__gte=since, profile_reviewed_at__lt=day_end
+        ).values_list("pk", flat=True)
+        reviewed[_positions(index, list(on_the_day))] = True
+    return reviewed
 
 
 # --- data quality --------------------------------------------------------------------
@@ -116,57 +187,66 @@ def data_quality(*, user, depth: int | None = None, now=None) -> QualityReport:
     first: lowest ``score``, then most expired qualifications, then path."""
     now = now or timezone.now()
     today = timezone.localdate(now)
-    reviewed_since = now - REVIEW_OVERDUE_AFTER
+    scope = report_scope(user)
+    report = QualityReport(scope=scope, depth=depth)
+    if scope is None:
+        return report
     people = people_in_scope(user)
+    index = current_index()
+    in_scope = _scope_mask(index, user, scope)
+    unit = index.workforce.people.org_unit
+    n_units = len(index.org_unit_ids)
 
-    per_unit: dict[int, QualityRow] = {}
+    everyone = np.ones(len(index.person_ids), dtype=bool) if in_scope is None else in_scope
 
-    def row(unit_id: int) -> QualityRow:
-        return per_unit.setdefault(unit_id, QualityRow(unit=""))
+    def per_unit(mask: np.ndarray) -> list[int]:
+        return np.bincount(unit[mask], minlength=n_units).tolist()
 
-    for item in (
-        people.order_by()
-        .values("org_unit_id")
-        .annotate(
-            people=Count("pk"),
-            reviewed=Count("pk", filter=Q(profile_reviewed_at__gte=reviewed_since)),
+    headcount = per_unit(everyone)
+    reviewed = per_unit(everyone & _reviewed_mask(index, people, now - REVIEW_OVERDUE_AFTER))
+    verified_code = np.zeros(max(EVIDENCE_CODES.values()) + 1, dtype=bool)
+    verified_code[[EVIDENCE_CODES[str(kind)] for kind in VERIFIED_EVIDENCE]] = True
+    skills = np.zeros(n_units, dtype=np.int64)
+    verified = np.zeros(n_units, dtype=np.int64)
+    holds = np.zeros(len(index.person_ids), dtype=bool)
+    for rows, _, evidence, _, keep in index.workforce.skill_parts():
+        counted = _counted(in_scope, rows, keep)
+        if counted is not None:
+            rows, evidence = rows[counted], evidence[counted]
+        entry_unit = unit[rows]
+        skills += np.bincount(entry_unit, minlength=n_units)
+        verified += np.bincount(entry_unit[verified_code[evidence]], minlength=n_units)
+        holds[rows] = True
+    skills, verified = skills.tolist(), verified.tolist()
+    with_skills = per_unit(holds)
+    qualifications = Qualification.objects.filter(expires__lt=today)
+    if scope != Scope.ALL:
+        qualifications = qualifications.filter(person__in=people.values("pk"))
+    expired_rows = list(qualifications.order_by().values_list("person_id").annotate(n=Count("pk")))
+    expired = [0] * n_units
+    if expired_rows:
+        ids, counts = zip(*expired_rows, strict=True)
+        ids = np.asarray(ids, dtype=np.int64)
+        at = np.minimum(np.searchsorted(index.person_ids, ids), len(index.person_ids) - 1)
+        found = index.person_ids[at] == ids
+        expired = np.bincount(
+            unit[at[found]], np.asarray(counts, dtype=np.int64)[found], minlength=n_units
         )
-    ):
-        r = row(item["org_unit_id"])
-        r.people, r.reviewed = item["people"], item["reviewed"]
-    for item in (
-        PersonSkill.objects.filter(person__in=people.values("pk"))
-        .order_by()
-        .values("person__org_unit_id")
-        .annotate(
-            skills=Count("pk"),
-            verified=Count("pk", filter=Q(evidence__in=VERIFIED_EVIDENCE)),
-            with_skills=Count("person_id", distinct=True),
-        )
-    ):
-        r = row(item["person__org_unit_id"])
-        r.skills, r.verified, r.with_skills = item["skills"], item["verified"], item["with_skills"]
-    for item in (
-        Qualification.objects.filter(person__in=people.values("pk"), expires__lt=today)
-        .order_by()
-        .values("person__org_unit_id")
-        .annotate(expired=Count("pk"))
-    ):
-        row(item["person__org_unit_id"]).expired_qualifications = item["expired"]
+        expired = expired.astype(np.int64).tolist()
 
-    paths = dict(OrgUnit.objects.filter(pk__in=per_unit).values_list("pk", "path"))
-    report = QualityReport(scope=report_scope(user), depth=depth)
+    present = np.flatnonzero(np.asarray(headcount) > 0)
+    paths = _unit_paths(index, present)
     rolled: dict[str, QualityRow] = {}
-    for unit_id, r in per_unit.items():
-        key = rollup_path(paths[unit_id], depth)
+    for u in present.tolist():
+        key = rollup_path(paths[u], depth)
         target = rolled.setdefault(key, QualityRow(unit=key))
         for total in (target, report.total):
-            total.people += r.people
-            total.reviewed += r.reviewed
-            total.skills += r.skills
-            total.verified += r.verified
-            total.with_skills += r.with_skills
-            total.expired_qualifications += r.expired_qualifications
+            total.people += headcount[u]
+            total.reviewed += reviewed[u]
+            total.skills += skills[u]
+            total.verified += verified[u]
+            total.with_skills += with_skills[u]
+            total.expired_qualifications += expired[u]
     report.rows = sorted(
         rolled.values(), key=lambda r: (r.score, -r.expired_qualifications, r.unit)
     )
@@ -176,8 +256,12 @@ def data_quality(*, user, depth: int | None = None, now=None) -> QualityReport:
 def org_depths(user) -> list[int]:
     """The depths of the org tree the reader's people sit at or under (for the
     "group by" choice): 0 .. the deepest unit holding one of them."""
+    scope = report_scope(user)
+    if scope is None:
+        return []
+    people = Person.objects.all() if scope == Scope.ALL else people_in_scope(user)
     deepest = (
-        OrgUnit.objects.filter(people__in=people_in_scope(user).values("pk"))
+        OrgUnit.objects.filter(Exists(people.filter(org_unit=OuterRef("pk"))))
         .order_by("-depth")
         .values_list("depth", flat=True)
         .first()
@@ -243,80 +327,129 @@ def _rollup_units(unit_paths: dict[int, str], depth: int) -> tuple[dict[int, str
     return rolled, targets
 
 
+def _held_pairs(
+    index: WorkforceIndex,
+    column_of: np.ndarray,
+    width: int,
+    level: int,
+    in_scope: np.ndarray | None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(person positions, report columns): one pair per person in scope and report
+    column (``column_of``: index column -> report column, -1 for none) in which they
+    hold a skill at ``level`` or above, however many of its skills they hold."""
+    n_people = len(index.person_ids)
+    chosen = np.flatnonzero(column_of >= 0)
+    # A dense people x columns mask when it is small, else unique keys.
+    dense = n_people * width <= 2**27
+    held = np.zeros(n_people * width if dense else 0, dtype=bool)
+    keys = []
+    for rows, levels, _, indptr, keep in index.workforce.skill_parts():
+        if len(chosen) <= 64:  # a few columns: their slices only
+            spans = [np.arange(indptr[c], indptr[c + 1]) for c in chosen]
+            at = np.concatenate([*spans, np.zeros(0, np.int64)])
+            target = np.repeat(column_of[chosen], np.diff(indptr)[chosen])
+            rows, levels = rows[at], levels[at]
+            keep = None if keep is None else keep[at]
+        else:
+            target = np.repeat(column_of[: len(indptr) - 1], np.diff(indptr))
+        counted = (target >= 0) & (levels >= level)
+        scoped = _counted(in_scope, rows, keep)
+        if scoped is not None:
+            counted &= scoped
+        key = rows[counted].astype(np.int64) * width + target[counted]
+        if dense:
+            held[key] = True
+        else:
+            keys.append(key)
+    pairs = (
+        np.flatnonzero(held) if dense else np.unique(np.concatenate([*keys, np.zeros(0, np.int64)]))
+    )
+    return np.divmod(pairs, width)
+
+
+def _index_columns(index: WorkforceIndex, skill_to_column: dict[int, int]) -> np.ndarray:
+    """index column -> report column (-1: not counted), from {Skill.pk: report column}."""
+    column_of = np.full(len(index.skill_ids), -1, dtype=np.int32)
+    for pk, number in skill_to_column.items():
+        at = index.skill_column.get(pk)
+        if at is not None:
+            column_of[at] = number
+    return column_of
+
+
+def _pk_among(model, ids: np.ndarray):
+    """A filter: ``model``'s primary key is one of ``ids``, passed as one parameter
+    however many there are (an IN list of 100,000 placeholders is past PostgreSQL's
+    limit of 65,535; ``= ANY(array)`` is also a hashed look-up there)."""
+    listed = ",".join(np.asarray(ids, dtype=np.int64).astype(str).tolist())
+    qn = connection.ops.quote_name
+    column = f"{qn(model._meta.db_table)}.{qn(model._meta.pk.column)}"
+    if connection.vendor == "postgresql":  # one text parameter: far cheaper to adapt
+        sql, params = f"{column} = ANY(%s::bigint[])", ["{" + listed + "}"]
+    elif connection.vendor == "sqlite":
+        sql = f"{column} IN (SELECT value FROM json_each(%s))"  # noqa: S608 (names from the model)
+        params = ["[" + listed + "]"]
+    else:
+        return Q(pk__in=[int(pk) for pk in ids])
+    return RawSQL(sql, params, output_field=BooleanField())  # noqa: S611 (names from the model)
+
+
 def capability_heatmap(
     *, user, depth: int = 0, level: int = 3, skill_ids: list[int] | None = None
 ) -> Heatmap:
     """People at or above ``level`` per org unit (rolled up to ``depth``) and per
     column: each top-level skill group, or each of ``skill_ids`` when given.
     A person counts once in a cell however many of the group's skills they hold."""
-    people = people_in_scope(user)
-    holdings = PersonSkill.objects.filter(person__in=people.values("pk"), level__gte=level)
+    scope = report_scope(user)
     if skill_ids:
         skills = list(Skill.objects.filter(pk__in=skill_ids).order_by("name", "pk"))
         columns = [Column(key=f"s{s.pk}", label=s.name) for s in skills]
-        counts = (
-            holdings.filter(skill_id__in=[s.pk for s in skills])
-            .order_by()
-            .values("person__org_unit_id", column=F("skill_id"))
-            .annotate(n=Count("person_id", distinct=True))
-        )
-        prefix = "s"
+        column_of_skill = {s.pk: number for number, s in enumerate(skills)}
+        width = len(columns)
     else:
         roots = top_groups()
-        by_root: dict[int, list[int]] = defaultdict(list)
-        for group_id, (root_id, _) in roots.items():
-            by_root[root_id].append(group_id)
-        root_column = Case(
-            *[
-                When(skill__group_id__in=members, then=Value(root_id))
-                for root_id, members in sorted(by_root.items())
-            ],
-            default=Value(UNGROUPED),
-            output_field=IntegerField(),
-        )
-        counts = list(
-            holdings.order_by()
-            .annotate(column=root_column)
-            .values("person__org_unit_id", "column")
-            .annotate(n=Count("person_id", distinct=True))
-        )
         names = {root_id: name for root_id, name in roots.values()}
-        present = {c["column"] for c in counts}
-        columns = [
-            Column(key=f"g{root_id}", label=names[root_id])
-            for root_id in sorted(by_root, key=lambda r: (names[r].lower(), r))
-        ]
-        if UNGROUPED in present:
-            columns.append(Column(key=f"g{UNGROUPED}", label="Skills in no group"))
-        prefix = "g"
+        ordered = sorted(
+            {root_id for root_id, _ in roots.values()}, key=lambda r: (names[r].lower(), r)
+        )
+        columns = [Column(key=f"g{root_id}", label=names[root_id]) for root_id in ordered]
+        number = {root_id: n for n, root_id in enumerate(ordered)}
+        ungrouped = len(columns)  # its column is shown only when someone counts in it
+        column_of_skill = {
+            pk: ungrouped if group_id is None else number[roots[group_id][0]]
+            for pk, group_id in Skill.objects.values_list("pk", "group_id").iterator(10_000)
+        }
+        width = len(columns) + 1
+    if scope is None:
+        return Heatmap(scope=scope, depth=depth, level=level, columns=columns, rows=[])
 
-    headcount = dict(
-        people.order_by()
-        .values("org_unit_id")
-        .annotate(n=Count("pk"))
-        .values_list("org_unit_id", "n")
-    )
-    unit_paths = dict(OrgUnit.objects.filter(pk__in=headcount).values_list("pk", "path"))
+    index = current_index()
+    in_scope = _scope_mask(index, user, scope)
+    unit = index.workforce.people.org_unit
+    n_units = len(index.org_unit_ids)
+    column_of = _index_columns(index, column_of_skill)
+    person, column = _held_pairs(index, column_of, width, level, in_scope)
+    cells = np.bincount(unit[person] * width + column, minlength=n_units * width)
+    cells = cells.reshape(n_units, width)
+    if not skill_ids and cells[:, ungrouped].any():
+        columns.append(Column(key=f"g{UNGROUPED}", label="Skills in no group"))
+    headcount = np.bincount(unit if in_scope is None else unit[in_scope], minlength=n_units)
+    present = np.flatnonzero(headcount)
+    unit_paths = _unit_paths(index, present)
     rolled, targets = _rollup_units(unit_paths, depth)
-    index = {column.key: number for number, column in enumerate(columns)}
     rows: dict[str, HeatmapRow] = {}
-
-    def row(unit_id: int) -> HeatmapRow:
-        path = rolled[unit_id]
-        if path not in rows:
-            rows[path] = HeatmapRow(
+    for u in present.tolist():
+        path = rolled[u]
+        row = rows.get(path)
+        if row is None:
+            row = rows[path] = HeatmapRow(
                 unit_id=targets[path]["pk"], unit=path, people=0, cells=[0] * len(columns)
             )
-        return rows[path]
-
-    for unit_id, n in headcount.items():
-        row(unit_id).people += n
-    for item in counts:
-        number = index.get(f"{prefix}{item['column']}")
-        if number is not None:
-            row(item["person__org_unit_id"]).cells[number] += item["n"]
+        row.people += int(headcount[u])
+        for number, count in enumerate(cells[u, : len(columns)].tolist()):
+            row.cells[number] += count
     return Heatmap(
-        scope=report_scope(user),
+        scope=scope,
         depth=depth,
         level=level,
         columns=columns,
@@ -339,23 +472,41 @@ def heatmap_people(
         skill = Skill.objects.filter(pk=column_id).first()
         if skill is None:
             raise LookupError(column)
-        label, held = skill.name, Q(skill_id=column_id)
+        label, held = skill.name, Q(pk=column_id)
     elif column_id == UNGROUPED:
-        label, held = "Skills in no group", Q(skill__group__isnull=True)
+        label, held = "Skills in no group", Q(group__isnull=True)
     else:
         roots = top_groups()
         members = [g for g, (root, _) in roots.items() if root == column_id]
         if column_id not in roots or roots[column_id][0] != column_id:
             raise LookupError(column)
-        label, held = roots[column_id][1], Q(skill__group_id__in=members)
+        label, held = roots[column_id][1], Q(group_id__in=members)
     if unit.depth < depth:
         where = Q(org_unit=unit)  # a shallower unit's own row holds only its own people
     else:
         where = Q(org_unit__path=unit.path) | Q(org_unit__path__startswith=unit.path + "/")
-    holders = PersonSkill.objects.filter(held, level__gte=level).values("person_id")
+    scope = report_scope(user)
+    if scope is None:
+        return unit, label, Person.objects.none()
+    # Who holds the column's skills, from the matching index (a scan of every person
+    # skill in SQL); the unit, the scope and the order from the database.
+    index = current_index()
+    skills = Skill.objects.filter(held).values_list("pk", flat=True)
+    column_of = _index_columns(index, dict.fromkeys(skills, 0))
+    units = OrgUnit.objects.filter(
+        Q(pk=unit.pk)
+        if unit.depth < depth
+        else Q(path=unit.path) | Q(path__startswith=unit.path + "/")
+    ).values_list("pk", flat=True)
+    in_units = np.isin(index.org_unit_ids, np.fromiter(units, dtype=np.int64))
+    in_scope = in_units[index.workforce.people.org_unit]
+    scoped = _scope_mask(index, user, scope)
+    if scoped is not None:
+        in_scope &= scoped
+    holders, _ = _held_pairs(index, column_of, 1, level, in_scope)
     people = (
         people_in_scope(user)
-        .filter(where, pk__in=holders)
+        .filter(where, _pk_among(Person, index.person_ids[holders]))
         .select_related("org_unit")
         .order_by("full_name", "pk")
     )

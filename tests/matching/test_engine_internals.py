@@ -97,6 +97,12 @@ def test_a_patched_person_scores_bitwise_as_if_built_in(before, after, reqs, dat
     assert np.array_equal(essentials, expected_essentials)
     for r in reqs:
         assert np.array_equal(patched.effective_levels(r, DAY), fresh.effective_levels(r, DAY))
+    some = np.array(sorted(data.draw(st.sets(st.integers(0, n - 1)))), dtype=np.int64)
+    for r in reqs:
+        assert np.array_equal(
+            patched.effective_levels_at(r, DAY, some), fresh.effective_levels(r, DAY)[some]
+        )
+    assert held_now(patched) == held_now(fresh)
 
     a = rank(patched, reqs, limit=n)
     b = rank(fresh, reqs, limit=n)
@@ -105,6 +111,22 @@ def test_a_patched_person_scores_bitwise_as_if_built_in(before, after, reqs, dat
         (m.person, m.score, m.meets_essentials, m.confidence) for m in b.matches
     ]
     assert [m.requirements for m in a.matches] == [m.requirements for m in b.matches]
+
+
+def held_now(workforce) -> list[tuple[int, int, int, int]]:
+    """(person, skill, level, evidence) for every skill held, from ``skill_parts``."""
+    held = []
+    for rows, level, evidence, indptr, keep in workforce.skill_parts():
+        skill = np.repeat(np.arange(len(indptr) - 1), np.diff(indptr))
+        counted = np.ones(len(rows), dtype=bool) if keep is None else keep
+        held += zip(
+            rows[counted].tolist(),
+            skill[counted].tolist(),
+            level[counted].tolist(),
+            evidence[counted].tolist(),
+            strict=True,
+        )
+    return sorted(held)
 
 
 # --- the page: explained at once, exactly as one by one ----------------------------------
