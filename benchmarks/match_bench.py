@@ -1020,11 +1020,13 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
-def main(argv=None) -> int:
-    args = parse_args(argv)
+def setup_django(prog: str, args) -> int:
+    """Point Django at the benchmark's PostgreSQL database, migrate it, and refuse
+    (exit status 2) to run over people the benchmarks did not create unless
+    ``--force``; 0 when ready."""
     url = args.database_url or os.environ.get("DATABASE_URL")
     if not url or not url.startswith("postgres"):
-        print("match_bench: give --database-url or set DATABASE_URL (PostgreSQL)", file=sys.stderr)
+        print(f"{prog}: give --database-url or set DATABASE_URL (PostgreSQL)", file=sys.stderr)
         return 2
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DEBUG", "false")  # DEBUG keeps every query in memory
@@ -1036,7 +1038,6 @@ def main(argv=None) -> int:
 
     django.setup()
     from django.core.management import call_command
-    from django.db import connection
 
     from skills_app.people.models import Person
 
@@ -1044,11 +1045,20 @@ def main(argv=None) -> int:
     foreign = Person.objects.exclude(work_email__endswith=f"@{EMAIL_DOMAIN}").count()
     if foreign and not args.force:
         print(
-            f"match_bench: {foreign} people in this database are not benchmark data; refusing "
+            f"{prog}: {foreign} people in this database are not benchmark data; refusing "
             "to delete them (use a database of its own, or --force)",
             file=sys.stderr,
         )
         return 2
+    return 0
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    refused = setup_django("match_bench", args)
+    if refused:
+        return refused
+    from django.db import connection
 
     sizes = [int(x) for x in args.people.split(",") if x.strip()]
     runs: dict[int, dict] = {}

@@ -66,6 +66,7 @@ from benchmarks.match_bench import (  # noqa: E402  (after the path is set)
     copy_lines,
     generate,
     load,
+    setup_django,
     wipe,
 )
 
@@ -957,33 +958,10 @@ def parse_args(argv=None):
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    url = args.database_url or os.environ.get("DATABASE_URL")
-    if not url or not url.startswith("postgres"):
-        print("report_bench: give --database-url or set DATABASE_URL (PostgreSQL)", file=sys.stderr)
-        return 2
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DEBUG", "false")  # DEBUG keeps every query in memory
-    hosts = os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
-    os.environ["ALLOWED_HOSTS"] = hosts + ",testserver"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "skills_app.settings")
-
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    refused = setup_django("report_bench", args)
+    if refused:
+        return refused
     from django.db import connection
-
-    from skills_app.people.models import Person
-
-    call_command("migrate", verbosity=0, interactive=False)
-    foreign = Person.objects.exclude(work_email__endswith=f"@{EMAIL_DOMAIN}").count()
-    if foreign and not args.force:
-        print(
-            f"report_bench: {foreign} people in this database are not benchmark data; refusing "
-            "to delete them (use a database of its own, or --force)",
-            file=sys.stderr,
-        )
-        return 2
 
     sizes = [int(x) for x in args.people.split(",") if x.strip()]
     export_size = next((n for n in sizes if n <= EXPORT_MAX_PEOPLE), None)

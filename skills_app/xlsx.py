@@ -79,7 +79,7 @@ class _Chunks:
         return len(data)
 
     def flush(self) -> None:
-        pass
+        """Nothing to flush: the bytes wait in ``parts`` for ``take``."""
 
     def take(self) -> bytes:
         data = b"".join(self.parts)

@@ -43,7 +43,7 @@ def org(make_user):
         person = PersonFactory(
             org_unit=rng.choice([dept, ops, risky]),
             line_manager=boss,
-            full_name="=HYPERLINK(\"http://x\")" if n == 3 else f"Person {n}",
+            full_name='=HYPERLINK("http://x")' if n == 3 else f"Person {n}",
         )
         people.append(person)
         for skill in rng.sample(skills, rng.choice([0, 1, 2, 4])):
@@ -62,9 +62,10 @@ def org(make_user):
 def team_of(manager) -> set[int]:
     found, frontier = set(), {manager.pk}
     while frontier:
-        frontier = set(
-            Person.objects.filter(line_manager_id__in=frontier).values_list("pk", flat=True)
-        ) - found
+        frontier = (
+            set(Person.objects.filter(line_manager_id__in=frontier).values_list("pk", flat=True))
+            - found
+        )
         found |= frontier
     return found
 
@@ -121,7 +122,7 @@ def test_hr_csv_holds_everyone_and_every_skill(org, client):
     rows = csv_rows(response)
     assert rows == expected_rows(Person.objects.values_list("pk", flat=True))
     assert {r[0] for r in rows} == set(Person.objects.values_list("staff_number", flat=True))
-    assert any(r[1] == "'=HYPERLINK(\"http://x\")" for r in rows)
+    assert any(r[1] == '\'=HYPERLINK("http://x")' for r in rows)
     assert any(r[3] == "'+Risky unit" or r[3].startswith("Dept/") for r in rows)
     assert any(r[5] == "'@SUM(1,2)" for r in rows)
 
@@ -163,7 +164,8 @@ def test_xlsx_holds_the_same_rows_with_numbers_and_dates_typed(org, client):
 
 def test_api_streams_json_csv_and_xlsx_in_scope(org, client):
     client.force_login(org["mgr_user"])
-    body = json.loads(b"".join(client.get("/api/v1/reports/inventory?format=json").streaming_content))
+    response = client.get("/api/v1/reports/inventory?format=json")
+    body = json.loads(b"".join(response.streaming_content))
     expected = expected_rows(team_of(org["mgr"]))
     got = [
         tuple("" if v is None else str(v) for v in (r[c] for c in inventory.COLUMNS)) for r in body

@@ -45,7 +45,7 @@ def test_round_trip_of_every_cell_type():
 
 
 def test_text_that_looks_like_a_formula_or_markup_stays_text():
-    tricky = ["=SUM(A1:A2)", "'=HYPERLINK(\"x\")", "<b>&amp;</b>", "  padded  ", "a\rb\nc\td"]
+    tricky = ["=SUM(A1:A2)", '\'=HYPERLINK("x")', "<b>&amp;</b>", "  padded  ", "a\rb\nc\td"]
     tricky += ["_x0041_ literal", "emoji 😀 漢字", "https://example.org/x"]
     sheet = read(b"".join(stream_xlsx(["text"], [[t] for t in tricky], sheet_title="T"))).active
     cells = [row[0] for row in sheet.iter_rows(min_row=2)]
@@ -125,7 +125,7 @@ def test_writes_to_a_sink_that_cannot_seek():
             return len(chunk)
 
         def flush(self):
-            pass
+            """zipfile flushes its output; a bytearray has nothing to flush."""
 
     sink = Sink()
     writer = XlsxStreamWriter(sink, columns=["a"], sheet_title="Sheet [1]: a/b")
