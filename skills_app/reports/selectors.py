@@ -85,7 +85,7 @@ def _share(part: int, whole: int) -> float | None:
 # --- counting over the matching index ------------------------------------------------
 
 
-def _scope_mask(index: WorkforceIndex, user, scope: Scope) -> np.ndarray | None:
+def scope_mask(index: WorkforceIndex, user, scope: Scope) -> np.ndarray | None:
     """Which of the index's people ``user``'s reports count (bool per position), or
     None for everyone."""
     if scope == Scope.ALL:
@@ -193,7 +193,7 @@ def data_quality(*, user, depth: int | None = None, now=None) -> QualityReport:
         return report
     people = people_in_scope(user)
     index = current_index()
-    in_scope = _scope_mask(index, user, scope)
+    in_scope = scope_mask(index, user, scope)
     unit = index.workforce.people.org_unit
     n_units = len(index.org_unit_ids)
 
@@ -424,7 +424,7 @@ def capability_heatmap(
         return Heatmap(scope=scope, depth=depth, level=level, columns=columns, rows=[])
 
     index = current_index()
-    in_scope = _scope_mask(index, user, scope)
+    in_scope = scope_mask(index, user, scope)
     unit = index.workforce.people.org_unit
     n_units = len(index.org_unit_ids)
     column_of = _index_columns(index, column_of_skill)
@@ -500,7 +500,7 @@ def heatmap_people(
     ).values_list("pk", flat=True)
     in_units = np.isin(index.org_unit_ids, np.fromiter(units, dtype=np.int64))
     in_scope = in_units[index.workforce.people.org_unit]
-    scoped = _scope_mask(index, user, scope)
+    scoped = scope_mask(index, user, scope)
     if scoped is not None:
         in_scope &= scoped
     holders, _ = _held_pairs(index, column_of, 1, level, in_scope)

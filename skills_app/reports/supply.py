@@ -25,8 +25,7 @@ from django.utils import timezone
 from matching.engine import Requirement
 from skills_app.accounts.permissions import Cap, has_cap
 from skills_app.matching_adapter import current_index
-from skills_app.people.team import team_queryset, viewer_person
-from skills_app.reports.selectors import Scope
+from skills_app.reports.selectors import Scope, scope_mask
 from skills_app.roles.models import RoleProfile, RoleRequirement
 
 EPSILON = 1e-9
@@ -58,15 +57,6 @@ def supply_scope(user) -> Scope | None:
     if has_cap(user, Cap.REPORT_TEAM):
         return Scope.TEAM
     return None
-
-
-def _scope_mask(index, user, scope) -> np.ndarray | None:
-    if scope == Scope.ALL:
-        return None
-    ids = []
-    if scope == Scope.TEAM:
-        ids = list(team_queryset(manager=viewer_person(user)).values_list("pk", flat=True))
-    return np.isin(index.person_ids, np.asarray(ids, dtype=index.person_ids.dtype))
 
 
 def role_supply(index, requirements_db, as_of: int, threshold: float, mask):
@@ -149,7 +139,7 @@ def _requirements(roles) -> dict[int, list[_Requirement]]:
 def supply_and_demand(*, user, threshold: float = DEFAULT_THRESHOLD, scenario=None, today=None):
     scope = supply_scope(user)
     index = current_index()
-    mask = _scope_mask(index, user, scope)
+    mask = scope_mask(index, user, scope)
     as_of = (today or timezone.localdate()).toordinal()
     departments = [path.split("/", 1)[0] for path in index.org_unit_paths]
     unit_of = index.workforce.people.org_unit
