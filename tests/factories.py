@@ -73,3 +73,16 @@ class RoleRequirementFactory(factory.django.DjangoModelFactory):
     role = factory.SubFactory(RoleProfileFactory)
     skill = factory.SubFactory(SkillFactory)
     level = 3
+
+
+def team_of(manager) -> set[int]:
+    """Everyone below ``manager`` in the line-management tree, by walking it in
+    Python: the independent answer the reports' team scope is checked against."""
+    found, frontier = set(), {manager.pk}
+    while frontier:
+        frontier = (
+            set(Person.objects.filter(line_manager_id__in=frontier).values_list("pk", flat=True))
+            - found
+        )
+        found |= frontier
+    return found

@@ -24,7 +24,7 @@ from skills_app.audit.models import AccessEvent, Action
 from skills_app.people.models import EvidenceKind, Person, Qualification
 from skills_app.reports import selectors, services
 from skills_app.reports.selectors import rollup_path
-from tests.factories import OrgUnitFactory, PersonFactory, PersonSkillFactory, SkillFactory
+from tests.factories import OrgUnitFactory, PersonFactory, PersonSkillFactory, SkillFactory, team_of
 
 pytestmark = pytest.mark.django_db
 
@@ -87,18 +87,6 @@ def org(make_user):
             )
     hr_user = make_user(Role.HR, username="hr")
     return {"mgr": mgr, "mgr_user": mgr_user, "hr_user": hr_user, "units": units}
-
-
-def team_of(manager):
-    """Everyone below ``manager``, by walking the tree in Python."""
-    found, frontier = set(), {manager.pk}
-    while frontier:
-        frontier = (
-            set(Person.objects.filter(line_manager_id__in=frontier).values_list("pk", flat=True))
-            - found
-        )
-        found |= frontier
-    return found
 
 
 def expected_quality(person_ids, depth):

@@ -23,7 +23,7 @@ from skills_app.people.models import Person
 from skills_app.reports import selectors
 from skills_app.reports.selectors import rollup_path
 from taxonomy.models import Skill, SkillGroup
-from tests.factories import OrgUnitFactory, PersonFactory, PersonSkillFactory, SkillFactory
+from tests.factories import OrgUnitFactory, PersonFactory, PersonSkillFactory, SkillFactory, team_of
 
 pytestmark = pytest.mark.django_db
 
@@ -68,17 +68,6 @@ def org(make_user):
         "groups": groups,
         "roots": {"Digital": digital, "=Policy": policy},
     }
-
-
-def team_of(manager):
-    found, frontier = set(), {manager.pk}
-    while frontier:
-        frontier = (
-            set(Person.objects.filter(line_manager_id__in=frontier).values_list("pk", flat=True))
-            - found
-        )
-        found |= frontier
-    return found
 
 
 def root_name(skill):

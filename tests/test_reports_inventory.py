@@ -18,7 +18,7 @@ from skills_app.accounts.permissions import Role
 from skills_app.audit.models import AccessEvent, Action
 from skills_app.people.models import EvidenceKind, Person
 from skills_app.reports import inventory
-from tests.factories import OrgUnitFactory, PersonFactory, PersonSkillFactory, SkillFactory
+from tests.factories import OrgUnitFactory, PersonFactory, PersonSkillFactory, SkillFactory, team_of
 
 pytestmark = pytest.mark.django_db
 
@@ -57,17 +57,6 @@ def org(make_user):
                 verified_at=timezone.now() - dt.timedelta(days=3) if verified else None,
             )
     return {"mgr": mgr, "mgr_user": mgr_user, "hr_user": make_user(Role.HR, username="hr")}
-
-
-def team_of(manager) -> set[int]:
-    found, frontier = set(), {manager.pk}
-    while frontier:
-        frontier = (
-            set(Person.objects.filter(line_manager_id__in=frontier).values_list("pk", flat=True))
-            - found
-        )
-        found |= frontier
-    return found
 
 
 def escaped(text: str) -> str:

@@ -28,6 +28,7 @@ from tests.factories import (
     PersonSkillFactory,
     RoleProfileFactory,
     SkillFactory,
+    team_of,
 )
 
 pytestmark = pytest.mark.django_db
@@ -81,17 +82,6 @@ def org(make_user):
         "hr_user": make_user(Role.HR, username="hr"),
         "planner": make_user(Role.PLANNER, username="planner"),
     }
-
-
-def team_of(manager):
-    found, frontier = set(), {manager.pk}
-    while frontier:
-        frontier = (
-            set(Person.objects.filter(line_manager_id__in=frontier).values_list("pk", flat=True))
-            - found
-        )
-        found |= frontier
-    return found
 
 
 def expected(person_ids, threshold):
