@@ -299,7 +299,7 @@ def quality_sql(*, user, depth=None, now=None):
     from django.utils import timezone
 
     from skills_app.people.models import OrgUnit, PersonSkill, Qualification
-    from skills_app.people.team import REVIEW_OVERDUE_AFTER
+    from skills_app.people.selectors import fresh_reviews_since
     from skills_app.reports.selectors import (
         VERIFIED_EVIDENCE,
         QualityReport,
@@ -311,7 +311,7 @@ def quality_sql(*, user, depth=None, now=None):
 
     now = now or timezone.now()
     today = timezone.localdate(now)
-    reviewed_since = now - REVIEW_OVERDUE_AFTER
+    reviewed_since = fresh_reviews_since(today)
     people = people_in_scope(user)
     per_unit: dict[int, QualityRow] = {}
 

@@ -1,5 +1,9 @@
 """Rank a whole workforce against a role profile: DESIGN.md section 4, exactly.
 
+The rules themselves (their constants and a plain scalar version of each) live
+in ``matching.rules``; this module is their vectorised form, held to the
+scalar versions by property tests.
+
 Everything here works on plain arrays. The workforce is held column-major (one
 column per skill: who holds it, at what level, last used when, on what
 evidence), so a query touches only the columns of the skills it asks about and
@@ -20,7 +24,7 @@ doing only the work a search needs, in numpy's C loops:
 - a requirement with related skills gets the same: one cached column of the
   per-person best over its sources (built once a day with a dense maximum);
 - prior roles come from per-role arrays of spells, built once per
-  ``RoleLibrary``, so a search looks only at spells of similar roles;
+  ``RoleLibrary``, so a search looks only at spells of covering roles;
 - the hard-filter mask for each distinct (array-free) ``Filters`` is cached
   per ``Workforce`` (``Workforce.people_changed()`` drops it);
 - the top of the order is found with a histogram of rank scores rather than
@@ -31,6 +35,7 @@ doing only the work a search needs, in numpy's C loops:
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import threading
 from collections import OrderedDict
@@ -41,24 +46,32 @@ from typing import NamedTuple
 
 import numpy as np
 
-from matching.recency import DAYS_PER_YEAR, DECAY_PER_YEAR, FLOOR, FULL_CREDIT_YEARS
+from matching import rules
+from matching.rules import (
+    BY_PRIOR_ROLE,
+    BY_SCORE,
+    DAYS_PER_YEAR,
+    DEFAULT_THRESHOLD,
+    EPSILON,
+    PRIOR_ROLE_BONUS,
+    PRIOR_ROLE_MIN_COVERAGE,
+    RECENCY_DECAY_PER_YEAR,
+    RECENCY_FLOOR,
+    RECENCY_FULL_CREDIT_YEARS,
+    TIE_DECIMALS,
+)
 
 CURRENT = 0  # last_used value meaning "in current use"
 NOT_AVAILABLE = np.iinfo(np.int32).max  # available_from for "no date given"
-EPSILON = 1e-9  # float slack for ">= threshold" and ">= required level"
-TIE_DECIMALS = 9  # scores closer than this are equal for the ordering (rule 8)
 
-# Rule 10: evidence strength and profile freshness.
+# Rule 10: evidence codes in the arrays, and their weights in code order.
 EVIDENCE_CODES = {"self": 0, "manager_verified": 1, "assessed": 2, "certified": 3}
-EVIDENCE_WEIGHT = np.array([0.6, 0.9, 1.0, 1.0])
-STALE_PROFILE_DAYS = 365
-STALE_FACTOR = 0.8
-CONFIDENCE_GRADES = ((0.9, "A"), (0.75, "B"), (0.6, "C"))
+EVIDENCE_NAMES = {code: name for name, code in EVIDENCE_CODES.items()}
+EVIDENCE_WEIGHT = np.array([rules.EVIDENCE_WEIGHT[EVIDENCE_NAMES[c]] for c in range(4)])
 
-PRIOR_ROLE_YEARS = 3
-PRIOR_ROLE_MIN_SIMILARITY = 0.7
-PRIOR_ROLE_BONUS = 0.1
-DEFAULT_THRESHOLD = 0.8
+# Rule 7 as codes in a per-person array.
+QUALIFIES_NOT, QUALIFIES_BY_SCORE, QUALIFIES_BY_PRIOR_ROLE = 0, 1, 2
+QUALIFIES_BY_NAME = {QUALIFIES_BY_SCORE: BY_SCORE, QUALIFIES_BY_PRIOR_ROLE: BY_PRIOR_ROLE}
 
 # Derived per-day column arrays kept per SkillColumns (least recently used go first).
 COLUMN_CACHE_BYTES = 256 * 2**20
@@ -215,25 +228,27 @@ class People:
 
 @dataclass(frozen=True, slots=True)
 class RoleSpell:
-    """A role a person held: ``role`` indexes the role-profile vectors."""
+    """A role a person held: ``role`` indexes the role profiles' levels."""
 
     person: int
     role: int | None
     title: str
     end: int  # ordinal; 0 = still held
+    start: int = 0  # ordinal; 0 = not recorded
 
 
 @dataclass(slots=True)
 class RoleLibrary:
-    """Role-profile skill vectors (L x w per skill) for prior-role similarity.
+    """Role profiles as the levels they require (role -> {skill column: level}),
+    and the spells people held them, for rule 6.
 
-    Search-ready forms of ``vectors`` and ``spells`` (an inverted index by skill,
-    vector norms, the spells grouped by role as arrays) are built on first use
-    and kept. Adding roles or spells is noticed; after changing existing entries
-    in place call ``changed()`` (or build a new library).
+    Search-ready forms (an inverted index by skill, the spells grouped by role as
+    arrays) are built on first use and kept. Adding roles or spells is noticed;
+    after changing existing entries in place call ``changed()`` (or build a new
+    library).
     """
 
-    vectors: dict[int, dict[int, float]]  # role index -> {skill: level * weight}
+    levels: dict[int, dict[int, int]]  # role index -> {skill column: required level}
     spells: list[RoleSpell]
     _index: _RoleIndex | None = field(default=None, init=False, repr=False, compare=False)
 
@@ -243,40 +258,38 @@ class RoleLibrary:
 
     def index(self) -> _RoleIndex:
         built = self._index
-        if built is None or built.sizes != (len(self.vectors), len(self.spells)):
-            built = self._index = _RoleIndex(self.vectors, self.spells)
+        if built is None or built.sizes != (len(self.levels), len(self.spells)):
+            built = self._index = _RoleIndex(self.levels, self.spells)
         return built
 
-    def similarities(self, query: dict[int, float]) -> dict[int, float]:
-        """Cosine similarity of ``query`` with every role vector, above zero."""
-        q_norm = math.sqrt(sum(v * v for v in query.values()))
-        if q_norm == 0:
-            return {}
+    def coverages(self, requirements: Sequence[Requirement]) -> dict[int, float]:
+        """Rule 6: coverage R of every role profile that shares a skill with
+        ``requirements``, scored against them as a person is (rules 3-4, no
+        relations, no recency). Roles sharing no skill cover nothing."""
         index = self.index()
         touched: set[int] = set()
-        for skill in query:
-            touched.update(index.by_skill.get(skill, ()))
+        for requirement in requirements:
+            touched.update(index.by_skill.get(requirement.skill, ()))
+        total_weight = sum(r.weight for r in requirements)
         out = {}
-        for role in sorted(touched, key=index.order.__getitem__):  # the vectors' order
-            vector = self.vectors[role]
-            dot = sum(value * query.get(skill, 0.0) for skill, value in vector.items())
-            if dot > 0:
-                out[role] = dot / (q_norm * index.norms[role])
+        for role in sorted(touched, key=index.order.__getitem__):  # the library's order
+            levels = self.levels[role]
+            covered = sum(
+                r.weight * min(1.0, levels.get(r.skill, 0) / r.level) for r in requirements
+            )
+            out[role] = covered / total_weight
         return out
 
 
 class _RoleIndex:
     """``RoleLibrary`` in search-ready form."""
 
-    def __init__(self, vectors: dict[int, dict[int, float]], spells: list[RoleSpell]):
-        self.sizes = (len(vectors), len(spells))
-        self.order = {role: i for i, role in enumerate(vectors)}
-        self.norms = {
-            role: math.sqrt(sum(v * v for v in vector.values())) for role, vector in vectors.items()
-        }
+    def __init__(self, levels: dict[int, dict[int, int]], spells: list[RoleSpell]):
+        self.sizes = (len(levels), len(spells))
+        self.order = {role: i for i, role in enumerate(levels)}
         self.by_skill: dict[int, list[int]] = {}
-        for role, vector in vectors.items():
-            for skill in vector:
+        for role, required in levels.items():
+            for skill in required:
                 self.by_skill.setdefault(skill, []).append(role)
         n = len(spells)
         role = np.fromiter((-1 if s.role is None else s.role for s in spells), np.int64, n)
@@ -294,14 +307,14 @@ class _RoleIndex:
 
 
 class PriorRoles(Mapping):
-    """Rule 6 per person: a read-only mapping person -> ``PriorRole``, held as
-    arrays (a search can find tens of thousands of people with a prior role)."""
+    """Rule 6 per person: a read-only mapping person -> ``PriorRole`` (the role
+    that counts), held as arrays (a search can find tens of thousands)."""
 
-    __slots__ = ("people", "similarity", "end", "_spell", "_spells")
+    __slots__ = ("people", "coverage", "end", "_spell", "_spells")
 
-    def __init__(self, people, similarity, end, spell, spells: list[RoleSpell]):
+    def __init__(self, people, coverage, end, spell, spells: list[RoleSpell]):
         self.people = people  # int64, sorted
-        self.similarity = similarity  # float64
+        self.coverage = coverage  # float64
         self.end = end  # int64 ordinal, 0 = current
         self._spell = spell  # index into spells
         self._spells = spells
@@ -319,11 +332,8 @@ class PriorRoles(Mapping):
         at = self._at(person)
         if at is None:
             raise KeyError(person)
-        return PriorRole(
-            self._spells[int(self._spell[at])].title,
-            int(self.end[at]),
-            float(self.similarity[at]),
-        )
+        spell = self._spells[int(self._spell[at])]
+        return PriorRole(spell.title, spell.start, int(self.end[at]), float(self.coverage[at]))
 
     def __contains__(self, person) -> bool:
         return self._at(person) is not None
@@ -354,9 +364,12 @@ class Filters:
 
 @dataclass(frozen=True, slots=True)
 class PriorRole:
+    """The earlier (or current) role that counts for a person (rule 6)."""
+
     title: str
-    end: int  # ordinal, 0 = current
-    similarity: float
+    start: int  # ordinal, 0 = not recorded
+    end: int  # ordinal, 0 = still held
+    coverage: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -379,36 +392,68 @@ class Match:
     score: float
     rank_score: float
     meets_essentials: bool
+    qualifies_by: str | None  # rule 7: "score", "prior_role" or None (not qualifying)
     prior_role: PriorRole | None
     confidence: str
     requirements: tuple[RequirementExplanation, ...]
 
 
 @dataclass(frozen=True, slots=True)
+class ConfidenceBasis:
+    evidence: float | None  # the evidence behind the credited requirements (None: none)
+    value: float | None  # rule 10's value: evidence, x 0.8 when stale
+    stale: bool  # profile not reviewed for 12 months: value x 0.8
+    reviewed_on: int | None  # ordinal of the last review, None: never
+
+
+@dataclass(frozen=True, slots=True)
 class RankResult:
-    total: int
+    total_by_score: int
+    total_by_prior_role: int
     matches: list[Match]
+
+    @property
+    def total(self) -> int:
+        return self.total_by_score + self.total_by_prior_role
 
 
 def recency_factor(last_used: np.ndarray, as_of: int) -> np.ndarray:
     """Rule 1, vectorised over ordinals (0 = current)."""
     years = (as_of - last_used) / DAYS_PER_YEAR
-    decayed = np.maximum(FLOOR, 1.0 - DECAY_PER_YEAR * (years - FULL_CREDIT_YEARS))
-    return np.where((last_used == CURRENT) | (years <= FULL_CREDIT_YEARS), 1.0, decayed)
+    decayed = np.maximum(
+        RECENCY_FLOOR, 1.0 - RECENCY_DECAY_PER_YEAR * (years - RECENCY_FULL_CREDIT_YEARS)
+    )
+    return np.where((last_used == CURRENT) | (years <= RECENCY_FULL_CREDIT_YEARS), 1.0, decayed)
 
 
 # Rule 1 by whole days since last use: the same arithmetic as recency_factor, once
 # per possible day count up to the first that reaches the floor (every later day
 # count is at the floor too); a skill last used "in the future" counts in full.
-_FLOOR_DAYS = math.ceil(DAYS_PER_YEAR * (FULL_CREDIT_YEARS + (1 - FLOOR) / DECAY_PER_YEAR)) + 1
+_FLOOR_DAYS = (
+    math.ceil(
+        DAYS_PER_YEAR * (RECENCY_FULL_CREDIT_YEARS + (1 - RECENCY_FLOOR) / RECENCY_DECAY_PER_YEAR)
+    )
+    + 1
+)
 _RECENCY_BY_DAYS = recency_factor(-np.arange(_FLOOR_DAYS + 1, dtype=np.int64), 0)
-assert _RECENCY_BY_DAYS[-1] == FLOOR and _RECENCY_BY_DAYS[-2] == FLOOR
+assert _RECENCY_BY_DAYS[-1] == RECENCY_FLOOR and _RECENCY_BY_DAYS[-2] == RECENCY_FLOOR
 
 
 def _recency_by_days(last_used: np.ndarray, as_of: int) -> np.ndarray:
     """recency_factor for entries not in current use, by table look-up."""
     days = np.clip(as_of - last_used.astype(np.int64), 0, _FLOOR_DAYS)
     return _RECENCY_BY_DAYS[days]
+
+
+def rank_order(rank_score: np.ndarray, score: np.ndarray, staff_rank: np.ndarray) -> np.ndarray:
+    """Rule 8, vectorised (``rules.order_key``): the order of people by rank score
+    desc, then score desc, then staff number asc (``staff_rank``: position in
+    staff-number order). Scores equal in exact arithmetic can differ in the last
+    bits when their credits were summed in another order; compared at 1e-9 they
+    tie, and the staff number decides."""
+    return np.lexsort(
+        (staff_rank, -np.round(score, TIE_DECIMALS), -np.round(rank_score, TIE_DECIMALS))
+    )
 
 
 class _Column:
@@ -683,7 +728,7 @@ class Workforce:
         self.skills = skills
         self.people = people
         self.relations = relations or {}
-        self.roles = roles or RoleLibrary(vectors={}, spells=[])
+        self.roles = roles or RoleLibrary(levels={}, spells=[])
         self._base = _ColumnScorer(skills, self.relations)
         self._patch: _ColumnScorer | None = None
         self._patch_positions = np.zeros(0, dtype=np.int64)
@@ -790,49 +835,39 @@ class Workforce:
         return score, met
 
     def prior_roles(self, requirements: Sequence[Requirement], as_of: int) -> PriorRoles:
-        """Rule 6: per person, the most similar recent role (similarity >= 0.7),
-        as a read-only mapping person -> ``PriorRole``.
+        """Rule 6: per person, the role that counts (held now or ending within
+        three years of ``as_of``, coverage >= 0.8), as a read-only mapping
+        person -> ``PriorRole``.
 
-        Only spells of similar roles are looked at (the library keeps its spells
-        grouped by role); among spells of equal similarity the most recent wins
-        (still held beats ended), then the first in the library's list."""
-        query: dict[int, float] = {}
-        for r in requirements:
-            query[r.skill] = query.get(r.skill, 0.0) + r.level * r.weight
-        similar = {
-            role: sim
-            for role, sim in self.roles.similarities(query).items()
-            if sim >= PRIOR_ROLE_MIN_SIMILARITY - EPSILON
+        Only spells of covering roles are looked at (the library keeps its spells
+        grouped by role); among counting spells the greatest coverage wins, then
+        the most recent (still held beats ended), then the first in the library's
+        list."""
+        covering = {
+            role: r
+            for role, r in self.roles.coverages(requirements).items()
+            if r >= PRIOR_ROLE_MIN_COVERAGE - EPSILON
         }
         index = self.roles.index()
-        spans = [(index.spans[role], sim) for role, sim in similar.items() if role in index.spans]
+        spans = [(index.spans[role], r) for role, r in covering.items() if role in index.spans]
         if not spans:
             return _NO_PRIOR_ROLES
-        horizon = dt.date.fromordinal(as_of)
-        try:
-            cutoff = horizon.replace(year=horizon.year - PRIOR_ROLE_YEARS).toordinal()
-        except ValueError:  # 29 February
-            cutoff = horizon.replace(year=horizon.year - PRIOR_ROLE_YEARS, day=28).toordinal()
+        cutoff = rules.prior_role_cutoff(dt.date.fromordinal(as_of)).toordinal()
         person = np.concatenate([index.person[span] for span, _ in spans])
         end = np.concatenate([index.end[span] for span, _ in spans])
         spell = np.concatenate([index.spell[span] for span, _ in spans])
-        similarity = np.concatenate([np.full(span.stop - span.start, sim) for span, sim in spans])
+        coverage = np.concatenate([np.full(span.stop - span.start, r) for span, r in spans])
         recent = (end == CURRENT) | (end >= cutoff)
-        person, end, spell, similarity = (
-            person[recent],
-            end[recent],
-            spell[recent],
-            similarity[recent],
-        )
+        person, end, spell, coverage = person[recent], end[recent], spell[recent], coverage[recent]
         if not len(person):
             return _NO_PRIOR_ROLES
-        # Per person the greatest (similarity, recency), then the earliest spell.
+        # Per person the greatest (coverage, recency), then the earliest spell.
         recency = np.where(end == CURRENT, NOT_AVAILABLE, end)
-        order = np.lexsort((-spell, recency, similarity, person))
+        order = np.lexsort((-spell, recency, coverage, person))
         person = person[order]
         last = np.flatnonzero(np.r_[person[1:] != person[:-1], True])
         keep = order[last]
-        return PriorRoles(person[last], similarity[keep], end[keep], spell[keep], self.roles.spells)
+        return PriorRoles(person[last], coverage[keep], end[keep], spell[keep], self.roles.spells)
 
     def filter_mask(self, filters: Filters) -> np.ndarray:
         """Rule 9. Every filter can only remove people.
@@ -878,6 +913,35 @@ class Workforce:
 
     # --- ranking ------------------------------------------------------------------
 
+    def evaluate(
+        self,
+        requirements: Sequence[Requirement],
+        *,
+        as_of: dt.date,
+        threshold: float = DEFAULT_THRESHOLD,
+        include_prior_role: bool = True,
+        with_prior_roles: bool = True,
+    ) -> Evaluation:
+        """Rules 1-7 for everyone: the one evaluation that search, explanations,
+        surge eligibility, the training plan and the supply report all use.
+        ``with_prior_roles=False`` leaves rule 6 out altogether (a count of
+        skills supply): nobody then has a prior role or a bonus."""
+        day = as_of.toordinal()
+        score, _ = self._scores(requirements, day, essentials=False)
+        prior = self.prior_roles(requirements, day) if with_prior_roles else _NO_PRIOR_ROLES
+        rank_score = score
+        qualifies = np.where(
+            score >= threshold - EPSILON, QUALIFIES_BY_SCORE, QUALIFIES_NOT
+        ).astype(np.int8)
+        if len(prior):
+            people = prior.people
+            rank_score = score.copy()
+            rank_score[people] = np.minimum(1.0, score[people] + PRIOR_ROLE_BONUS * prior.coverage)
+            if include_prior_role:
+                by_prior = people[qualifies[people] == QUALIFIES_NOT]
+                qualifies[by_prior] = QUALIFIES_BY_PRIOR_ROLE
+        return Evaluation(self, tuple(requirements), day, score, rank_score, qualifies, prior)
+
     def rank(
         self,
         requirements: Sequence[Requirement],
@@ -886,45 +950,35 @@ class Workforce:
         filters: Filters | None = None,
         threshold: float = DEFAULT_THRESHOLD,
         include_prior_role: bool = True,
+        qualifies_by: str | None = None,
         limit: int = 50,
         offset: int = 0,
     ) -> RankResult:
-        """Rules 7-8: who qualifies, in order, one page of them explained."""
-        day = as_of.toordinal()
-        score, _ = self._scores(requirements, day, essentials=False)
-        prior = self.prior_roles(requirements, day)
-        rank_score = score
-        eligible = score >= threshold - EPSILON
-        if len(prior):
-            people = prior.people
-            rank_score = score.copy()
-            rank_score[people] = np.minimum(
-                1.0, score[people] + PRIOR_ROLE_BONUS * prior.similarity
-            )
-            if include_prior_role:
-                eligible[people] = True
-        eligible &= self.filter_mask(filters or Filters())
-        total, page = self._order(eligible, rank_score, score, limit + offset)
+        """Rules 7-8: who qualifies, in order, one page of them explained.
+        ``qualifies_by`` ("score" or "prior_role") pages through one of the two
+        groups rule 7 keeps apart; the totals always count both."""
+        evaluation = self.evaluate(
+            requirements, as_of=as_of, threshold=threshold, include_prior_role=include_prior_role
+        )
+        passes = self.filter_mask(filters or Filters())
+        codes = evaluation.qualifies
+        by_score = (codes == QUALIFIES_BY_SCORE) & passes
+        by_prior = (codes == QUALIFIES_BY_PRIOR_ROLE) & passes
+        if qualifies_by == BY_SCORE:
+            eligible = by_score
+        elif qualifies_by == BY_PRIOR_ROLE:
+            eligible = by_prior
+        elif qualifies_by is None:
+            eligible = by_score | by_prior
+        else:
+            raise ValueError(f"qualifies_by is 'score' or 'prior_role', not {qualifies_by!r}")
+        _, page = self._order(eligible, evaluation.rank_score, evaluation.score, limit + offset)
         page = page[offset:]
-        explained = self._explain_page(page, requirements, day)
-        weights = [r.weight for r in requirements]
-        matches = [
-            Match(
-                person=person,
-                score=float(score[person]),
-                rank_score=float(rank_score[person]),
-                meets_essentials=all(
-                    e.effective_level >= e.required_level - EPSILON
-                    for e in explanations
-                    if e.essential
-                ),
-                prior_role=prior.get(person),
-                confidence=self.confidence(person, explanations, weights, day),
-                requirements=explanations,
-            )
-            for person, explanations in zip(page.tolist(), explained, strict=True)
-        ]
-        return RankResult(total=total, matches=matches)
+        return RankResult(
+            total_by_score=int(np.count_nonzero(by_score)),
+            total_by_prior_role=int(np.count_nonzero(by_prior)),
+            matches=evaluation.matches(page),
+        )
 
     def _order(
         self, eligible: np.ndarray, rank_score: np.ndarray, score: np.ndarray, k: int
@@ -946,15 +1000,8 @@ class Workforce:
             cut = len(counts) - 1 - int(np.searchsorted(from_top, k))
             # One bin lower too: a score a rounding error under the bin edge may tie.
             candidates = candidates[bins >= cut - 1]
-        # Scores equal in exact arithmetic can differ in the last bits when their
-        # credits were summed in another order; compared at 1e-9 they tie, and the
-        # staff number decides as rule 8 says.
-        order = np.lexsort(
-            (
-                self.people.staff_rank[candidates],
-                -np.round(score[candidates], TIE_DECIMALS),
-                -np.round(rank_score[candidates], TIE_DECIMALS),
-            )
+        order = rank_order(
+            rank_score[candidates], score[candidates], self.people.staff_rank[candidates]
         )
         return total, candidates[order[:k]]
 
@@ -1006,20 +1053,115 @@ class Workforce:
     ) -> str:
         """Rule 10: evidence behind the credited requirements, weighted by the
         credit each contributes, discounted when the profile is stale."""
-        total = weighted = 0.0
-        for explanation, weight in zip(explanations, weights, strict=True):
-            if explanation.credit <= 0 or explanation.evidence is None:
-                continue
-            share = weight * explanation.credit
-            total += share
-            weighted += share * EVIDENCE_WEIGHT[explanation.evidence]
-        if total == 0:
-            return "D"
-        value = weighted / total
+        return rules.confidence_grade(
+            self.confidence_basis(person, explanations, weights, as_of).value
+        )
+
+    def confidence_basis(
+        self,
+        person: int,
+        explanations: Iterable[RequirementExplanation],
+        weights: Sequence[float],
+        as_of: int,
+    ) -> ConfidenceBasis:
+        """What rule 10's grade rests on: the evidence value and profile freshness."""
+        shares = [
+            (weight * e.credit, EVIDENCE_NAMES[e.evidence])
+            for e, weight in zip(explanations, weights, strict=True)
+            if e.evidence is not None
+        ]
+        stale = self.profile_stale(person, as_of)
         reviewed = int(self.people.reviewed_at[person])
-        if reviewed == 0 or as_of - reviewed > STALE_PROFILE_DAYS:
-            value *= STALE_FACTOR
-        for floor, grade in CONFIDENCE_GRADES:
-            if value >= floor - EPSILON:
-                return grade
-        return "D"
+        return ConfidenceBasis(
+            evidence=rules.evidence_value(shares),
+            value=rules.confidence_value(shares, stale=stale),
+            stale=stale,
+            reviewed_on=reviewed or None,
+        )
+
+    def profile_stale(self, person: int, as_of: int) -> bool:
+        """Rule 10's freshness test (``rules.profile_stale``) from the review day held."""
+        reviewed = int(self.people.reviewed_at[person])
+        return reviewed == 0 or reviewed <= _stale_cutoff(as_of)
+
+
+@functools.lru_cache(maxsize=64)
+def _stale_cutoff(as_of: int) -> int:
+    return rules.stale_review_cutoff(dt.date.fromordinal(as_of)).toordinal()
+
+
+class Evaluation:
+    """Rules 1-7 evaluated for everyone against one set of requirements on one
+    day (``Workforce.evaluate``): per person the score S, the rank score, how they
+    qualify (``qualifies``: QUALIFIES_* codes) and the prior role that counts;
+    explanations, confidence, gaps and one-level training gains for any people
+    asked about."""
+
+    __slots__ = ("workforce", "requirements", "day", "score", "rank_score", "qualifies", "prior")
+
+    def __init__(self, workforce, requirements, day, score, rank_score, qualifies, prior):
+        self.workforce = workforce
+        self.requirements = requirements
+        self.day = day
+        self.score = score
+        self.rank_score = rank_score
+        self.qualifies = qualifies
+        self.prior = prior
+
+    def qualifies_by(self, person: int) -> str | None:
+        return QUALIFIES_BY_NAME.get(int(self.qualifies[person]))
+
+    def explain(self, people: np.ndarray) -> list[tuple[RequirementExplanation, ...]]:
+        """Rule 11 for each of ``people``."""
+        return self.workforce._explain_page(np.asarray(people), self.requirements, self.day)
+
+    def matches(self, people: np.ndarray) -> list[Match]:
+        """Everything a page shows about each of ``people``, explained."""
+        weights = [r.weight for r in self.requirements]
+        out = []
+        for person, explanations in zip(people.tolist(), self.explain(people), strict=True):
+            out.append(
+                Match(
+                    person=person,
+                    score=float(self.score[person]),
+                    rank_score=float(self.rank_score[person]),
+                    meets_essentials=all(
+                        rules.meets_level(e.effective_level, e.required_level)
+                        for e in explanations
+                        if e.essential
+                    ),
+                    qualifies_by=self.qualifies_by(person),
+                    prior_role=self.prior.get(person),
+                    confidence=self.workforce.confidence(person, explanations, weights, self.day),
+                    requirements=explanations,
+                )
+            )
+        return out
+
+    def effective_levels(self, people: np.ndarray) -> np.ndarray:
+        """Rule 2: (requirements x people) effective levels of ``people`` (sorted)."""
+        people = np.asarray(people, dtype=np.int64)
+        out = np.zeros((len(self.requirements), len(people)), dtype=np.float64)
+        for row, requirement in enumerate(self.requirements):
+            out[row] = self.workforce.effective_levels_at(requirement, self.day, people)
+        return out
+
+    def gaps(self, people: np.ndarray) -> np.ndarray:
+        """Rule 11: (requirements x people) levels of training needed."""
+        effective = self.effective_levels(people)
+        required = np.array([[r.level] for r in self.requirements], dtype=np.float64)
+        return np.maximum(0.0, np.ceil(required - effective - EPSILON)).astype(np.int64)
+
+    def one_level_gain(self, people: np.ndarray) -> np.ndarray:
+        """For each of ``people`` (sorted), the most their score S rises with one
+        level of training in one required skill (never past Expert)."""
+        effective = self.effective_levels(people)
+        total_weight = sum(r.weight for r in self.requirements)
+        best = np.zeros(len(people), dtype=np.float64)
+        for row, requirement in enumerate(self.requirements):
+            credit = np.minimum(1.0, effective[row] / requirement.level)
+            trained = np.minimum(
+                1.0, np.minimum(effective[row] + 1, rules.MAX_LEVEL) / requirement.level
+            )
+            np.maximum(best, requirement.weight * (trained - credit) / total_weight, out=best)
+        return best

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 import numpy as np
 from ortools.graph.python import min_cost_flow
 
+from matching.engine import rank_order
+
 SCORE_SCALE = 10_000  # scores are compared at 1e-4, as DESIGN.md section 5 fixes
 
 # Why a line has unfilled posts.
@@ -166,9 +168,10 @@ def solve_optimal(problem: SurgeProblem) -> Allocation:
 
 def solve_greedy(problem: SurgeProblem) -> Allocation:
     """The baseline: lines in order; each takes its top-ranked eligible free
-    people within caps, in the search's order (priority, score, person rank)."""
+    people within caps, in the search's order (rule 8, ``rank_order``: priority,
+    score, person rank)."""
     _check(problem)
-    scores = problem.scaled_scores()
+    scores = np.asarray(problem.pair_score, dtype=np.float64)
     priority = scores if problem.pair_priority is None else problem.pair_priority
     person_rank = (
         np.arange(len(problem.person_unit)) if problem.person_rank is None else problem.person_rank
@@ -179,7 +182,7 @@ def solve_greedy(problem: SurgeProblem) -> Allocation:
     for line in range(problem.n_lines):
         pairs = np.flatnonzero(problem.pair_line == line)
         order = pairs[
-            np.lexsort((person_rank[problem.pair_person[pairs]], -scores[pairs], -priority[pairs]))
+            rank_order(priority[pairs], scores[pairs], person_rank[problem.pair_person[pairs]])
         ]
         need = int(problem.headcount[line])
         for pair in order:

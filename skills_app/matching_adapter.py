@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from matching.engine import (
     EVIDENCE_CODES,
@@ -36,8 +38,8 @@ from matching.engine import (
     SkillColumns,
     Workforce,
 )
+from matching.rules import DEFAULT_RELATION_STRENGTH
 from skills_app.people.models import GRADE_ORDER, ChangeScope
-from taxonomy.models import DEFAULT_RELATION_STRENGTH
 
 FETCH = 50_000
 PATCH_LIMIT = 20_000  # people in the patch before a rebuild is cheaper than scoring them twice
@@ -100,6 +102,18 @@ def _ordinal(value) -> int:
     return value.toordinal()
 
 
+def _local_day(value) -> int:
+    """A timestamp's local day as an ordinal (0 for none): rule 10 counts a
+    review by the day it was made where the department is."""
+    if value is None:
+        return 0
+    if isinstance(value, str):  # SQLite returns timestamps as UTC text through a raw cursor
+        value = parse_datetime(value)
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value, dt.UTC)
+    return timezone.localdate(value).toordinal()
+
+
 def _allocated_ids() -> np.ndarray:
     ids = [pk for (pk,) in _rows(_ALLOCATED)]
     return np.array(sorted(ids), dtype=np.int64)
@@ -131,7 +145,7 @@ def _people_arrays(rows, unit_index, location_code, allocated: np.ndarray) -> di
             [_ordinal(r[9]) if r[9] else NOT_AVAILABLE for r in rows], dtype=np.int32
         ),
         "allocated": np.isin(person_ids, allocated),
-        "reviewed_at": np.array([_ordinal(r[10]) for r in rows], dtype=np.int32),
+        "reviewed_at": np.array([_local_day(r[10]) for r in rows], dtype=np.int32),
     }
 
 
@@ -184,22 +198,23 @@ def _load_relations(skill_column) -> dict[int, list[Relation]]:
     return relations
 
 
-def _load_role_vectors(role_index, skill_column) -> dict[int, dict[int, float]]:
-    """Role vectors; ``role_index`` is extended, never renumbered, so spells stay valid."""
-    vectors: dict[int, dict[int, float]] = {}
-    for role_id, skill_id, level, weight in _rows(
-        "SELECT role_id, skill_id, level, weight FROM roles_rolerequirement"
+def _load_role_levels(role_index, skill_column) -> dict[int, dict[int, int]]:
+    """Per role profile, the level it requires of each skill (rule 6's coverage);
+    ``role_index`` is extended, never renumbered, so spells stay valid."""
+    levels: dict[int, dict[int, int]] = {}
+    for role_id, skill_id, level in _rows(
+        "SELECT role_id, skill_id, level FROM roles_rolerequirement"
     ):
         index = role_index.setdefault(role_id, len(role_index))
-        vector = vectors.setdefault(index, {})
+        required = levels.setdefault(index, {})
         column = skill_column.get(skill_id)
         if column is not None:
-            vector[column] = vector.get(column, 0.0) + level * weight
-    return vectors
+            required[column] = max(required.get(column, 0), level)
+    return levels
 
 
 _SKILL_ROWS = "SELECT person_id, skill_id, level, last_used, evidence FROM people_personskill"
-_SPELLS = 'SELECT person_id, role_profile_id, title, "end" FROM people_rolehistory'
+_SPELLS = 'SELECT person_id, role_profile_id, title, "end", start FROM people_rolehistory'
 
 
 def _spells(rows, position, role_index) -> list[RoleSpell]:
@@ -209,8 +224,9 @@ def _spells(rows, position, role_index) -> list[RoleSpell]:
             role=role_index.get(role_id) if role_id is not None else None,
             title=title,
             end=_ordinal(end),
+            start=_ordinal(start),
         )
-        for person_id, role_id, title, end in rows
+        for person_id, role_id, title, end, start in rows
         if person_id in position
     ]
 
@@ -240,14 +256,14 @@ def build_workforce_index() -> WorkforceIndex:
     del triples
 
     role_index: dict[int, int] = {}
-    vectors = _load_role_vectors(role_index, skill_column)
+    levels = _load_role_levels(role_index, skill_column)
     spells = _spells(_rows(_SPELLS), position, role_index)
     return WorkforceIndex(
         workforce=Workforce(
             skills=skills,
             people=people,
             relations=_load_relations(skill_column),
-            roles=RoleLibrary(vectors=vectors, spells=spells),
+            roles=RoleLibrary(levels=levels, spells=spells),
         ),
         person_ids=person_ids,
         skill_ids=skill_ids,
@@ -365,8 +381,8 @@ class FreshIndex:
         if ChangeScope.ALLOCATIONS in scopes:
             attributes.allocated[:] = np.isin(index.person_ids, _allocated_ids())
         if ChangeScope.ROLES in scopes or ChangeScope.TAXONOMY in scopes:
-            vectors = _load_role_vectors(index.role_index, index.skill_column)
-            roles = RoleLibrary(vectors=vectors, spells=roles.spells)
+            levels = _load_role_levels(index.role_index, index.skill_column)
+            roles = RoleLibrary(levels=levels, spells=roles.spells)
         if history:
             roles = self._apply_history(history, roles)
         self._install(skills, attributes, relations, roles)
@@ -471,7 +487,7 @@ class FreshIndex:
             if ids
             else []
         )
-        return RoleLibrary(vectors=roles.vectors, spells=kept + fresh)
+        return RoleLibrary(levels=roles.levels, spells=kept + fresh)
 
     def _install(self, skills, people, relations, roles) -> None:
         index = self.index

@@ -91,6 +91,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "skills_app.context_processors.service",
             ],
+            "libraries": {"paging": "skills_app.core.paging"},
         },
     },
 ]

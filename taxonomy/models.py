@@ -9,8 +9,10 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-LEVEL_CHOICES = [(1, "Awareness"), (2, "Working"), (3, "Practitioner"), (4, "Expert")]
-LEVEL_NAMES = dict(LEVEL_CHOICES)
+from matching.rules import DEFAULT_RELATION_STRENGTH, LEVELS
+
+LEVEL_CHOICES = list(LEVELS.items())
+LEVEL_NAMES = dict(LEVELS)
 
 
 class SkillKind(models.TextChoices):
@@ -109,7 +111,8 @@ class RelationKind(models.TextChoices):
     NARROWER = "narrower", "Narrower"
 
 
-DEFAULT_RELATION_STRENGTH = {RelationKind.NARROWER: 0.8, RelationKind.RELATED: 0.5}
+# Rule 2's default strengths live with the rules; RelationKind's values are their keys.
+assert set(DEFAULT_RELATION_STRENGTH) == set(RelationKind.values)
 
 
 class SkillRelation(models.Model):

@@ -135,15 +135,42 @@ def test_rules_6_7_prior_role(api, skills):
     RoleHistory.objects.create(
         person=old, title="Analyst", role_profile=role, start=ago(8), end=ago(4)
     )
+    junior = RoleRequirementFactory(skill=py, level=3).role
+    RoleRequirementFactory(role=junior, skill=sql, level=3)
+    now_junior = person("P3", {py: 2})
+    RoleHistory.objects.create(
+        person=now_junior, title="Associate analyst", role_profile=junior, start=ago(1)
+    )
+    at_threshold = person("P4", {py: 4, sql: 3})
+    RoleHistory.objects.create(
+        person=at_threshold, title="Analyst", role_profile=role, start=ago(1)
+    )
     body = {"requirements": [req(py, 4), req(sql, 4)], **ALL, "threshold": 0.8}
-    out = results(api(body))
-    # P1 qualifies through the prior role although S = 0.25 < 0.8; P2's role ended too long ago.
-    assert set(out) == {"P1"}
+    response = api(body)
+    out = results(response)
+    # P1 qualifies through the prior role although S = 0.25 < 0.8; P2's role ended too
+    # long ago; P3's current role is a junior version (coverage 0.75 < 0.8); P4 holds
+    # the role now but is in by score (S = 0.875).
+    assert set(out) == {"P1", "P4"}
     assert out["P1"]["score"] == pytest.approx(0.25)
-    assert out["P1"]["prior_role"]["similarity"] == pytest.approx(1.0)
-    assert out["P1"]["prior_role"]["end"] == ago(2).isoformat()
+    assert out["P1"]["qualifies_by"] == "prior_role"
+    assert out["P1"]["prior_role"] == {
+        "title": "Analyst",
+        "start": ago(6).isoformat(),
+        "end": ago(2).isoformat(),
+        "current": False,
+        "coverage": 1.0,
+    }
     assert out["P1"]["rank_score"] == pytest.approx(0.35)
-    assert results(api({**body, "include_prior_role": False})) == {}
+    assert out["P4"]["qualifies_by"] == "score"
+    assert out["P4"]["prior_role"]["current"] is True
+    assert out["P4"]["prior_role"]["end"] is None
+    data = response.json()
+    assert (data["total"], data["total_by_score"], data["total_by_prior_role"]) == (2, 1, 1)
+    only_prior = api({**body, "qualifies_by": "prior_role"}).json()
+    assert [r["staff_number"] for r in only_prior["results"]] == ["P1"]
+    assert only_prior["total"] == 2
+    assert set(results(api({**body, "include_prior_role": False}))) == {"P4"}
 
 
 def test_rule_8_order_rank_score_then_score_then_staff_number(api, skills):

@@ -104,7 +104,8 @@ def test_prior_role_lifts_rank_score(world):
     )
     hit = {h.staff_number: h for h in search(query(world)).hits}["S1"]
     assert hit.prior_role.title == "Data engineer"
-    assert hit.prior_role.similarity == pytest.approx(1.0)
+    assert hit.prior_role.coverage == pytest.approx(1.0)
+    assert hit.prior_role.current is True and hit.prior_role.start == dt.date(2020, 1, 1)
     assert hit.rank_score == pytest.approx(min(1.0, hit.score + 0.1))
 
 
@@ -118,8 +119,9 @@ def test_search_and_explanation_are_audited(world, make_user):
     assert set(
         events.filter(subject__isnull=False).values_list("subject__staff_number", flat=True)
     ) == {"S1", "S2"}
-    hit = explain_person(actor=planner, query=query(world), person_id=world["ada"].pk)
-    assert hit.staff_number == "S1"
+    explained = explain_person(actor=planner, query=query(world), person_id=world["ada"].pk)
+    assert explained.hit.staff_number == "S1"
+    assert explained.as_of == query(world).day()
     assert AccessEvent.objects.get(action=Action.VIEW_EXPLANATION).subject == world["ada"]
 
 

@@ -8,7 +8,8 @@ The role needs Python at 4 (weight 2, essential) and SQL at 4 (weight 1):
 - Bo: Python 3, SQL 4 (both certified): (2 x 0.75 + 1 x 1) / 3 = 83.3%,
   essentials not met; confidence 1.0 x 0.8 (never reviewed) = B.
 - Cy: SQL 1 only: (0 + 1 x 0.25) / 3 = 8.3%; held this very role until last
-  year, so a prior role with similarity 1.0 (ranking 8.3% + 10 = 18.3%).
+  year, so a recent role with coverage 1.0 (ranking 8.3% + 10 = 18.3%), listed
+  under its own heading, not among the 80% matches.
 """
 
 import csv
@@ -43,22 +44,23 @@ def html(response) -> str:
     return response.content.decode()
 
 
-def result_rows(page: str) -> list[list[str]]:
-    """The results table's rows as cell texts (panel rows left out)."""
-    body = re.search(r'<tbody class="govuk-table__body">(.*?)</tbody>', page, re.S)
-    if not body:
+def result_rows(page: str, table: int = 0) -> list[list[str]]:
+    """One results table's rows as cell texts (panel rows left out): table 0 is
+    the people in by score, table 1 the people in through a recent role."""
+    bodies = re.findall(r'<tbody class="govuk-table__body">(.*?)</tbody>', page, re.S)
+    if len(bodies) <= table:
         return []
     rows = []
     for tr in re.findall(
-        r'<tr class="govuk-table__row" id="result-\d+">(.*?)</tr>', body.group(1), re.S
+        r'<tr class="govuk-table__row" id="result-\d+">(.*?)</tr>', bodies[table], re.S
     ):
         cells = re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", tr, re.S)
         rows.append([" ".join(re.sub(r"<[^>]+>", " ", c).split()) for c in cells])
     return rows
 
 
-def names(page: str) -> list[str]:
-    return [row[1].split(":")[0].strip() for row in result_rows(page)]
+def names(page: str, table: int = 0) -> list[str]:
+    return [row[1].split(":")[0].strip() for row in result_rows(page, table)]
 
 
 def error_summary(page: str) -> list[str]:
@@ -165,17 +167,26 @@ def test_results_show_the_hand_computed_numbers(planner, world):
         assert "Smith" not in href and "Lovelace" not in href and "S2" not in href
 
 
-def test_prior_roles_qualify_people_below_the_threshold(planner, world):
+def test_prior_roles_qualify_people_below_the_threshold_under_their_own_heading(planner, world):
     # First opening: threshold 80%, prior roles included.
     page = html(search(planner, world))
-    assert names(page) == ["Bo Smith", "Ada Lovelace", "Cy Jones"]
-    cy = result_rows(page)[2]
+    assert "3 people found" in page
+    assert "2 people have a match of 80% or more; 1 more person is in through a recent role" in (
+        " ".join(page.split())
+    )
+    assert names(page) == ["Bo Smith", "Ada Lovelace"]
+    assert names(page, table=1) == ["Cy Jones"]
+    by_score_at = page.index('id="by-score"')
+    by_prior_at = page.index('id="by-prior-role"')
+    assert by_score_at < page.index("Ada Lovelace") < by_prior_at < page.index("Cy Jones")
+    cy = result_rows(page, table=1)[0]
     assert cy[6] == "8.3%"
-    assert cy[8].startswith("Prior role Data surge analyst")
-    assert "1.00 alike" in cy[8]
+    assert cy[8].startswith("Recent role Data surge analyst")
+    assert "covers 100%" in cy[8]
     assert 'name="threshold" type="text" value="80"' in page
     page = html(search(planner, world, threshold="80", prior="no"))
     assert names(page) == ["Bo Smith", "Ada Lovelace"]
+    assert 'id="by-prior-role"' not in page and names(page, table=1) == []
 
 
 def test_the_threshold_changes_who_is_listed(planner, world):
@@ -244,7 +255,10 @@ def test_pagination(planner, world, monkeypatch):
     monkeypatch.setattr(views_search, "PER_PAGE", 2)
     first = html(search(planner, world, threshold="0", prior="no"))
     assert names(first) == ["Bo Smith", "Ada Lovelace"]
-    assert '<nav class="govuk-pagination" aria-label="Pagination">' in first
+    assert (
+        '<nav class="govuk-pagination" aria-label="Pages of people with a match of 0% or more">'
+        in first
+    )
     assert "page=2" in first
     second = html(search(planner, world, threshold="0", prior="no", page="2"))
     assert [row[0] for row in result_rows(second)] == ["3"]
@@ -331,7 +345,7 @@ def test_explanation_page_shows_the_numbers(planner, world):
         ],
     ]
     assert "1 skill below the level needed" in page
-    assert "No similar role in the last 3 years" in page
+    assert "No role held now or in the last 3 years covers at least 80% of this one" in page
     back = reverse("roles:search", args=[world["role"].code]) + "?threshold=70&amp;filtered=1"
     assert f'href="{back}"' in page
     event = events(planner).get(action=Action.VIEW_EXPLANATION)
@@ -365,8 +379,9 @@ def test_explanation_of_a_related_skill_and_a_prior_role(planner, world):
         planner.get(reverse("roles:explanation", args=[world["role"].code, world["cy"].pk]))
     )
     assert "How the 8.3% match was worked out" in page
-    assert "18.3%: the match score plus a tenth of the prior role’s similarity" in page
-    assert "Data surge analyst, until" in page and "(skills 100% alike)" in page
+    assert "18.3%: the match score plus a tenth of the recent role’s coverage" in page
+    assert "Data surge analyst, from" in page and "its profile covers 100% of this role" in page
+    assert "Yes, through a recent role" in page
 
 
 def test_explanation_panel_for_htmx(planner, world):
@@ -428,15 +443,38 @@ def test_csv_shortlist_is_formula_safe_and_audited(planner, world, villain):
     assert [r[1] for r in rows[1:]] == ["S9", "S2", "S1"]
     assert rows[1][2] == '\'=HYPERLINK("http://evil.example","click")'
     assert rows[1][5] == "'+44"
-    assert rows[2][6:10] == ["83.3", "83.3", "no", "B"]
-    assert rows[2][13] == "Python: 1 level"
-    assert rows[3][13] == "SQL: 3 levels"
+    header = rows[0]
+    bo = dict(zip(header, rows[2], strict=True))
+    assert [bo[c] for c in ("match_percent", "ranking_percent", "meets_essentials")] == [
+        "83.3",
+        "83.3",
+        "no",
+    ]
+    assert (bo["qualifies_by"], bo["confidence"]) == ("score", "B")
+    assert bo["training_needed"] == "Python: 1 level"
+    assert dict(zip(header, rows[3], strict=True))["training_needed"] == "SQL: 3 levels"
     summary = events(planner).get(action=Action.EXPORT, subject__isnull=True)
     assert summary.object_id == "data-surge"
     assert summary.parameters["shown"] == 3
     exported = events(planner, action=Action.EXPORT, subject__isnull=False)
     assert {e.subject.staff_number for e in exported} == {"S1", "S2", "S9"}
     assert not events(planner, action=Action.SEARCH).exists()
+
+
+def test_shortlist_marks_who_is_in_through_a_recent_role(planner, world):
+    response = export(planner, world, "csv", prior="yes")
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    header, *rows = list(csv.reader(io.StringIO(text)))
+    by_person = {row[1]: dict(zip(header, row, strict=True)) for row in rows}
+    assert {sn: r["qualifies_by"] for sn, r in by_person.items()} == {
+        "S2": "score",
+        "S1": "score",
+        "S3": "prior_role",
+    }
+    cy = by_person["S3"]
+    assert (cy["match_percent"], cy["prior_role"]) == ("8.3", "Data surge analyst")
+    assert cy["prior_role_coverage_percent"] == "100.0"
+    assert by_person["S1"]["prior_role"] == ""
 
 
 def test_xlsx_shortlist_is_formula_safe(planner, world, villain):
@@ -480,10 +518,8 @@ def test_staff_managers_and_stewards_cannot_search(client_for, role, world):
 def test_hr_and_admins_may_search(client_for, role, world):
     client = client_for(role)
     code = world["role"].code
-    assert names(html(client.get(reverse("roles:search", args=[code])))) == [
-        "Bo Smith",
-        "Ada Lovelace",
-        "Cy Jones",
-    ]
+    page = html(client.get(reverse("roles:search", args=[code])))
+    assert names(page) == ["Bo Smith", "Ada Lovelace"]
+    assert names(page, table=1) == ["Cy Jones"]
     assert client.get(reverse("roles:explanation", args=[code, world["ada"].pk])).status_code == 200
     assert export(client, world, "csv").status_code == 200

@@ -453,8 +453,16 @@ def test_solve_through_the_page_then_approve_refuse_and_close(
     except NoReverseMatch:  # the role search's explanation page is not installed
         assert "Why they match" not in page
     else:
-        assert f'href="{explain}?threshold=80"' in page
-        assert client.get(f"{explain}?threshold=80").status_code == 200
+        link = f"{explain}?threshold=80&scenario={scenario.pk}"
+        assert f'href="{link.replace("&", "&amp;")}"' in page
+        explained = client.get(link)
+        assert explained.status_code == 200
+        # "Why they match" opened from a scenario returns to that scenario.
+        back = reverse("surge:detail", args=[scenario.pk])
+        assert (
+            f'<a href="{back}" class="govuk-back-link app-no-print">Back to {scenario.name}</a>'
+            in (explained.content.decode())
+        )
     # The chart: an accessible SVG, bars labelled in words, its table right after.
     assert 'role="img" aria-labelledby="surge-chart-title surge-chart-desc"' in page
     assert "Optimum: 1 of 1" in page and "Greedy: 0 of 1" in page and "Greedy: no one" in page

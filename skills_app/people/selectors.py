@@ -7,7 +7,6 @@ simply "not found".
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from dataclasses import dataclass
 
@@ -16,13 +15,13 @@ from django.http import Http404
 from django.utils import timezone
 from rapidfuzz import fuzz, process, utils
 
+from matching import rules
 from skills_app.accounts.permissions import ROLE_LABELS, Role
 from skills_app.audit.models import AccessEvent, Action
 from skills_app.people.models import Person, PersonSkill, Qualification, RoleHistory
 from skills_app.roles.models import RoleProfile
 from taxonomy.models import LEVEL_NAMES, ProficiencyLevel, Skill, SkillKind, SkillStatus
 
-REVIEW_INTERVAL_MONTHS = 12
 EXPIRY_WARNING_DAYS = 90
 # token_sort_ratio over lower-cased titles: "Snr data analyst" ~ "Senior data analyst"
 # (91), but "Data analyst" does not pass for "Senior data analyst" (77).
@@ -102,22 +101,23 @@ def split_skills(person: Person) -> tuple[list[PersonSkill], list[PersonSkill]]:
     return skills, languages
 
 
-def add_months(day: dt.date, months: int) -> dt.date:
-    """The same day ``months`` later (or earlier), clamped to the month's end:
-    29 February 2024 plus 12 months is 28 February 2025."""
-    year, month0 = divmod(day.year * 12 + day.month - 1 + months, 12)
-    month = month0 + 1
-    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+def review_day(reviewed_at: dt.datetime | None) -> dt.date | None:
+    """The local day a profile was last reviewed on (rule 10 goes by days)."""
+    return timezone.localdate(reviewed_at) if reviewed_at is not None else None
 
 
 def review_due(person: Person, *, now: dt.datetime | None = None) -> bool:
-    """True when the person has never confirmed their profile, or last did so
-    12 months ago or more."""
-    if person.profile_reviewed_at is None:
-        return True
+    """Rule 10's "not reviewed for 12 months" (``rules.profile_stale``): never
+    reviewed, or last on or before the anniversary."""
     today = timezone.localdate(now or timezone.now())
-    reviewed = timezone.localdate(person.profile_reviewed_at)
-    return add_months(reviewed, REVIEW_INTERVAL_MONTHS) <= today
+    return rules.profile_stale(review_day(person.profile_reviewed_at), today)
+
+
+def fresh_reviews_since(today: dt.date) -> dt.datetime:
+    """The first moment a review counts as fresh on ``today``: a profile is stale
+    when it was never reviewed or reviewed before this (for queries)."""
+    first_fresh_day = rules.stale_review_cutoff(today) + dt.timedelta(days=1)
+    return dt.datetime.combine(first_fresh_day, dt.time(0), tzinfo=timezone.get_current_timezone())
 
 
 @dataclass(frozen=True)

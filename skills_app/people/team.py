@@ -21,7 +21,6 @@ overwrite.
 
 from __future__ import annotations
 
-from datetime import timedelta
 from enum import StrEnum
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -34,6 +33,7 @@ from skills_app.accounts.permissions import Cap, has_cap
 from skills_app.audit.models import Action
 from skills_app.audit.services import record_event, record_events_for_subjects
 from skills_app.people.models import EvidenceKind, Person, PersonSkill
+from skills_app.people.selectors import fresh_reviews_since, review_due
 from skills_app.people.services import ConflictError
 from taxonomy.models import LEVEL_NAMES
 
@@ -41,7 +41,6 @@ __all__ = [
     "ConflictError",
     "FieldSet",
     "QUERY_NOTE_MAX",
-    "REVIEW_OVERDUE_AFTER",
     "SEARCH_LIMIT",
     "TeamShow",
     "TeamSort",
@@ -55,14 +54,12 @@ __all__ = [
     "profile_for_viewer",
     "person_for_profile",
     "profile_view_record",
-    "review_overdue",
     "team_members",
     "team_queryset",
     "viewer_person",
 ]
 
 QUERY_NOTE_MAX = 500
-REVIEW_OVERDUE_AFTER = timedelta(days=365)
 SEARCH_LIMIT = 20
 # Evidence a line manager's verification can add to. Assessed and certified
 # skills already carry stronger evidence; verifying would weaken it.
@@ -192,7 +189,7 @@ def team_members(
     """The team page's rows: each member with skill, to-verify and open-query
     counts and a ``review_overdue`` flag, filtered and sorted."""
     now = now or timezone.now()
-    overdue_before = now - REVIEW_OVERDUE_AFTER
+    overdue_before = fresh_reviews_since(timezone.localdate(now))
     members = (
         team_queryset(manager=manager)
         .select_related("org_unit", "line_manager")
@@ -217,12 +214,6 @@ def team_members(
     else:
         order = ["full_name", "pk"]
     return members.order_by(*order)
-
-
-def review_overdue(person: Person, *, now=None) -> bool:
-    now = now or timezone.now()
-    reviewed = person.profile_reviewed_at
-    return reviewed is None or reviewed < now - REVIEW_OVERDUE_AFTER
 
 
 # --- one profile, as a viewer may see it -------------------------------------------
@@ -332,7 +323,7 @@ def profile_for_viewer(*, person: Person, fields: FieldSet) -> dict:
                 for qual in person.qualifications.all()
             ],
             "profile_reviewed_at": person.profile_reviewed_at,
-            "review_overdue": review_overdue(person),
+            "review_overdue": review_due(person),
             "version": person.version,
         }
     return profile

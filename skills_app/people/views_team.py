@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods
 from skills_app.accounts.permissions import Cap, has_cap, requires
 from skills_app.people import team as svc
 from skills_app.people.models import Person, PersonSkill
+from skills_app.people.selectors import review_due
 
 TEAM_PER_PAGE = 25
 SEARCH_QUERY_MAX = 100
@@ -150,7 +151,7 @@ def team(request):
         members = svc.team_members(manager=manager, show=show, sort=sort)
         page = Paginator(members, TEAM_PER_PAGE).get_page(request.GET.get("page"))
         for member in page:
-            member.review_overdue = svc.review_overdue(member)
+            member.review_overdue = review_due(member)
             member.is_direct = member.line_manager_id == manager.pk
     return render(
         request,

@@ -34,11 +34,12 @@ from django.db.models import BooleanField, Count, Exists, OuterRef, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
+from matching import rules
 from matching.engine import EVIDENCE_CODES
 from skills_app.accounts.permissions import Cap, has_cap
 from skills_app.matching_adapter import WorkforceIndex, current_index
 from skills_app.people.models import EvidenceKind, OrgUnit, Person, Qualification
-from skills_app.people.team import REVIEW_OVERDUE_AFTER, team_queryset, viewer_person
+from skills_app.people.team import team_queryset, viewer_person
 from taxonomy.models import Skill, SkillGroup
 
 # Evidence stronger than the person's own word.
@@ -119,22 +120,12 @@ def _unit_paths(index: WorkforceIndex, units: np.ndarray) -> dict[int, str]:
     }
 
 
-def _reviewed_mask(index: WorkforceIndex, people: QuerySet[Person], since: dt.datetime):
-    """Who reviewed their profile at or after ``since`` (bool per position). The index
-    holds review dates (UTC): after the cut-off's day is in, before it is out, and the
-    reviews on that day itself are read from the database to the microsecond."""
-    since = since.astimezone(dt.UTC)
-    day = since.date()
-    reviewed = index.workforce.people.reviewed_at > day.toordinal()
-    if since.time() == dt.time(0):
-        reviewed |= index.workforce.people.reviewed_at == day.toordinal()
-    else:
-        day_end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), tzinfo=dt.UTC)
-        on_the_day = people.filter(
-            profile_reviewed_at__gte=since, profile_reviewed_at__lt=day_end
-        ).values_list("pk", flat=True)
-        reviewed[_positions(index, list(on_the_day))] = True
-    return reviewed
+def _reviewed_mask(index: WorkforceIndex, today: dt.date) -> np.ndarray:
+    """Who has a fresh profile on ``today`` (bool per position): rule 10's
+    freshness over the review days the index holds (``Workforce.profile_stale``'s
+    cut-off, ``rules.stale_review_cutoff``)."""
+    cutoff = rules.stale_review_cutoff(today).toordinal()
+    return index.workforce.people.reviewed_at > cutoff
 
 
 # --- data quality --------------------------------------------------------------------
@@ -203,7 +194,7 @@ def data_quality(*, user, depth: int | None = None, now=None) -> QualityReport:
         return np.bincount(unit[mask], minlength=n_units).tolist()
 
     headcount = per_unit(everyone)
-    reviewed = per_unit(everyone & _reviewed_mask(index, people, now - REVIEW_OVERDUE_AFTER))
+    reviewed = per_unit(everyone & _reviewed_mask(index, today))
     verified_code = np.zeros(max(EVIDENCE_CODES.values()) + 1, dtype=bool)
     verified_code[[EVIDENCE_CODES[str(kind)] for kind in VERIFIED_EVIDENCE]] = True
     skills = np.zeros(n_units, dtype=np.int64)

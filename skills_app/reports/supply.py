@@ -1,35 +1,35 @@
 """Supply and demand per role profile (issue 7, item 2), from the matching index.
 
 For each role profile (every role in the library, or the roles of one surge
-scenario): how many people qualify now (match score S >= threshold, DESIGN.md
-section 4 rules 1-4, essentials and prior roles not applied), how many more
-would with one level of training in one skill (some requirement's effective
-level raised by 1, capped at the required level's credit of 1), and the
-departments the qualifying people sit in. Scores come from the same index and
-engine the search uses (``current_index()``, the engine's scores and effective
-levels), so a report and a search agree. At 500,000 people and 300 roles that
-is one pass over everyone's scores per role; the training gains are computed
-only for the people close enough to the threshold for one level to matter.
+scenario): how many people qualify now by score (DESIGN.md section 4 rule 7's
+"by score": S >= threshold; essentials and prior roles not applied), how many
+more would with one level of training in one skill (some requirement's
+effective level raised by 1), and the departments the qualifying people sit
+in. Both come from the engine's one evaluation over the index the search uses
+(``current_index()``, ``Workforce.evaluate``), so a report and a search agree.
+At 500,000 people and 300 roles that is one pass over everyone's scores per
+role; the training gains are computed only for the people close enough to the
+threshold for one level to matter.
 
 HR, administrators and planners count everyone; a line manager their team.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
 from django.utils import timezone
 
-from matching.engine import Requirement
+from matching.engine import QUALIFIES_BY_SCORE, Requirement
+from matching.rules import DEFAULT_THRESHOLD, EPSILON
 from skills_app.accounts.permissions import Cap, has_cap
 from skills_app.matching_adapter import current_index
 from skills_app.reports.selectors import Scope, scope_mask
 from skills_app.roles.models import RoleProfile, RoleRequirement
 
-EPSILON = 1e-9
-DEFAULT_THRESHOLD = 0.8
 TOP_UNITS = 3
 
 
@@ -59,58 +59,35 @@ def supply_scope(user) -> Scope | None:
     return None
 
 
-def role_supply(index, requirements_db, as_of: int, threshold: float, mask):
-    """(positions that qualify, positions one level of training away), sorted.
+def role_supply(index, requirements_db, as_of: dt.date, threshold: float, mask):
+    """(positions that qualify by score, positions one level of training away), sorted.
 
-    Training one level in one requirement raises that requirement's credit by at
-    most 1, so the score by at most ``weight / total weight``: only people below the
-    threshold by no more than the largest such step can be one level away. One pass
-    over everyone's scores finds them and the people who qualify; the gains are then
-    computed for those candidates alone, with the same arithmetic, element by element,
-    as for everyone."""
-    n = len(index.person_ids)
+    Both come from the engine's one evaluation (``Workforce.evaluate``): rule 7's
+    "qualifies by score" (prior roles are not skills supply, so they are not
+    applied) and its one-level training gain. Training one level in one
+    requirement raises the score by at most ``weight / total weight``, so only
+    people within that of the threshold are asked for their gain."""
     workforce = index.workforce
-    total_weight = sum(float(r.weight) for r in requirements_db)
-    present = [r for r in requirements_db if r.skill_id in index.skill_column]
-    engine_reqs = [
-        Requirement(index.skill_column[r.skill_id], r.level, float(r.weight), r.essential)
-        for r in present
+    # A skill nobody held when the index was built has no column: it still counts
+    # in the total weight, and one level of training in it is a gain like any other.
+    requirements = [
+        Requirement(index.skill_column.get(r.skill_id, -1), r.level, float(r.weight), r.essential)
+        for r in requirements_db
     ]
-    if engine_reqs:
-        score, _ = workforce.scores(engine_reqs, as_of, essentials=False)  # not applied here
-        # The engine divides by the weights of the skills it knows; rescale to all
-        # (x * 1.0 == x: nothing to do when it knows them all).
-        scale = sum(r.weight for r in engine_reqs) / total_weight
-        if scale != 1.0:
-            score = score * scale
-    else:
-        score = np.zeros(n, dtype=np.float64)
+    evaluation = workforce.evaluate(
+        requirements, as_of=as_of, threshold=threshold, with_prior_roles=False
+    )
+    score = evaluation.score
     bar = threshold - EPSILON
-    # best gain <= max(weight) / total_weight in floating point too (each gain is
-    # weight * (a difference of credits in [0, 1]) / total_weight, rounding monotonic);
-    # the margin covers the rounding of score + step, which decides below.
-    largest_step = max(float(r.weight) / total_weight for r in requirements_db)
+    total_weight = sum(r.weight for r in requirements)
+    # The margin covers the rounding of score + step, which decides below.
+    largest_step = max(r.weight for r in requirements) / total_weight
     within_reach = np.flatnonzero(score >= bar - largest_step - 1e-12)
     if mask is not None:
         within_reach = within_reach[mask[within_reach]]
-    reach_score = score[within_reach]
-    qualifies = reach_score >= bar
-    candidates = within_reach[~qualifies & (reach_score + largest_step >= bar)]
-    best_gain = np.zeros(len(candidates), dtype=np.float64)
-    if len(candidates):
-        for requirement in engine_reqs:
-            effective = workforce.effective_levels_at(requirement, as_of, candidates)
-            credit = np.minimum(1.0, effective / requirement.level)
-            trained = np.minimum(1.0, np.minimum(effective + 1, 4) / requirement.level)
-            np.maximum(
-                best_gain, requirement.weight * (trained - credit) / total_weight, out=best_gain
-            )
-        for r in requirements_db:
-            if r.skill_id not in index.skill_column:  # nobody holds it: training 0 -> 1
-                np.maximum(
-                    best_gain, float(r.weight) * min(1.0, 1 / r.level) / total_weight, out=best_gain
-                )
-    near = candidates[score[candidates] + best_gain >= bar]
+    qualifies = evaluation.qualifies[within_reach] == QUALIFIES_BY_SCORE
+    candidates = within_reach[~qualifies & (score[within_reach] + largest_step >= bar)]
+    near = candidates[score[candidates] + evaluation.one_level_gain(candidates) >= bar]
     return within_reach[qualifies], near
 
 
@@ -140,7 +117,7 @@ def supply_and_demand(*, user, threshold: float = DEFAULT_THRESHOLD, scenario=No
     scope = supply_scope(user)
     index = current_index()
     mask = scope_mask(index, user, scope)
-    as_of = (today or timezone.localdate()).toordinal()
+    as_of = today or timezone.localdate()
     departments = [path.split("/", 1)[0] for path in index.org_unit_paths]
     unit_of = index.workforce.people.org_unit
     n_units = len(departments)

@@ -10,6 +10,7 @@ is audited like a search on the page.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Literal
 
 from django.http import Http404
 from ninja import Field, Router, Schema, Status
@@ -64,6 +65,9 @@ class MatchIn(Schema):
     filters: FiltersIn | None = Field(None, description="Absent: the saved role's filters")
     threshold: float = Field(0.8, ge=0, le=1, description="Minimum score, 0–1")
     include_prior_role: bool = True
+    qualifies_by: Literal["score", "prior_role"] | None = Field(
+        None, description="Page through only the people who qualify this way (default both)"
+    )
     limit: int = Field(50, ge=1, le=MAX_LIMIT)
     offset: int = Field(0, ge=0)
     as_of: dt.date | None = Field(None, description="Score as of this date (default today)")
@@ -90,8 +94,12 @@ class RequirementMatchOut(Schema):
 
 class PriorRoleOut(Schema):
     title: str
+    start: dt.date | None = Field(..., description="Null: not recorded")
     end: dt.date | None = Field(..., description="Null: still held")
-    similarity: float
+    current: bool = Field(..., description="Held on the day of the search")
+    coverage: float = Field(
+        ..., description="How much of this role the earlier role's profile covers, 0–1"
+    )
 
 
 class MatchResultOut(Schema):
@@ -103,13 +111,20 @@ class MatchResultOut(Schema):
     score: float
     rank_score: float
     meets_essentials: bool
+    qualifies_by: Literal["score", "prior_role"] = Field(
+        ...,
+        description="score: the score reaches the threshold; prior_role: in through a "
+        "recent role whose profile covers this one (its score is below the threshold)",
+    )
     prior_role: PriorRoleOut | None
     confidence: str
     requirements: list[RequirementMatchOut]
 
 
 class MatchOut(Schema):
-    total: int
+    total: int = Field(..., description="total_by_score + total_by_prior_role")
+    total_by_score: int
+    total_by_prior_role: int
     took_ms: float
     results: list[MatchResultOut]
 
@@ -224,6 +239,7 @@ def _result_json(hit) -> dict:
         "score": hit.score,
         "rank_score": hit.rank_score,
         "meets_essentials": hit.meets_essentials,
+        "qualifies_by": hit.qualifies_by,
         "prior_role": hit.prior_role,
         "confidence": hit.confidence,
         "requirements": hit.requirements,
@@ -284,12 +300,15 @@ def match(request, payload: MatchIn):
             offset=payload.offset,
             as_of=payload.as_of,
             role_code=payload.role or "",
+            qualifies_by=payload.qualifies_by,
         ),
     )
     return Status(
         200,
         {
             "total": result.total,
+            "total_by_score": result.total_by_score,
+            "total_by_prior_role": result.total_by_prior_role,
             "took_ms": result.took_ms,
             "results": [_result_json(hit) for hit in result.hits],
         },

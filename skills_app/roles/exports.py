@@ -1,6 +1,9 @@
 """The shortlist download: the current search's ranked people as CSV or XLSX.
 
-At most ``EXPORT_LIMIT`` rows, in the page's order. Every cell goes through
+At most ``EXPORT_LIMIT`` rows, in the search's order; ``qualifies_by`` says for
+each whether they are in by score ("score": the minimum match or more) or
+through a recent role whose profile covers this one ("prior_role"), so a
+spreadsheet never mixes the two unmarked (DESIGN.md section 4 rule 7). Every cell goes through
 ``safe_cell`` (a name such as ``=HYPERLINK(...)`` stays text in any
 spreadsheet); XLSX cells are also written as strings explicitly, never as
 formulas, by the streamed writer in ``skills_app.xlsx``. File names carry the role
@@ -27,10 +30,12 @@ COLUMNS = [
     "match_percent",
     "ranking_percent",
     "meets_essentials",
+    "qualifies_by",
     "confidence",
     "prior_role",
+    "prior_role_start",
     "prior_role_end",
-    "prior_role_similarity",
+    "prior_role_coverage_percent",
     "training_needed",
 ]
 
@@ -48,10 +53,14 @@ def shortlist_rows(result: SearchResult) -> Iterator[list]:
     for rank, hit in enumerate(result.hits, start=result.query.offset + 1):
         prior = hit.prior_role
         if prior is None:
-            prior_cells = ["", "", ""]
+            prior_cells = ["", "", "", ""]
         else:
-            end = prior.end.isoformat() if prior.end else "current"
-            prior_cells = [prior.title, end, round(prior.similarity, 2)]
+            prior_cells = [
+                prior.title,
+                prior.start.isoformat() if prior.start else "",
+                "current" if prior.current else prior.end.isoformat(),
+                round(prior.coverage * 100, 1),
+            ]
         row = [
             rank,
             hit.staff_number,
@@ -62,6 +71,7 @@ def shortlist_rows(result: SearchResult) -> Iterator[list]:
             hit.percent,
             round(hit.rank_score * 100, 1),
             "yes" if hit.meets_essentials else "no",
+            hit.qualifies_by,
             hit.confidence,
             *prior_cells,
             training_needed(hit),

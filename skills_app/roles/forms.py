@@ -315,7 +315,7 @@ class FiltersForm(DatePartsMixin, forms.Form):
 
 class SearchForm(FiltersForm):
     """The search page: the role's filters (overridable), the threshold and
-    whether a recent similar role qualifies someone."""
+    whether a recent covering role qualifies someone (rule 7)."""
 
     threshold = forms.DecimalField(
         label="Minimum match",
@@ -334,13 +334,16 @@ class SearchForm(FiltersForm):
         },
     )
     prior = forms.ChoiceField(
-        label="Include people who did a similar role recently?",
+        label="Include people who hold or recently held a role that covers this one?",
         choices=YES_NO,
-        help_text="They are listed even below the minimum match if, in the last 3 years, they "
-        "held a role whose skills are at least 70% alike",
+        help_text="They are listed under their own heading, below the minimum match, if they hold "
+        "now, or held in the last 3 years, a role whose profile covers at least 80% of this one "
+        "(the same role or a more senior one)",
         error_messages={
-            "required": "Select yes to include people who did a similar role recently",
-            "invalid_choice": "Select yes to include people who did a similar role recently",
+            "required": "Select yes to include people who recently held a role that covers "
+            "this one",
+            "invalid_choice": "Select yes to include people who recently held a role that covers "
+            "this one",
         },
     )
 

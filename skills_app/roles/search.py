@@ -16,14 +16,9 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 from django.utils import timezone
 
-from matching.engine import (
-    CURRENT,
-    DEFAULT_THRESHOLD,
-    PRIOR_ROLE_BONUS,
-    Filters,
-    PriorRole,
-    Requirement,
-)
+from matching import rules
+from matching.engine import CURRENT, EVIDENCE_NAMES, Filters, PriorRole, Requirement
+from matching.rules import DEFAULT_THRESHOLD, QualifiesBy
 from skills_app.audit.models import Action
 from skills_app.audit.services import record_event, record_events_for_subjects
 from skills_app.matching_adapter import WorkforceIndex, current_index
@@ -98,6 +93,7 @@ class SearchQuery:
     offset: int = 0
     as_of: dt.date | None = None
     role_code: str = ""  # the saved role this query came from, for the audit trail
+    qualifies_by: QualifiesBy | None = None  # page through one group of rule 7 only
 
     def day(self) -> dt.date:
         return self.as_of or timezone.localdate()
@@ -130,9 +126,14 @@ class RequirementResult:
 
 @dataclass(frozen=True, slots=True)
 class PriorRoleResult:
+    """Rule 6: the recent role through which someone counts, and how much of this
+    role its profile covers."""
+
     title: str
+    start: dt.date | None
     end: dt.date | None  # None: still held
-    similarity: float
+    current: bool  # held on the day of the search
+    coverage: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +147,7 @@ class SearchHit:
     score: float
     rank_score: float
     meets_essentials: bool
+    qualifies_by: QualifiesBy | None  # None: an explanation of someone who does not qualify
     prior_role: PriorRoleResult | None
     confidence: str
     requirements: tuple[RequirementResult, ...]
@@ -157,13 +159,24 @@ class SearchHit:
 
 @dataclass(frozen=True, slots=True)
 class SearchResult:
-    total: int
+    total_by_score: int
+    total_by_prior_role: int
     took_ms: float
     hits: list[SearchHit]
     query: SearchQuery
 
+    @property
+    def total(self) -> int:
+        return self.total_by_score + self.total_by_prior_role
 
-_EVIDENCE_NAMES = {0: "self", 1: "manager_verified", 2: "assessed", 3: "certified"}
+    @property
+    def total_in_view(self) -> int:
+        """How many people the hits page through: one group, or both."""
+        if self.query.qualifies_by == rules.BY_SCORE:
+            return self.total_by_score
+        if self.query.qualifies_by == rules.BY_PRIOR_ROLE:
+            return self.total_by_prior_role
+        return self.total
 
 
 def engine_requirements(index: WorkforceIndex, specs) -> list[Requirement]:
@@ -212,16 +225,26 @@ def engine_filters(index: WorkforceIndex, filters: SearchFilters) -> Filters:
     )
 
 
-def _prior(prior: PriorRole | None) -> PriorRoleResult | None:
+def _date(ordinal: int) -> dt.date | None:
+    return None if ordinal == CURRENT else dt.date.fromordinal(ordinal)
+
+
+def _prior(prior: PriorRole | None, as_of: dt.date) -> PriorRoleResult | None:
     if prior is None:
         return None
-    end = None if prior.end == CURRENT else dt.date.fromordinal(prior.end)
-    return PriorRoleResult(prior.title, end, round(prior.similarity, 4))
+    end = _date(prior.end)
+    return PriorRoleResult(
+        title=prior.title,
+        start=_date(prior.start),
+        end=end,
+        current=rules.role_held_now(end, as_of),
+        coverage=round(prior.coverage, 4),
+    )
 
 
-def _hydrate(index, specs, rows) -> list[SearchHit]:
-    """rows: (position, score, rank_score, essentials, prior, confidence, explanations)."""
-    person_ids = [int(index.person_ids[row[0]]) for row in rows]
+def _hydrate(index, specs, matches, as_of: dt.date) -> list[SearchHit]:
+    """Engine ``Match``es as hits, with names from the database."""
+    person_ids = [int(index.person_ids[m.person]) for m in matches]
     people = {
         p["pk"]: p
         for p in Person.objects.filter(pk__in=person_ids).values(
@@ -229,20 +252,18 @@ def _hydrate(index, specs, rows) -> list[SearchHit]:
         )
     }
     skill_pks = {s.skill_id for s in specs}
-    for row in rows:
+    for match in matches:
         skill_pks.update(
-            int(index.skill_ids[e.via_skill]) for e in row[6] if e.via_skill is not None
+            int(index.skill_ids[e.via_skill]) for e in match.requirements if e.via_skill is not None
         )
     names = dict(Skill.objects.filter(pk__in=skill_pks).values_list("pk", "name"))
     hits = []
-    for person_id, (_, score, rank_score, essentials, prior, confidence, explained) in zip(
-        person_ids, rows, strict=True
-    ):
+    for person_id, match in zip(person_ids, matches, strict=True):
         person = people.get(person_id)
         if person is None:  # deleted since the index last looked
             continue
         requirements = []
-        for spec, e in zip(specs, explained, strict=True):
+        for spec, e in zip(specs, match.requirements, strict=True):
             via = int(index.skill_ids[e.via_skill]) if e.via_skill is not None else None
             requirements.append(
                 RequirementResult(
@@ -256,7 +277,7 @@ def _hydrate(index, specs, rows) -> list[SearchHit]:
                     effective_level=round(e.effective_level, 4),
                     credit=round(e.credit, 4),
                     gap=e.gap,
-                    evidence=_EVIDENCE_NAMES.get(e.evidence) if e.evidence is not None else None,
+                    evidence=EVIDENCE_NAMES.get(e.evidence) if e.evidence is not None else None,
                 )
             )
         hits.append(
@@ -267,11 +288,12 @@ def _hydrate(index, specs, rows) -> list[SearchHit]:
                 grade=person["grade"],
                 org_unit=person["org_unit__name"],
                 location=person["location"],
-                score=round(score, 6),
-                rank_score=round(rank_score, 6),
-                meets_essentials=essentials,
-                prior_role=_prior(prior),
-                confidence=confidence,
+                score=round(match.score, 6),
+                rank_score=round(match.rank_score, 6),
+                meets_essentials=match.meets_essentials,
+                qualifies_by=match.qualifies_by,
+                prior_role=_prior(match.prior_role, as_of),
+                confidence=match.confidence,
                 requirements=tuple(requirements),
             )
         )
@@ -282,32 +304,26 @@ def search(query: SearchQuery) -> SearchResult:
     """Rank without writing an audit row: for callers that audit themselves."""
     started = time.perf_counter()
     index = current_index()
-    workforce = index.workforce
-    requirements = engine_requirements(index, query.requirements)
-    ranked = workforce.rank(
-        requirements,
-        as_of=query.day(),
+    as_of = query.day()
+    ranked = index.workforce.rank(
+        engine_requirements(index, query.requirements),
+        as_of=as_of,
         filters=engine_filters(index, query.filters),
         threshold=query.threshold,
         include_prior_role=query.include_prior_role,
+        qualifies_by=query.qualifies_by,
         limit=query.limit,
         offset=query.offset,
     )
-    rows = [
-        (
-            m.person,
-            m.score,
-            m.rank_score,
-            m.meets_essentials,
-            m.prior_role,
-            m.confidence,
-            m.requirements,
-        )
-        for m in ranked.matches
-    ]
-    hits = _hydrate(index, query.requirements, rows)
+    hits = _hydrate(index, query.requirements, ranked.matches, as_of)
     took = (time.perf_counter() - started) * 1000
-    return SearchResult(total=ranked.total, took_ms=round(took, 2), hits=hits, query=query)
+    return SearchResult(
+        total_by_score=ranked.total_by_score,
+        total_by_prior_role=ranked.total_by_prior_role,
+        took_ms=round(took, 2),
+        hits=hits,
+        query=query,
+    )
 
 
 def _audit_parameters(query: SearchQuery, **extra) -> dict:
@@ -325,7 +341,13 @@ def run_search(*, actor, query: SearchQuery, action: str = Action.SEARCH) -> Sea
     """Rank the workforce and record who searched and whom they were shown."""
     result = search(query)
     parameters = _audit_parameters(
-        query, total=result.total, shown=len(result.hits), offset=query.offset
+        query,
+        total=result.total,
+        total_by_score=result.total_by_score,
+        total_by_prior_role=result.total_by_prior_role,
+        shown=len(result.hits),
+        offset=query.offset,
+        qualifies_by=query.qualifies_by or "",
     )
     record_event(
         actor=actor,
@@ -344,29 +366,40 @@ def run_search(*, actor, query: SearchQuery, action: str = Action.SEARCH) -> Sea
     return result
 
 
-def explain_person(*, actor, query: SearchQuery, person_id: int) -> SearchHit | None:
+@dataclass(frozen=True, slots=True)
+class Explanation:
+    """One person's match, with what a planner needs to defend it later (rule 11):
+    the day it was worked out for and the basis of the confidence grade."""
+
+    hit: SearchHit
+    as_of: dt.date
+    evidence_value: float | None
+    confidence_value: float | None
+    profile_stale: bool
+    reviewed_on: dt.date | None
+
+
+def explain_person(*, actor, query: SearchQuery, person_id: int) -> Explanation | None:
     """One person's full explanation for a query, whether or not they qualify
     or pass the filters (a planner may ask why someone is not listed)."""
     index = current_index()
     position = index.position_of(person_id)
     if position is None:
         return None
-    workforce = index.workforce
-    requirements = engine_requirements(index, query.requirements)
-    day = query.day().toordinal()
-    score, essentials = workforce.scores(requirements, day)
-    prior = workforce.prior_roles(requirements, day).get(position)
-    explained = tuple(workforce.explain(position, r, day) for r in requirements)
-    confidence = workforce.confidence(position, explained, [r.weight for r in requirements], day)
-    s = float(score[position])
-    rank_score = min(1.0, s + PRIOR_ROLE_BONUS * prior.similarity) if prior else s
-    hits = _hydrate(
-        index,
-        query.requirements,
-        [(position, s, rank_score, bool(essentials[position]), prior, confidence, explained)],
+    as_of = query.day()
+    evaluation = index.workforce.evaluate(
+        engine_requirements(index, query.requirements),
+        as_of=as_of,
+        threshold=query.threshold,
+        include_prior_role=query.include_prior_role,
     )
+    [match] = evaluation.matches(np.array([position]))
+    hits = _hydrate(index, query.requirements, [match], as_of)
     if not hits:
         return None
+    basis = index.workforce.confidence_basis(
+        position, match.requirements, [r.weight for r in evaluation.requirements], evaluation.day
+    )
     record_event(
         actor=actor,
         action=Action.VIEW_EXPLANATION,
@@ -375,4 +408,11 @@ def explain_person(*, actor, query: SearchQuery, person_id: int) -> SearchHit | 
         subject=Person(pk=person_id),
         parameters={"role": query.role_code, "requirements": len(query.requirements)},
     )
-    return hits[0]
+    return Explanation(
+        hit=hits[0],
+        as_of=as_of,
+        evidence_value=basis.evidence,
+        confidence_value=basis.value,
+        profile_stale=basis.stale,
+        reviewed_on=_date(basis.reviewed_on) if basis.reviewed_on else None,
+    )

@@ -25,7 +25,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django_htmx.http import HttpResponseClientRedirect
 
-from skills_app.accounts.permissions import Cap, requires
+from matching.rules import BY_PRIOR_ROLE, BY_SCORE
+from skills_app.accounts.permissions import Cap, has_cap, requires
 from skills_app.audit.models import Action
 from skills_app.people.models import EvidenceKind
 from skills_app.roles import exports, selectors, services
@@ -37,6 +38,7 @@ from skills_app.roles.search import (
     explain_person,
     run_search,
 )
+from skills_app.surge import selectors as surge_selectors
 from taxonomy.models import LEVEL_NAMES
 
 EVIDENCE_LABELS = dict(EvidenceKind.choices)
@@ -64,12 +66,14 @@ def _form_data(request, role) -> QueryDict:
     return data
 
 
-def _page_number(request) -> int:
-    raw = request.GET.get("page", "")
+def _page_number(request, param: str) -> int:
+    raw = request.GET.get(param, "")
     return min(max(1, int(raw)), MAX_PAGE) if raw.isdigit() else 1
 
 
-def _query(role, specs, form: SearchForm, *, limit: int, offset: int = 0) -> SearchQuery:
+def _query(
+    role, specs, form: SearchForm, *, limit: int, offset: int = 0, qualifies_by=None
+) -> SearchQuery:
     return SearchQuery(
         requirements=tuple(specs),
         filters=form.cleaned_data["filters"],
@@ -78,6 +82,7 @@ def _query(role, specs, form: SearchForm, *, limit: int, offset: int = 0) -> Sea
         limit=limit,
         offset=offset,
         role_code=role.code,
+        qualifies_by=qualifies_by,
     )
 
 
@@ -88,9 +93,36 @@ def _rows(result) -> list[dict]:
             "hit": hit,
             "bar": min(100, int(hit.percent // 5) * 5),
             "confidence_meaning": CONFIDENCE_MEANINGS.get(hit.confidence, ""),
+            "coverage_percent": _percent(hit.prior_role.coverage) if hit.prior_role else "",
         }
         for number, hit in enumerate(result.hits, start=1)
     ]
+
+
+def _group(request, role, specs, form, qualifies_by: str, param: str) -> dict:
+    """One of rule 7's two lists, paged by its own parameter: (result, page, rows)."""
+    number = _page_number(request, param)
+
+    def run(n):
+        return run_search(
+            actor=request.user,
+            query=_query(
+                role,
+                specs,
+                form,
+                limit=PER_PAGE,
+                offset=(n - 1) * PER_PAGE,
+                qualifies_by=qualifies_by,
+            ),
+        )
+
+    result = run(number)
+    if not result.hits and result.total_in_view and number > 1:
+        # Past the last page (a stale link): show the last page instead.
+        number = math.ceil(result.total_in_view / PER_PAGE)
+        result = run(number)
+    page = Paginator(range(result.total_in_view), PER_PAGE).get_page(number)
+    return {"result": result, "page": page, "rows": _rows(result), "param": param}
 
 
 def _percent(fraction: float) -> str:
@@ -137,33 +169,23 @@ def search_page(request, code):
     data = _form_data(request, role)
     form = SearchForm(data)
     valid = form.is_valid()
-    result = page = None
+    by_score = by_prior = None
     if specs and valid:
-        number = _page_number(request)
-        result = run_search(
-            actor=request.user,
-            query=_query(role, specs, form, limit=PER_PAGE, offset=(number - 1) * PER_PAGE),
-        )
-        if not result.hits and result.total and number > 1:
-            # Past the last page (a stale link): show the last page instead.
-            number = math.ceil(result.total / PER_PAGE)
-            result = run_search(
-                actor=request.user,
-                query=_query(role, specs, form, limit=PER_PAGE, offset=(number - 1) * PER_PAGE),
-            )
-        page = Paginator(range(result.total), PER_PAGE).get_page(number)
+        by_score = _group(request, role, specs, form, BY_SCORE, "page")
+        if form.cleaned_data["prior"] == "yes" and by_score["result"].total_by_prior_role:
+            by_prior = _group(request, role, specs, form, BY_PRIOR_ROLE, "prior_page")
+    result = by_score["result"] if by_score else None
     params = data.copy()
-    params.pop("page", None)
-    with_page = params.copy()
-    if page is not None and page.number > 1:
-        with_page["page"] = str(page.number)
+    for name in ("page", "prior_page"):
+        params.pop(name, None)
+    with_page = data.copy()
     context = {
         "role": role,
         "specs": specs,
         "form": form,
         "result": result,
-        "rows": _rows(result) if result else [],
-        "page": page,
+        "by_score": by_score,
+        "by_prior": by_prior,
         "params": params.urlencode(),
         "params_with_page": with_page.urlencode(),
         "filters": selectors.filters_summary(form.cleaned_data["filters"]) if valid else [],
@@ -181,36 +203,67 @@ def search_page(request, code):
     return render(request, "roles/search.html", context)
 
 
+def _explanation_query(request, role, specs) -> SearchQuery:
+    """The search the explanation belongs to: its threshold and prior-role choice
+    when the link carries them (from the results or a scenario), else the defaults."""
+    data = _form_data(request, role).copy()
+    defaults = SearchForm.defaults_for(SearchFilters.from_json(role.filters))
+    for name in ("threshold", "prior"):
+        data.setdefault(name, defaults[name])
+    form = SearchForm(data)
+    if not form.is_valid():
+        return SearchQuery(requirements=tuple(specs), role_code=role.code)
+    return _query(role, specs, form, limit=1)
+
+
+def _back_link(request, role) -> tuple[str, str]:
+    """(url, words): back to the scenario the explanation was opened from, or to
+    the search results."""
+    raw = request.GET.get("scenario", "")
+    if raw.isdigit() and has_cap(request.user, Cap.SURGE_VIEW):
+        scenario = surge_selectors.scenario_find(pk=int(raw))
+        if scenario is not None:
+            return reverse("surge:detail", args=[scenario.pk]), f"Back to {scenario.name}"
+    back = reverse("roles:search", args=[role.code])
+    query = request.GET.copy()
+    query.pop("scenario", None)
+    if query:
+        back += "?" + query.urlencode()
+    return back, "Back to the search results"
+
+
 @requires(Cap.SEARCH_RUN)
 def explanation(request, code, person_id):
     role = selectors.role_get(code=code)
     specs = services.requirements_from_role(role)
     if not specs:
         raise Http404("This role has no requirements to explain")
-    hit = explain_person(
-        actor=request.user,
-        query=SearchQuery(requirements=tuple(specs), role_code=role.code),
-        person_id=person_id,
+    explained = explain_person(
+        actor=request.user, query=_explanation_query(request, role, specs), person_id=person_id
     )
-    if hit is None:
+    if explained is None:
         raise Http404("No such person")
-    total_weight = sum(r.weight for r in hit.requirements)
-    weighted_credit = sum(r.weight * r.credit for r in hit.requirements)
-    prior = hit.prior_role
-    back = reverse("roles:search", args=[role.code])
-    if request.GET:
-        back += "?" + request.GET.urlencode()
+    hit = explained.hit
+    back, back_words = _back_link(request, role)
     context = {
         "role": role,
         "hit": hit,
-        "total_weight": total_weight,
-        "weighted_credit": weighted_credit,
+        "explained": explained,
+        "total_weight": sum(r.weight for r in hit.requirements),
+        "weighted_credit": sum(r.weight * r.credit for r in hit.requirements),
         "items": [_explained(r) for r in hit.requirements],
         "training": sum(1 for r in hit.requirements if r.gap),
         "rank_percent": f"{hit.rank_score * 100:.1f}",
-        "similarity_percent": _percent(prior.similarity) if prior else "",
+        "coverage_percent": _percent(hit.prior_role.coverage) if hit.prior_role else "",
         "confidence_meaning": CONFIDENCE_MEANINGS.get(hit.confidence, ""),
+        "evidence_percent": _percent(explained.evidence_value)
+        if explained.evidence_value is not None
+        else "",
+        "confidence_percent": _percent(explained.confidence_value)
+        if explained.confidence_value is not None
+        else "",
         "back": back,
+        "back_words": back_words,
         "full_page_url": request.get_full_path(),
     }
     if _is_partial(request):

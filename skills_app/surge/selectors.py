@@ -91,6 +91,10 @@ def scenario_get(*, pk: int) -> SurgeScenario:
     return get_object_or_404(SurgeScenario, pk=pk)
 
 
+def scenario_find(*, pk: int) -> SurgeScenario | None:
+    return SurgeScenario.objects.filter(pk=pk).first()
+
+
 def scenario_lines(scenario: SurgeScenario) -> list[DemandLine]:
     return list(scenario.lines.select_related("role_profile").order_by("position", "pk"))
 
@@ -172,14 +176,14 @@ class LineResult:
     shown: int = 0
 
 
-def _explanation_url(role_code: str, person_id: int, min_score) -> str:
-    """The role search's explanation of one person, at the line's minimum score;
-    "" when that page is not available."""
+def _explanation_url(role_code: str, person_id: int, min_score, scenario_id: int) -> str:
+    """The role search's explanation of one person, at the line's minimum score,
+    with a way back to the scenario; "" when that page is not available."""
     try:
         url = reverse("roles:explanation", kwargs={"code": role_code, "person_id": person_id})
     except NoReverseMatch:
         return ""
-    return f"{url}?threshold={percent_number(min_score)}"
+    return f"{url}?threshold={percent_number(min_score)}&scenario={scenario_id}"
 
 
 def _line_allocations(line: DemandLine, *, explain: bool) -> tuple[list[dict], int]:
@@ -199,7 +203,9 @@ def _line_allocations(line: DemandLine, *, explain: bool) -> tuple[list[dict], i
                 "unit": person.org_unit.path,
                 "score": percent(allocation.score),
                 "status": allocation.get_status_display(),
-                "explain_url": _explanation_url(line.role_profile.code, person.pk, line.min_score)
+                "explain_url": _explanation_url(
+                    line.role_profile.code, person.pk, line.min_score, line.scenario_id
+                )
                 if explain
                 else "",
             }

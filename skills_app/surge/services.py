@@ -21,7 +21,8 @@ import numpy as np
 from django.db import transaction
 from django.utils import timezone
 
-from matching.engine import DEFAULT_THRESHOLD, EPSILON, PRIOR_ROLE_BONUS
+from matching.engine import QUALIFIES_BY_PRIOR_ROLE, QUALIFIES_NOT, Evaluation
+from matching.rules import DEFAULT_THRESHOLD
 from matching.surge import SurgeProblem, release_caps, solve_greedy, solve_optimal
 from skills_app.audit.models import Action
 from skills_app.audit.services import record_event, record_events_for_subjects
@@ -222,12 +223,22 @@ def _cap_units(index: WorkforceIndex, depth: int) -> tuple[np.ndarray, list[str]
 class _LineScores:
     line: DemandLine
     specs: list[RequirementSpec]
+    evaluation: Evaluation
     eligible: np.ndarray  # positions
-    score: np.ndarray  # S for the eligible
-    rank_score: np.ndarray
+
+    @property
+    def score(self) -> np.ndarray:
+        return self.evaluation.score[self.eligible]
+
+    @property
+    def rank_score(self) -> np.ndarray:
+        return self.evaluation.rank_score[self.eligible]
 
 
-def _score_lines(index, lines, day, progress) -> list[_LineScores]:
+def _score_lines(index, lines, as_of, progress) -> list[_LineScores]:
+    """Per line, who is eligible (section 5): qualifies for the line's role at its
+    minimum score, by score or by a recent covering role (the engine's evaluation,
+    rule 7), passes its filters and is not allocated in an approved scenario."""
     workforce = index.workforce
     free = ~workforce.people.allocated  # allocated in an approved scenario: never used
     out = []
@@ -238,16 +249,13 @@ def _score_lines(index, lines, day, progress) -> list[_LineScores]:
         ]
         if not specs:
             raise SurgeError(f"The role {line.role_profile.title} has no requirements")
-        requirements = engine_requirements(index, specs)
-        score, _ = workforce.scores(requirements, day)
-        rank_score = score.copy()
-        qualifies = score >= float(line.min_score) - EPSILON
-        for person, prior in workforce.prior_roles(requirements, day).items():
-            rank_score[person] = min(1.0, score[person] + PRIOR_ROLE_BONUS * prior.similarity)
-            qualifies[person] = True
+        evaluation = workforce.evaluate(
+            engine_requirements(index, specs), as_of=as_of, threshold=float(line.min_score)
+        )
+        qualifies = evaluation.qualifies != QUALIFIES_NOT
         mask = qualifies & workforce.filter_mask(engine_filters(index, _line_filters(line))) & free
         eligible = np.flatnonzero(mask)
-        out.append(_LineScores(line, specs, eligible, score[eligible], rank_score[eligible]))
+        out.append(_LineScores(line, specs, evaluation, eligible))
         progress(int(60 * number / len(lines)), f"Scored line {number} of {len(lines)}")
     return out
 
@@ -274,22 +282,19 @@ def _summary(problem, allocation) -> dict:
     }
 
 
-def _training_plan(index, scored, problem, allocation, day) -> list[dict]:
-    """Per (skill, target level): how many allocated people need training to reach it."""
-    workforce = index.workforce
+def _training_plan(scored, problem, allocation) -> list[dict]:
+    """Per (skill, target level): how many allocated people need training to reach
+    it (rule 11's gap, from each line's evaluation)."""
     counts: Counter = Counter()
     for number, item in enumerate(scored):
         chosen = allocation.pairs[problem.pair_line[allocation.pairs] == number]
-        people = problem.pair_person[chosen]
+        people = np.sort(problem.pair_person[chosen])
         if not len(people):
             continue
-        for spec, requirement in zip(
-            item.specs, engine_requirements(index, item.specs), strict=True
-        ):
-            effective = workforce.effective_levels(requirement, day)[people]
-            short = int(np.count_nonzero(effective < spec.level - EPSILON))
-            if short:
-                counts[(spec.skill_id, spec.level)] += short
+        short = np.count_nonzero(item.evaluation.gaps(people), axis=1)
+        for spec, n in zip(item.specs, short.tolist(), strict=True):
+            if n:
+                counts[(spec.skill_id, spec.level)] += n
     names = dict(Skill.objects.filter(pk__in={k[0] for k in counts}).values_list("pk", "name"))
     ordered = sorted(counts.items(), key=lambda kv: (-kv[1], names.get(kv[0][0], "")))
     return [
@@ -311,8 +316,8 @@ def scenario_solve(*, scenario_id: int, progress: Callable[[int, str], None] | N
         raise SurgeError("Add at least one demand line before solving")
     started = time.perf_counter()
     index = current_index()
-    day = timezone.localdate().toordinal()
-    scored = _score_lines(index, lines, day, say)
+    as_of = timezone.localdate()
+    scored = _score_lines(index, lines, as_of, say)
     scoring_seconds = time.perf_counter() - started
 
     person_unit, unit_paths = _cap_units(index, scenario.cap_org_depth)
@@ -336,7 +341,7 @@ def scenario_solve(*, scenario_id: int, progress: Callable[[int, str], None] | N
     solve_seconds = time.perf_counter() - solve_started
     greedy = solve_greedy(problem)
     say(85, "Working out the training plan")
-    training = _training_plan(index, scored, problem, optimal, day)
+    training = _training_plan(scored, problem, optimal)
 
     optimum = _summary(problem, optimal)
     baseline = _summary(problem, greedy)
@@ -346,6 +351,11 @@ def scenario_solve(*, scenario_id: int, progress: Callable[[int, str], None] | N
             role=item.line.role_profile.title,
             headcount=item.line.headcount,
             eligible=len(item.eligible),
+            eligible_by_prior_role=int(
+                np.count_nonzero(
+                    item.evaluation.qualifies[item.eligible] == QUALIFIES_BY_PRIOR_ROLE
+                )
+            ),
             greedy_filled=baseline["lines"][number]["filled"],
             greedy_mean_score=baseline["lines"][number]["mean_score"],
         )
@@ -367,7 +377,7 @@ def scenario_solve(*, scenario_id: int, progress: Callable[[int, str], None] | N
         "training": training,
         "scoring_seconds": round(scoring_seconds, 3),
         "solve_seconds": round(solve_seconds, 3),
-        "solved_on": dt.date.fromordinal(day).isoformat(),
+        "solved_on": as_of.isoformat(),
     }
     chosen = optimal.pairs
     rows = [

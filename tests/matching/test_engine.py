@@ -155,47 +155,105 @@ def test_meets_essentials_needs_every_essential_fully_met():
 # Rules 6-7: prior role and qualification -------------------------------------------------
 
 
-def prior_role_library(end):
+def prior_role_library(end, *, level=3):
+    """Role 0 requires Python and SQL at ``level``; role 1 only Excel."""
     return RoleLibrary(
-        vectors={0: {PYTHON: 3.0, SQL: 3.0}, 1: {EXCEL: 2.0}},
-        spells=[RoleSpell(person=0, role=0, title="Data analyst", end=end)],
+        levels={0: {PYTHON: level, SQL: level}, 1: {EXCEL: 2}},
+        spells=[RoleSpell(person=0, role=0, title="Data analyst", end=end, start=years_ago(6))],
     )
 
 
-def test_recent_similar_role_adds_a_bonus_and_qualifies_below_threshold():
+DATA_ANALYST = [Requirement(PYTHON, 3), Requirement(SQL, 3)]
+
+
+def test_recent_covering_role_adds_a_bonus_and_qualifies_by_prior_role():
     wf = build([{PYTHON: 2}, {PYTHON: 2}], roles=prior_role_library(years_ago(2)))
-    reqs = [Requirement(PYTHON, 3), Requirement(SQL, 3)]
-    result = rank(wf, reqs, threshold=0.8)
+    result = rank(wf, DATA_ANALYST, threshold=0.8)
     match = only(result)
     assert match.person == 0
+    assert match.qualifies_by == "prior_role"
+    assert (result.total_by_score, result.total_by_prior_role) == (0, 1)
     assert match.prior_role.title == "Data analyst"
-    assert match.prior_role.similarity == pytest.approx(1.0)
+    assert match.prior_role.start == years_ago(6)
+    assert match.prior_role.coverage == pytest.approx(1.0)
     assert match.score == pytest.approx((2 / 3 + 0) / 2)
     assert match.rank_score == pytest.approx(match.score + 0.1)
-    assert rank(wf, reqs, threshold=0.8, include_prior_role=False).total == 0
+    assert rank(wf, DATA_ANALYST, threshold=0.8, include_prior_role=False).total == 0
+
+
+def test_someone_over_the_threshold_qualifies_by_score_even_with_a_covering_role():
+    wf = build([{PYTHON: 3, SQL: 3}], roles=prior_role_library(0))
+    result = rank(wf, DATA_ANALYST, threshold=0.8)
+    assert only(result).qualifies_by == "score"
+    assert only(result).prior_role.coverage == pytest.approx(1.0)
+    assert (result.total_by_score, result.total_by_prior_role) == (1, 0)
+
+
+def test_a_junior_version_of_the_role_does_not_count_even_held_now():
+    # Every level one lower: coverage (2/3 + 2/3) / 2 = 0.667 < 0.8.
+    wf = build([{PYTHON: 1}], roles=prior_role_library(0, level=2))
+    assert only(rank(wf, DATA_ANALYST)).prior_role is None
+    assert rank(wf, DATA_ANALYST, threshold=0.8).total == 0
+
+
+def test_a_senior_version_of_the_role_counts():
+    wf = build([{PYTHON: 1}], roles=prior_role_library(0, level=4))
+    match = only(rank(wf, DATA_ANALYST, threshold=0.8))
+    assert match.qualifies_by == "prior_role"
+    assert match.prior_role.coverage == 1.0
+
+
+def test_coverage_is_the_earlier_profile_scored_against_this_role():
+    # Requirements Python 3 (weight 3) and SQL 4 (weight 1); the earlier role requires
+    # Python 3 and SQL 2: R = (3 x 1 + 1 x 0.5) / 4 = 0.875, so it counts.
+    library = RoleLibrary(
+        levels={0: {PYTHON: 3, SQL: 2}},
+        spells=[RoleSpell(person=0, role=0, title="Analyst", end=0)],
+    )
+    wf = build([{}], roles=library)
+    reqs = [Requirement(PYTHON, 3, weight=3), Requirement(SQL, 4, weight=1)]
+    match = only(rank(wf, reqs))
+    assert match.prior_role.coverage == pytest.approx(0.875)
+    assert match.rank_score == pytest.approx(0.0875)
 
 
 def test_roles_ended_more_than_three_years_ago_do_not_count():
     wf = build([{PYTHON: 2}], roles=prior_role_library(years_ago(3.2)))
-    assert only(rank(wf, [Requirement(PYTHON, 3), Requirement(SQL, 3)])).prior_role is None
+    assert only(rank(wf, DATA_ANALYST)).prior_role is None
 
 
-def test_dissimilar_roles_do_not_count():
+def test_roles_that_cover_nothing_do_not_count():
     wf = build([{PYTHON: 2}], roles=prior_role_library(0))
     assert only(rank(wf, [Requirement(EXCEL, 3)])).prior_role is None
 
 
-def test_similarity_is_cosine_of_level_times_weight():
-    library = RoleLibrary(vectors={0: {PYTHON: 3.0, SQL: 1.0}}, spells=[])
-    # query vector (PYTHON 3x1, SQL 3x1): cos = (9 + 3) / (sqrt(10) * sqrt(18))
-    sims = library.similarities({PYTHON: 3.0, SQL: 3.0})
-    assert sims[0] == pytest.approx(12 / (10**0.5 * 18**0.5))
-
-
 def test_rank_score_is_capped_at_one():
     wf = build([{PYTHON: 4, SQL: 4}], roles=prior_role_library(0))
-    match = only(rank(wf, [Requirement(PYTHON, 3), Requirement(SQL, 3)]))
+    match = only(rank(wf, DATA_ANALYST))
     assert (match.score, match.rank_score) == (1.0, 1.0)
+
+
+def test_rank_pages_each_way_of_qualifying_apart():
+    wf = build(
+        [{PYTHON: 3, SQL: 3}, {PYTHON: 1}, {PYTHON: 3, SQL: 3}, {}],
+        roles=RoleLibrary(
+            levels={0: {PYTHON: 3, SQL: 3}},
+            spells=[
+                RoleSpell(person=1, role=0, title="Analyst", end=0),
+                RoleSpell(person=3, role=0, title="Analyst", end=years_ago(1)),
+            ],
+        ),
+    )
+    by_score = rank(wf, DATA_ANALYST, threshold=0.8, qualifies_by="score")
+    by_prior = rank(wf, DATA_ANALYST, threshold=0.8, qualifies_by="prior_role")
+    both = rank(wf, DATA_ANALYST, threshold=0.8)
+    assert [m.person for m in by_score.matches] == [0, 2]
+    assert [m.person for m in by_prior.matches] == [1, 3]
+    assert {m.qualifies_by for m in by_prior.matches} == {"prior_role"}
+    assert (by_score.total_by_score, by_score.total_by_prior_role) == (2, 2)
+    assert by_prior.total == both.total == 4
+    with pytest.raises(ValueError):
+        rank(wf, DATA_ANALYST, qualifies_by="similar")
 
 
 def test_threshold_is_inclusive():
@@ -214,7 +272,7 @@ def test_order_is_rank_score_then_score_then_staff_number():
         [{PYTHON: 3}, {PYTHON: 4}, {PYTHON: 4}, {PYTHON: 2}],
         staff_number=np.array(["S9", "S5", "S1", "S0"], dtype=object),
         roles=RoleLibrary(
-            vectors={0: {PYTHON: 4.0}},
+            levels={0: {PYTHON: 4}},
             spells=[RoleSpell(person=3, role=0, title="Developer", end=0)],
         ),
     )

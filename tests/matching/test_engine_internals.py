@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import matching.engine as engine
+from matching import rules
 from matching.engine import (
     CURRENT,
     Filters,
@@ -230,23 +231,20 @@ def test_a_relation_change_is_seen_by_a_new_workforce_on_the_same_columns():
 
 
 def brute_force_prior_roles(library, query_reqs, as_of):
-    """Rule 6 straight from its wording, one spell at a time."""
-    query = {}
-    for r in query_reqs:
-        query[r.skill] = query.get(r.skill, 0.0) + r.level * r.weight
-    similar = {
-        role: sim
-        for role, sim in library.similarities(query).items()
-        if sim >= engine.PRIOR_ROLE_MIN_SIMILARITY - engine.EPSILON
-    }
-    horizon = dt.date.fromordinal(as_of)
-    cutoff = horizon.replace(year=horizon.year - engine.PRIOR_ROLE_YEARS).toordinal()
+    """Rule 6 straight from the rules module, one spell at a time."""
+    needs = [rules.Need(r.skill, r.level, r.weight) for r in query_reqs]
+    day = dt.date.fromordinal(as_of)
     best = {}
-    for spell in library.spells:
-        if spell.role in similar and (spell.end == CURRENT or spell.end >= cutoff):
-            key = (similar[spell.role], spell.end or engine.NOT_AVAILABLE)
-            if spell.person not in best or key > best[spell.person][0]:
-                best[spell.person] = (key, (spell.title, spell.end, similar[spell.role]))
+    for order, spell in enumerate(library.spells):
+        if spell.role is None:
+            continue
+        coverage = rules.coverage(library.levels[spell.role], needs)
+        end = None if spell.end == CURRENT else dt.date.fromordinal(spell.end)
+        if not rules.prior_role_counts(end, coverage, day):
+            continue
+        key = (coverage, dt.date.max if end is None else end, -order)
+        if spell.person not in best or key > best[spell.person][0]:
+            best[spell.person] = (key, (spell.title, spell.start, spell.end, coverage))
     return {person: value for person, (_, value) in best.items()}
 
 
@@ -254,37 +252,40 @@ spells = st.lists(
     st.builds(
         RoleSpell,
         person=st.integers(0, 5),
-        role=st.sampled_from([None, 0, 1, 2, 3]),
+        role=st.sampled_from([None, 0, 1, 2, 3, 4]),
         title=st.sampled_from(["Analyst", "Developer", "Lead"]),
         end=st.sampled_from([0, years_ago(1), years_ago(2.9), years_ago(3.1), years_ago(1)]),
+        start=st.sampled_from([0, years_ago(5)]),
     ),
     max_size=25,
 )
-VECTORS = {
-    0: {0: 3.0, 1: 3.0},
-    1: {0: 3.0, 1: 3.0},  # the same profile as 0: equal similarity, ties by end then list
-    2: {0: 2.0, 1: 4.0, 2: 1.0},
-    3: {4: 2.0},
+LEVELS = {
+    0: {0: 3, 1: 3},
+    1: {0: 3, 1: 3},  # the same profile as 0: equal coverage, ties by end then list
+    2: {0: 2, 1: 4, 2: 1},
+    3: {4: 2},
+    4: {0: 4, 1: 4, 2: 4, 3: 4, 4: 4},  # senior to everything: covers every role
 }
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(spells, requirement_lists)
 def test_prior_roles_equal_the_rule_applied_spell_by_spell(history, reqs):
-    wf = build([{}] * 6, roles=RoleLibrary(vectors=VECTORS, spells=history))
+    wf = build([{}] * 6, roles=RoleLibrary(levels=LEVELS, spells=history))
     found = wf.prior_roles(reqs, DAY)
     expected = brute_force_prior_roles(wf.roles, reqs, DAY)
-    assert {p: (r.title, r.end, r.similarity) for p, r in found.items()} == expected
+    got = {p: (r.title, r.start, r.end, r.coverage) for p, r in found.items()}
+    assert got.keys() == expected.keys()
+    for person, (title, start, end, coverage) in expected.items():
+        assert got[person][:3] == (title, start, end)
+        assert got[person][3] == pytest.approx(coverage, abs=1e-12)
     assert len(found) == len(expected)
     for person in range(7):
         assert (person in found) == (person in expected)
-        assert found.get(person) == (
-            engine.PriorRole(*expected[person]) if person in expected else None
-        )
 
 
 def test_role_library_notices_new_spells_and_can_be_told_of_edits():
-    library = RoleLibrary(vectors={0: {0: 3.0}}, spells=[])
+    library = RoleLibrary(levels={0: {0: 3}}, spells=[])
     wf = build([{0: 1}, {0: 1}], roles=library)
     reqs = [Requirement(0, 3)]
     assert len(wf.prior_roles(reqs, DAY)) == 0
@@ -295,18 +296,18 @@ def test_role_library_notices_new_spells_and_can_be_told_of_edits():
     assert list(wf.prior_roles(reqs, DAY)) == [0]
 
 
-def test_similarities_only_visit_roles_sharing_a_skill_but_agree_with_all():
-    vectors = {r: {r % 5: 1.0 + r, (r * 3) % 5: 2.0} for r in range(20)}
-    library = RoleLibrary(vectors=vectors, spells=[])
-    query = {1: 3.0, 4: 2.0}
-    norm_q = np.sqrt(13.0)
-    expected = {}
-    for role, vector in vectors.items():
-        dot = sum(v * query.get(s, 0.0) for s, v in vector.items())
-        if dot > 0:
-            expected[role] = dot / (norm_q * np.sqrt(sum(v * v for v in vector.values())))
-    assert library.similarities(query) == pytest.approx(expected)
-    assert list(library.similarities(query)) == list(expected)  # in the vectors' order
+def test_coverages_only_visit_roles_sharing_a_skill_but_agree_with_the_rule():
+    levels = {r: {r % 5: 1 + r % 4, (r * 3) % 5: 2} for r in range(20)}
+    library = RoleLibrary(levels=levels, spells=[])
+    reqs = [Requirement(1, 3, 2.0), Requirement(4, 2, 1.0)]
+    needs = [rules.Need(r.skill, r.level, r.weight) for r in reqs]
+    expected = {
+        role: rules.coverage(required, needs)
+        for role, required in levels.items()
+        if required.keys() & {1, 4}
+    }
+    assert library.coverages(reqs) == pytest.approx(expected)
+    assert list(library.coverages(reqs)) == list(expected)  # in the library's order
 
 
 @settings(max_examples=100, deadline=None)
