@@ -364,3 +364,33 @@ def test_a_role_titled_new_gets_a_code_that_does_not_clash_with_the_builder(api,
         path="/api/v1/roles",
     )
     assert reserved.status_code == 422
+
+
+def unknown_fields(response) -> dict[tuple, str]:
+    """{loc below the body: message} of each unknown-field error in a 422."""
+    assert response.status_code == 422, response.json()
+    return {
+        tuple(str(p) for p in e["loc"][2:]): e["message"]
+        for e in response.json()["errors"]
+        if e["type"] == "extra_forbidden"
+    }
+
+
+@pytest.mark.parametrize(
+    ("extra", "where"),
+    [
+        ({"limt": 10}, ("limt",)),
+        ({"filters": {"grade": ["HEO"]}}, ("filters", "grade")),
+        (
+            {"requirements": [{"skill": "SQL", "level": 2, "wieght": 2}], "role": None},
+            ("requirements", "0", "wieght"),
+        ),
+    ],
+)
+def test_match_refuses_unknown_fields_and_audits_nothing(api, skills, extra, where):
+    role = RoleRequirementFactory(skill=skills["SQL"], level=2).role
+    person("U1", {skills["SQL"]: 2})
+    before = AccessEvent.objects.count()
+    response = api({"role": role.code, **ALL, **extra})
+    assert unknown_fields(response) == {where: f"Unknown field: {where[-1]}"}
+    assert AccessEvent.objects.count() == before  # the search never ran

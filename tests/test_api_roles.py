@@ -2,6 +2,7 @@ import pytest
 
 from skills_app.accounts.permissions import Role
 from skills_app.accounts.services import api_token_create
+from skills_app.roles.models import RoleProfile
 from tests.factories import RoleProfileFactory, RoleRequirementFactory, SkillFactory
 
 pytestmark = pytest.mark.django_db
@@ -73,3 +74,73 @@ def test_openapi_schema_is_served_to_token_holders(client, token):
 def test_api_responses_are_not_cached(client, token):
     response = client.get("/api/v1/roles", **bearer(token))
     assert response["Cache-Control"] == "no-store"
+
+
+def test_create_role_refuses_unknown_fields_naming_each_and_writes_nothing(client_for):
+    SkillFactory(name="SQL")
+    before = RoleProfile.objects.count()
+    response = client_for(Role.PLANNER).post(
+        "/api/v1/roles",
+        {
+            "title": "Data engineer",
+            "colour": "red",
+            "requirements": [{"skill": "SQL", "level": 2, "mandatory": True}],
+            "filters": {"grade": ["HEO"]},
+        },
+        content_type="application/json",
+    )
+    assert response.status_code == 422
+    body = response.json()
+    assert body["detail"] == "The request is not valid."
+    unknown = {tuple(e["loc"][2:]): e["message"] for e in body["errors"]}
+    assert unknown == {
+        ("colour",): "Unknown field: colour",
+        ("requirements", "0", "mandatory"): "Unknown field: mandatory",
+        ("filters", "grade"): "Unknown field: grade",
+    }
+    assert {e["type"] for e in body["errors"]} == {"extra_forbidden"}
+    assert RoleProfile.objects.count() == before
+
+
+def _schemas_reached(schema: dict, components: dict, seen: set) -> None:
+    """Every component a schema refers to, directly or through arrays and unions."""
+    if isinstance(schema, dict):
+        ref = schema.get("$ref")
+        if ref:
+            name = ref.rsplit("/", 1)[-1]
+            if name not in seen:
+                seen.add(name)
+                _schemas_reached(components[name], components, seen)
+        for value in schema.values():
+            _schemas_reached(value, components, seen)
+    elif isinstance(schema, list):
+        for value in schema:
+            _schemas_reached(value, components, seen)
+
+
+def test_every_request_body_refuses_unknown_fields_in_the_openapi_schema(client, token):
+    """A body schema (or one nested in it) that is not a StrictSchema would
+    silently drop unknown fields; the published schema says which ones do."""
+    response = client.get("/api/v1/openapi.json", **bearer(token))
+    assert response.status_code == 200
+    spec = response.json()
+    components = spec["components"]["schemas"]
+    bodies = {
+        f"{method.upper()} {path}": op["requestBody"]["content"]
+        for path, item in spec["paths"].items()
+        for method, op in item.items()
+        if "requestBody" in op
+    }
+    json_bodies = {k: v["application/json"] for k, v in bodies.items() if "application/json" in v}
+    assert set(json_bodies) >= {
+        "POST /api/v1/roles",
+        "POST /api/v1/match",
+        "POST /api/v1/surges",
+        "POST /api/v1/surges/{surge_id}/approve",
+        "PUT /api/v1/people/{staff_number}/skills",
+    }
+    reached: set[str] = set()
+    _schemas_reached(list(json_bodies.values()), components, reached)
+    assert {"SurgeIn", "LineIn", "FiltersIn", "RequirementIn", "SkillItemIn"} <= reached
+    loose = [n for n in reached if components[n].get("additionalProperties") is not False]
+    assert not loose, f"request body schemas that accept unknown fields: {loose}"

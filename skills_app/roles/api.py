@@ -4,7 +4,7 @@ from ninja import Field, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from skills_app.accounts.permissions import Cap
-from skills_app.api_inputs import ErrorOut, error_item
+from skills_app.api_inputs import ErrorOut, StrictSchema, error_item
 from skills_app.api_support import authorize
 from skills_app.people.models import Grade
 from skills_app.roles import selectors
@@ -88,7 +88,7 @@ def get_role(request, code: str):
     return selectors.role_get(code=code)
 
 
-class RoleIn(Schema):
+class RoleIn(StrictSchema):
     title: str = Field(..., min_length=1, max_length=255)
     code: str = Field("", max_length=120, description="Optional; made from the title when absent")
     description: str = ""

@@ -9,7 +9,7 @@ from django.urls import reverse
 from ninja import Field, Router, Schema, Status
 
 from skills_app.accounts.permissions import Cap
-from skills_app.api_inputs import ErrorOut, error_item
+from skills_app.api_inputs import ErrorOut, StrictSchema, error_item
 from skills_app.api_support import authorize
 from skills_app.audit.models import Action
 from skills_app.audit.services import record_event
@@ -31,7 +31,7 @@ from skills_app.surge.services import (
 router = Router(tags=["surges"])
 
 
-class LineIn(Schema):
+class LineIn(StrictSchema):
     role: str = Field(..., description="Code of a role profile")
     headcount: int = Field(..., ge=1, le=100_000)
     location: str = ""
@@ -40,7 +40,7 @@ class LineIn(Schema):
     filters: FiltersIn | None = Field(None, description="Absent: the role's own filters")
 
 
-class SurgeIn(Schema):
+class SurgeIn(StrictSchema):
     name: str = Field(..., min_length=1, max_length=255)
     description: str = ""
     release_cap: float = Field(DEFAULT_CAP, ge=0, le=1, description="Share of a unit's staff")
@@ -215,7 +215,7 @@ def get_surge(request, surge_id: int):
     return _surge_json(scenario)
 
 
-class ApproveIn(Schema):
+class ApproveIn(StrictSchema):
     expected_version: int
 
 
