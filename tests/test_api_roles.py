@@ -1,8 +1,13 @@
 import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.urls import reverse
 
 from skills_app.accounts.permissions import Role
 from skills_app.accounts.services import api_token_create
+from skills_app.people.imports.service import import_file
 from skills_app.roles.models import RoleProfile
+from skills_app.roles.services import code_problem, new_code
 from tests.factories import RoleProfileFactory, RoleRequirementFactory, SkillFactory
 
 pytestmark = pytest.mark.django_db
@@ -144,3 +149,67 @@ def test_every_request_body_refuses_unknown_fields_in_the_openapi_schema(client,
     assert {"SurgeIn", "LineIn", "FiltersIn", "RequirementIn", "SkillItemIn"} <= reached
     loose = [n for n in reached if components[n].get("additionalProperties") is not False]
     assert not loose, f"request body schemas that accept unknown fields: {loose}"
+
+
+# --- role codes: shown as created, found in any case, one code whatever the case ----------
+
+
+def test_an_imported_code_is_shown_as_created_and_found_in_any_case(client, token, client_for):
+    SkillFactory(name="Oracle databases")
+    job = import_file(
+        kind="role-profiles",
+        filename="roles.csv",
+        content=b"role_code,title,skill,level\nORACLE-1234,Oracle DBA,Oracle databases,3\n",
+    )
+    assert job.result["ok"], job.result
+    assert RoleProfile.objects.get().code == "ORACLE-1234"
+    for asked in ("ORACLE-1234", "oracle-1234", "Oracle-1234"):
+        response = client.get(f"/api/v1/roles/{asked}", **bearer(token))
+        assert response.status_code == 200, asked
+        assert response.json()["code"] == "ORACLE-1234"
+    listed = client.get("/api/v1/roles", **bearer(token)).json()["items"]
+    assert [r["code"] for r in listed] == ["ORACLE-1234"]
+    page = client_for(Role.STAFF).get(reverse("roles:detail", args=["oracle-1234"]))
+    assert page.status_code == 200 and "Oracle DBA" in page.content.decode()
+
+
+def test_a_role_is_created_with_its_code_as_given_and_a_case_variant_is_409(client_for):
+    SkillFactory(name="SQL")
+    client = client_for(Role.PLANNER)
+
+    def create(code):
+        body = {
+            "title": "Data engineer",
+            "code": code,
+            "requirements": [{"skill": "SQL", "level": 2}],
+        }
+        return client.post("/api/v1/roles", body, content_type="application/json")
+
+    created = create("Data-Engineer")
+    assert created.status_code == 201, created.json()
+    assert created.json()["code"] == "Data-Engineer"
+    for variant in ("data-engineer", "DATA-ENGINEER", "Data-Engineer"):
+        clash = create(variant)
+        assert clash.status_code == 409, variant
+        assert clash.json()["errors"][0]["loc"] == ["body", "code"]
+    assert list(RoleProfile.objects.values_list("code", flat=True)) == ["Data-Engineer"]
+
+
+def test_the_database_refuses_codes_that_differ_only_in_case():
+    RoleProfileFactory(code="data-engineer")
+    clash = RoleProfile(code="Data-Engineer", title="Data engineer")
+    # Model validation (the admin's forms) names the problem ...
+    with pytest.raises(ValidationError, match="in any case"):
+        clash.full_clean()
+    # ... and the unique index refuses whatever writes around it.
+    with pytest.raises(IntegrityError), transaction.atomic():
+        clash.save()
+    assert RoleProfile.objects.count() == 1
+
+
+def test_new_codes_are_made_in_one_place_and_never_clash_in_another_case():
+    RoleProfileFactory(code="Data-Engineer")
+    assert new_code("Data engineer") == "data-engineer-2"
+    assert new_code("New") == "new-role"
+    assert code_problem("ORACLE-1234") == ""
+    assert code_problem("NEW") and code_problem("bad code!") and code_problem("x" * 121)

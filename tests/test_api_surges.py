@@ -152,3 +152,15 @@ def test_an_approval_with_unknown_fields_is_422_and_changes_nothing(client_for, 
     assert unknown_fields(response) == {("force",): "Unknown field: force"}
     scenario = SurgeScenario.objects.get(pk=surge["id"])
     assert (scenario.status, scenario.version) == (surge["status"], surge["version"])
+
+
+def test_a_line_may_name_its_role_code_in_another_case(client_for, role):
+    response = client_for(Role.PLANNER).post(
+        "/api/v1/surges",
+        body(lines=[{"role": "ANALYST", "headcount": 1}, {"role": "Analyst", "headcount": 2}]),
+        content_type="application/json",
+    )
+    assert response.status_code == 201, response.json()
+    assert [line["role"] for line in response.json()["lines"]] == ["analyst", "analyst"]
+    scenario = SurgeScenario.objects.get()
+    assert {line.role_profile_id for line in scenario.lines.all()} == {role.pk}

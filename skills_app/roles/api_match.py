@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.http import Http404
 from ninja import Field, Router, Schema, Status
 
 from skills_app.accounts.permissions import Cap
@@ -24,7 +23,7 @@ from skills_app.api_inputs import (
 )
 from skills_app.api_support import authorize
 from skills_app.people.models import Clearance, Grade, OrgUnit
-from skills_app.roles.models import RoleProfile
+from skills_app.roles import selectors
 from skills_app.roles.search import (
     MAX_LIMIT,
     RequirementSpec,
@@ -253,9 +252,7 @@ def match(request, payload: MatchIn):
         )
     stored_filters = None
     if payload.role is not None:
-        role = RoleProfile.objects.filter(code=payload.role).first()
-        if role is None:
-            raise Http404(f"No role profile has code {payload.role}.")
+        role = selectors.role_get(code=payload.role)
         specs = [
             RequirementSpec(r.skill_id, r.level, r.weight, r.essential)
             for r in role.requirements.all()

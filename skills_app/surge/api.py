@@ -15,7 +15,7 @@ from skills_app.audit.models import Action
 from skills_app.audit.services import record_event
 from skills_app.people.services import ConflictError
 from skills_app.roles.api_match import FiltersIn, search_filters
-from skills_app.roles.models import RoleProfile
+from skills_app.roles.selectors import role_map
 from skills_app.surge.models import SurgeScenario
 from skills_app.surge.services import (
     DEFAULT_CAP,
@@ -32,7 +32,7 @@ router = Router(tags=["surges"])
 
 
 class LineIn(StrictSchema):
-    role: str = Field(..., description="Code of a role profile")
+    role: str = Field(..., description="Code of a role profile (in any case)")
     headcount: int = Field(..., ge=1, le=100_000)
     location: str = ""
     start_date: dt.date | None = None
@@ -141,9 +141,7 @@ def _surge_json(scenario: SurgeScenario) -> dict:
 )
 def create_surge(request, payload: SurgeIn):
     errors, lines = [], []
-    roles = {
-        r.code: r for r in RoleProfile.objects.filter(code__in=[x.role for x in payload.lines])
-    }
+    roles = role_map(codes=[x.role for x in payload.lines])
     for index, line in enumerate(payload.lines):
         role = roles.get(line.role)
         if role is None:
