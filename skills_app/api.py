@@ -53,12 +53,20 @@ def _error(request, status: int, detail: str, errors: list | None = None):
     return api.create_response(request, {"detail": detail, "errors": errors or []}, status=status)
 
 
+def _message(err: dict) -> str:
+    # Pydantic says "Extra inputs are not permitted" without naming the input; the
+    # caller needs the name to find the misspelt or unsupported field.
+    if err.get("type") == "extra_forbidden" and err.get("loc"):
+        return f"Unknown field: {err['loc'][-1]}"
+    return err.get("msg", "Invalid value")
+
+
 @api.exception_handler(ValidationError)
 def on_validation_error(request, exc: ValidationError):
     errors = [
         {
             "loc": [str(part) for part in err.get("loc", [])],
-            "message": err.get("msg", "Invalid value"),
+            "message": _message(err),
             "type": err.get("type", "value_error"),
         }
         for err in exc.errors

@@ -4,11 +4,21 @@ levels given by number or name, and the JSON error items every 4xx carries."""
 from __future__ import annotations
 
 from ninja import Schema
+from pydantic import ConfigDict
 
 from taxonomy.labels import decide_skill
 from taxonomy.models import LEVEL_NAMES, Skill, SkillStatus
 
 LEVEL_BY_NAME = {name.casefold(): level for level, name in LEVEL_NAMES.items()}
+
+
+class StrictSchema(Schema):
+    """The base of every request body. An unknown field is refused (422 naming it)
+    rather than dropped: a misspelt or unsupported field ("cap_level") silently
+    ignored means the caller believes a setting applied that did not. Response
+    schemas stay plain ``Schema``: they are built from our own objects."""
+
+    model_config = ConfigDict(extra="forbid")
 
 
 class ErrorOut(Schema):

@@ -385,9 +385,50 @@ def test_a_role_titled_new_gets_a_code_that_does_not_clash_with_the_builder(api,
         {"title": "New", "requirements": [{"skill": "SQL", "level": 2}]}, path="/api/v1/roles"
     )
     assert response.status_code == 201
-    assert response.json()["code"] == "new-2"
-    reserved = api(
-        {"title": "X", "code": "new", "requirements": [{"skill": "SQL", "level": 2}]},
-        path="/api/v1/roles",
-    )
-    assert reserved.status_code == 422
+    assert response.json()["code"] == "new-role"  # as the builder names it (one generator)
+    for code in ("new", "NEW"):
+        reserved = api(
+            {"title": "X", "code": code, "requirements": [{"skill": "SQL", "level": 2}]},
+            path="/api/v1/roles",
+        )
+        assert reserved.status_code == 422
+        assert reserved.json()["errors"][0]["loc"] == ["body", "code"]
+
+
+def unknown_fields(response) -> dict[tuple, str]:
+    """{loc below the body: message} of each unknown-field error in a 422."""
+    assert response.status_code == 422, response.json()
+    return {
+        tuple(str(p) for p in e["loc"][2:]): e["message"]
+        for e in response.json()["errors"]
+        if e["type"] == "extra_forbidden"
+    }
+
+
+@pytest.mark.parametrize(
+    ("extra", "where"),
+    [
+        ({"limt": 10}, ("limt",)),
+        ({"filters": {"grade": ["HEO"]}}, ("filters", "grade")),
+        (
+            {"requirements": [{"skill": "SQL", "level": 2, "wieght": 2}], "role": None},
+            ("requirements", "0", "wieght"),
+        ),
+    ],
+)
+def test_match_refuses_unknown_fields_and_audits_nothing(api, skills, extra, where):
+    role = RoleRequirementFactory(skill=skills["SQL"], level=2).role
+    person("U1", {skills["SQL"]: 2})
+    before = AccessEvent.objects.count()
+    response = api({"role": role.code, **ALL, **extra})
+    assert unknown_fields(response) == {where: f"Unknown field: {where[-1]}"}
+    assert AccessEvent.objects.count() == before  # the search never ran
+
+
+def test_match_finds_the_role_by_its_code_in_any_case(api, skills):
+    RoleRequirementFactory(skill=skills["SQL"], level=2, role__code="ORACLE-1234")
+    person("C1", {skills["SQL"]: 2})
+    person("C2", {skills["Python"]: 2})
+    for asked in ("ORACLE-1234", "oracle-1234", "Oracle-1234"):
+        out = results(api({"role": asked, **ALL, "threshold": 0.5}))
+        assert set(out) == {"C1"}, asked

@@ -116,3 +116,51 @@ def test_only_planners_create_and_solve(client_for, role, who):
 def test_reading_a_scenario(client_for, who, status):
     scenario = SurgeScenario.objects.create(name="x")
     assert client_for(who).get(f"/api/v1/surges/{scenario.pk}").status_code == status
+
+
+def unknown_fields(response) -> dict[tuple, str]:
+    """{loc below the body: message} of each unknown-field error in a 422."""
+    assert response.status_code == 422, response.json()
+    return {
+        tuple(str(p) for p in e["loc"][2:]): e["message"]
+        for e in response.json()["errors"]
+        if e["type"] == "extra_forbidden"
+    }
+
+
+def test_a_scenario_with_unknown_fields_is_422_naming_each_and_writes_nothing(client_for, role):
+    line = {"role": "analyst", "headcount": 1, "priority": 1, "filters": {"grade": ["HEO"]}}
+    response = client_for(Role.PLANNER).post(
+        "/api/v1/surges", body(cap_level=3, lines=[line]), content_type="application/json"
+    )
+    assert unknown_fields(response) == {
+        ("cap_level",): "Unknown field: cap_level",
+        ("lines", "0", "priority"): "Unknown field: priority",
+        ("lines", "0", "filters", "grade"): "Unknown field: grade",
+    }
+    assert not SurgeScenario.objects.exists()
+
+
+def test_an_approval_with_unknown_fields_is_422_and_changes_nothing(client_for, role):
+    client = client_for(Role.PLANNER)
+    surge = client.post("/api/v1/surges", body(), content_type="application/json").json()
+    response = client.post(
+        f"/api/v1/surges/{surge['id']}/approve",
+        {"expected_version": surge["version"], "force": True},
+        content_type="application/json",
+    )
+    assert unknown_fields(response) == {("force",): "Unknown field: force"}
+    scenario = SurgeScenario.objects.get(pk=surge["id"])
+    assert (scenario.status, scenario.version) == (surge["status"], surge["version"])
+
+
+def test_a_line_may_name_its_role_code_in_another_case(client_for, role):
+    response = client_for(Role.PLANNER).post(
+        "/api/v1/surges",
+        body(lines=[{"role": "ANALYST", "headcount": 1}, {"role": "Analyst", "headcount": 2}]),
+        content_type="application/json",
+    )
+    assert response.status_code == 201, response.json()
+    assert [line["role"] for line in response.json()["lines"]] == ["analyst", "analyst"]
+    scenario = SurgeScenario.objects.get()
+    assert {line.role_profile_id for line in scenario.lines.all()} == {role.pk}

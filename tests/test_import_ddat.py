@@ -331,3 +331,19 @@ def test_reimport_updates_and_removes(tmp_path):
     assert dict(junior.requirements.values_list("skill__name", "level"))["Coding"] == 3
     assert Skill.objects.get(name="Coding").description == "Writing good code."
     assert set(Skill.objects.values_list("id", flat=True)) == ids  # ids are stable
+
+
+@pytest.mark.django_db
+def test_a_local_role_holding_a_ddat_code_in_another_case_is_left_alone(tmp_path):
+    local = RoleProfile.objects.create(code="Data-Engineer", title="Our data engineer")
+    write_small_framework(tmp_path)
+    out = run(str(tmp_path))
+    assert "role code 'data-engineer' (Data engineer) already belongs to a local role" in out
+    local.refresh_from_db()
+    assert (local.code, local.title, local.source) == (
+        "Data-Engineer",
+        "Our data engineer",
+        "local",
+    )
+    assert not local.requirements.exists()
+    assert RoleProfile.objects.filter(source="ddat").count() == 2

@@ -705,6 +705,16 @@ def test_role_history_import_upserts_on_person_title_and_start(staff):
     assert decision.role_profile == coach  # a blank code keeps the link
 
 
+def test_role_history_finds_the_role_profile_code_in_any_case(staff):
+    oracle = RoleProfileFactory(code="ORACLE-1234", title="Oracle DBA")
+    text = csv_text(
+        HISTORY_HEADER, "S1,DBA,oracle-1234,2019-04-01,2021-03-31", "S2,DBA,Oracle-1234,2020-01-01,"
+    )
+    result = run("role-history", text)
+    assert result["ok"] and result["created"] == 2, result
+    assert {h.role_profile for h in RoleHistory.objects.all()} == {oracle}
+
+
 BAD_HISTORY = [
     (
         "unknown role profile code",
@@ -785,6 +795,68 @@ def test_role_profile_rows_must_agree_on_the_title_and_not_repeat_a_skill(skills
         (6, "essential"),
     }
     assert RoleProfile.objects.count() == 0
+
+
+def test_role_codes_are_kept_as_created_and_matched_ignoring_case(skills):
+    first = run(
+        "role-profiles",
+        csv_text(
+            ROLES_HEADER,
+            "ORACLE-1234,Oracle DBA,Python,3,,",
+            "oracle-1234,Oracle DBA,Data analysis,2,,",  # the same role, however spelt
+        ),
+    )
+    assert (first["created"], first["requirements"]) == (1, 2), first
+    oracle = RoleProfile.objects.get()
+    assert oracle.code == "ORACLE-1234"
+    RoleProfile.objects.filter(pk=oracle.pk).update(description="Kept by the import")
+
+    again = run("role-profiles", csv_text(ROLES_HEADER, "Oracle-1234,Oracle DBA,Python,4,,"))
+    assert (again["created"], again["updated"]) == (0, 1), again
+    oracle = RoleProfile.objects.get()  # still one role, with the code it was created with
+    assert (oracle.code, oracle.version, oracle.description) == (
+        "ORACLE-1234",
+        2,
+        "Kept by the import",
+    )
+    assert [(r.skill.name, r.level) for r in oracle.requirements.all()] == [("Python", 4)]
+
+
+def test_a_row_naming_a_framework_role_is_an_error_and_nothing_is_written(skills):
+    ddat = RoleProfileFactory(code="data-engineer", title="Data engineer", source="ddat")
+    RoleRequirement.objects.create(role=ddat, skill=skills["Python"], level=3)
+    esco = RoleProfileFactory(code="esco-nurse", title="Nurse", source="esco")
+    text = csv_text(
+        ROLES_HEADER,
+        "analyst,Data analyst,Data analysis,3,,",  # a good row: not written either
+        "Data-Engineer,My data engineer,Python,4,,",
+        "data-engineer,My data engineer,Data analysis,2,,",
+        "ESCO-NURSE,Nurse,Customer service,2,,",
+    )
+    result = run("role-profiles", text)
+    assert not result["ok"]
+    assert errors_at(result) == {(3, "role_code"), (4, "role_code"), (5, "role_code")}
+    assert "data-engineer is a DDaT framework role, kept as published" in messages(result)
+    assert "esco-nurse is an ESCO occupation, kept as published" in messages(result)
+    assert list(RoleProfile.objects.order_by("pk").values_list("code", flat=True)) == [
+        "data-engineer",
+        "esco-nurse",
+    ]
+    ddat.refresh_from_db()
+    assert (ddat.title, ddat.version) == ("Data engineer", 1)
+    assert [(r.skill.name, r.level) for r in ddat.requirements.all()] == [("Python", 3)]
+    assert not esco.requirements.exists()
+
+
+def test_a_role_may_have_at_most_the_builders_number_of_requirements(skills):
+    from skills_app.roles.services import MAX_REQUIREMENTS
+
+    names = sorted(n for n in skills if n.startswith("Routine"))[: MAX_REQUIREMENTS + 1]
+    rows = [f"big,Big role,{name},2,," for name in names]
+    result = run("role-profiles", csv_text(ROLES_HEADER, *rows))
+    assert errors_at(result) == {(MAX_REQUIREMENTS + 2, "skill")}
+    assert "at most" in messages(result)
+    assert not RoleProfile.objects.exists()
 
 
 # -- audit, jobs, progress ------------------------------------------------------------------

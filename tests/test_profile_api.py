@@ -334,3 +334,33 @@ def test_last_used_in_the_future_is_refused(client, owner, skills):
     )
     assert response.status_code == 422
     assert "future" in response.json()["errors"][0]["message"]
+
+
+def test_unknown_fields_are_422_naming_each_and_nothing_is_written(client, owner, skills):
+    PersonSkillFactory(person=owner, skill=skills["pm"], level=2)
+    owner.refresh_from_db()
+    response = put(
+        client,
+        owner.staff_number,
+        {
+            "skills": [{"skill": "SQL", "level": 2, "confidence": "high"}],
+            "expected_version": owner.version,
+            "replace": True,
+        },
+    )
+    assert response.status_code == 422
+    unknown = {
+        tuple(e["loc"][2:]): e["message"]
+        for e in response.json()["errors"]
+        if e["type"] == "extra_forbidden"
+    }
+    assert unknown == {
+        ("skills", "0", "confidence"): "Unknown field: confidence",
+        ("replace",): "Unknown field: replace",
+    }
+    assert list(PersonSkill.objects.filter(person=owner).values_list("skill", "level")) == [
+        (skills["pm"].pk, 2)
+    ]
+    version = owner.version
+    owner.refresh_from_db()
+    assert owner.version == version

@@ -11,7 +11,7 @@ from django.urls import reverse
 from skills_app.accounts.permissions import Role
 from skills_app.roles.models import RoleProfile, RoleRequirement, RoleSource
 from skills_app.roles.search import RequirementSpec, SearchFilters
-from skills_app.roles.services import MAX_REQUIREMENTS, role_update
+from skills_app.roles.services import MAX_REQUIREMENTS, RoleError, role_update, role_upsert
 from taxonomy.models import Occupation, OccupationSkill
 from taxonomy.services import taxonomy_changed
 from tests.factories import OrgUnitFactory, PersonFactory, RoleProfileFactory, SkillFactory
@@ -595,3 +595,56 @@ def test_preview_who_matches_without_saving(planner, skills):
 def test_the_preview_button_is_offered_to_those_who_may_search(client_for):
     assert "Preview who matches" in html(client_for(Role.ADMIN).get(NEW, {"start": "blank"}))
     assert "Preview who matches" in html(client_for(Role.PLANNER).get(NEW, {"start": "blank"}))
+
+
+# --- role codes ------------------------------------------------------------------------
+
+
+def test_role_pages_find_the_code_in_any_case(planner, skills):
+    role = RoleProfileFactory(code="ORACLE-1234", title="Oracle DBA", source=RoleSource.LOCAL)
+    RoleRequirement.objects.create(role=role, skill=skills["SQL"], level=3)
+    for asked in ("oracle-1234", "Oracle-1234"):
+        assert "Oracle DBA" in html(planner.get(reverse("roles:detail", args=[asked])))
+        edit = planner.get(reverse("roles:edit", args=[asked]))
+        assert edit.status_code == 200 and field_value(html(edit), "title") == "Oracle DBA"
+    assert planner.get(NEW, {"from": "oracle-1234"}).status_code == 200
+
+
+def test_a_new_role_never_takes_a_code_another_role_has_in_another_case(planner, skills):
+    RoleProfileFactory(code="Data-Engineer", title="Data engineer", source=RoleSource.LOCAL)
+    response = planner.post(NEW, builder_data("Data engineer", [row(skills["SQL"])]))
+    assert response.status_code == 302
+    assert sorted(RoleProfile.objects.values_list("code", flat=True)) == [
+        "Data-Engineer",
+        "data-engineer-2",
+    ]
+
+
+def test_a_code_taken_while_saving_is_a_form_error(planner, skills, monkeypatch):
+    """Someone else saves a role with the same code (in another case) between the
+    code being chosen and the role being saved: the page says so, nothing is saved."""
+    from skills_app.roles import services
+
+    RoleProfileFactory(code="data-engineer", title="Data engineer", source=RoleSource.LOCAL)
+    monkeypatch.setattr(services, "new_code", lambda title: "Data-Engineer")
+    response = planner.post(NEW, builder_data("Data engineer", [row(skills["SQL"])]))
+    assert response.status_code == 200
+    assert "A role with code Data-Engineer already exists" in error_summary(html(response))
+    assert RoleProfile.objects.count() == 1
+
+
+@pytest.mark.parametrize("source", [RoleSource.DDAT, RoleSource.ESCO])
+def test_the_upsert_service_keeps_framework_roles_as_published(skills, source):
+    """The import's write path: whatever its own checks missed, the service refuses."""
+    framework = RoleProfileFactory(code="data-engineer", title="Data engineer", source=source)
+    RoleRequirement.objects.create(role=framework, skill=skills["SQL"], level=3)
+    with pytest.raises(RoleError, match="kept as published"):
+        role_upsert(
+            actor=None,
+            code="DATA-ENGINEER",
+            title="Mine",
+            requirements=[RequirementSpec(skills["Python"].pk, 4)],
+        )
+    framework.refresh_from_db()
+    assert (framework.title, framework.version) == ("Data engineer", 1)
+    assert list(framework.requirements.values_list("skill", "level")) == [(skills["SQL"].pk, 3)]

@@ -27,7 +27,13 @@ from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 
 from skills_app.accounts.permissions import Cap, has_cap
-from skills_app.api_inputs import ErrorOut, error_item, parse_level, resolve_skill
+from skills_app.api_inputs import (
+    ErrorOut,
+    StrictSchema,
+    error_item,
+    parse_level,
+    resolve_skill,
+)
 from skills_app.api_support import authorize
 from skills_app.people.models import EvidenceKind, Person, PersonSkill
 from skills_app.people.profile_services import (
@@ -44,7 +50,7 @@ PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
 MAX_ITEMS = 500
 
 
-class SkillItemIn(Schema):
+class SkillItemIn(StrictSchema):
     skill: int | str = Field(..., description="Skill id, URI or name (names are normalised)")
     level: int | str = Field(
         ..., description="1–4, or Awareness, Working, Practitioner, Expert (any case)"
@@ -63,7 +69,7 @@ class SkillItemIn(Schema):
     note: str = Field("", description=f"Evidence note, at most {NOTE_MAX} characters")
 
 
-class SkillsPutIn(Schema):
+class SkillsPutIn(StrictSchema):
     skills: list[SkillItemIn]
     expected_version: int | None = Field(
         None,

@@ -1,19 +1,16 @@
-import re
-
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from skills_app.accounts.permissions import Cap
-from skills_app.api_inputs import ErrorOut, error_item
+from skills_app.api_inputs import ErrorOut, StrictSchema, error_item
 from skills_app.api_support import authorize
 from skills_app.people.models import Grade
 from skills_app.roles import selectors
 from skills_app.roles.api_match import FiltersIn, RequirementIn, requirement_specs, search_filters
-from skills_app.roles.services import RoleError, role_create
+from skills_app.roles.services import RoleCodeTaken, RoleError, code_problem, role_create
 from taxonomy.models import LEVEL_NAMES
 
 router = Router(tags=["roles"])
-SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
 
 class SkillRef(Schema):
@@ -82,15 +79,20 @@ def list_roles(request, q: str = "", family: str = ""):
     "/{code}",
     response=RoleDetailOut,
     auth=authorize(Cap.ROLE_VIEW),
-    summary="One role profile with its requirements",
+    summary="One role profile with its requirements (the code in any case)",
 )
 def get_role(request, code: str):
     return selectors.role_get(code=code)
 
 
-class RoleIn(Schema):
+class RoleIn(StrictSchema):
     title: str = Field(..., min_length=1, max_length=255)
-    code: str = Field("", max_length=120, description="Optional; made from the title when absent")
+    code: str = Field(
+        "",
+        max_length=120,
+        description="Optional; made from the title when absent. Kept as given, unique "
+        "ignoring case",
+    )
     description: str = ""
     grade_min: str = ""
     grade_max: str = ""
@@ -114,20 +116,10 @@ def create_role(request, payload: RoleIn):
         value = getattr(payload, field)
         if value and value not in Grade.values:
             errors.append(error_item(["body", field], f"Unknown grade {value}"))
-    if payload.code and not slug_ok(payload.code):
-        errors.append(
-            error_item(["body", "code"], "Use lower-case letters, numbers and hyphens only")
-        )
+    if payload.code and (problem := code_problem(payload.code)):
+        errors.append(error_item(["body", "code"], problem))
     if errors:
         return Status(422, {"detail": "The role could not be saved.", "errors": errors})
-    if payload.code and selectors.role_exists(code=payload.code):
-        return Status(
-            409,
-            {
-                "detail": f"A role with code {payload.code} already exists.",
-                "errors": [error_item(["body", "code"], "Choose another code")],
-            },
-        )
     try:
         role = role_create(
             actor=request.auth,
@@ -139,10 +131,14 @@ def create_role(request, payload: RoleIn):
             requirements=specs,
             filters=filters,
         )
+    except RoleCodeTaken:
+        return Status(
+            409,
+            {
+                "detail": f"A role with code {payload.code} already exists.",
+                "errors": [error_item(["body", "code"], "Choose another code")],
+            },
+        )
     except RoleError as exc:
         return Status(422, {"detail": str(exc), "errors": [error_item(["body"], str(exc))]})
     return Status(201, selectors.role_get(code=role.code))
-
-
-def slug_ok(code: str) -> bool:
-    return bool(SLUG.fullmatch(code))

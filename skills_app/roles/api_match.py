@@ -12,14 +12,19 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from django.http import Http404
 from ninja import Field, Router, Schema, Status
 
 from skills_app.accounts.permissions import Cap
-from skills_app.api_inputs import ErrorOut, error_item, parse_level, resolve_skill
+from skills_app.api_inputs import (
+    ErrorOut,
+    StrictSchema,
+    error_item,
+    parse_level,
+    resolve_skill,
+)
 from skills_app.api_support import authorize
 from skills_app.people.models import Clearance, Grade, OrgUnit
-from skills_app.roles.models import RoleProfile
+from skills_app.roles import selectors
 from skills_app.roles.search import (
     MAX_LIMIT,
     RequirementSpec,
@@ -33,14 +38,14 @@ from taxonomy.models import Skill, SkillStatus
 router = Router(tags=["match"])
 
 
-class RequirementIn(Schema):
+class RequirementIn(StrictSchema):
     skill: int | str = Field(..., description="Skill id, URI or name (names are normalised)")
     level: int | str = Field(..., description="1–4 or Awareness, Working, Practitioner, Expert")
     weight: float = Field(1.0, description="Relative importance, greater than 0")
     essential: bool = False
 
 
-class FiltersIn(Schema):
+class FiltersIn(StrictSchema):
     grades: list[str] = Field([], description="Grade codes, e.g. HEO, SEO, G7")
     org_units: list[int | str] = Field(
         [], description="Org units (id or path) to search in, subtrees included"
@@ -59,7 +64,7 @@ class FiltersIn(Schema):
     min_weekly_hours: float | None = None
 
 
-class MatchIn(Schema):
+class MatchIn(StrictSchema):
     role: str | None = Field(None, description="Code of a saved role profile")
     requirements: list[RequirementIn] | None = Field(None, description="Instead of a role")
     filters: FiltersIn | None = Field(None, description="Absent: the saved role's filters")
@@ -263,9 +268,7 @@ def match(request, payload: MatchIn):
         )
     stored_filters = None
     if payload.role is not None:
-        role = RoleProfile.objects.filter(code=payload.role).first()
-        if role is None:
-            raise Http404(f"No role profile has code {payload.role}.")
+        role = selectors.role_get(code=payload.role)
         specs = [
             RequirementSpec(r.skill_id, r.level, r.weight, r.essential)
             for r in role.requirements.all()

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 
 from taxonomy.models import LEVEL_CHOICES
 
@@ -49,6 +50,16 @@ class RoleProfile(models.Model):
 
     class Meta:
         ordering = ["title"]
+        constraints = [
+            # Codes are shown as created but found ignoring case (roles.selectors), so
+            # "Data-Engineer" and "data-engineer" must not both exist. The lookups
+            # filter on the same Lower(code), so this index also serves them.
+            models.UniqueConstraint(
+                Lower("code"),
+                name="role_code_unique_ignoring_case",
+                violation_error_message="A role with this code (in any case) already exists.",
+            ),
+        ]
 
     def __str__(self):
         return self.title

@@ -1,5 +1,8 @@
+from collections.abc import Iterable
+
 from django.db.models import Case, Count, Q, QuerySet, Value, When
-from django.shortcuts import get_object_or_404
+from django.db.models.functions import Lower
+from django.http import Http404
 
 from skills_app.people.models import Clearance, OrgUnit
 from skills_app.roles.models import RoleProfile, RoleSource
@@ -20,19 +23,55 @@ def role_list(*, q: str = "", family: str = "") -> QuerySet[RoleProfile]:
     return roles
 
 
+# --- finding roles by code ---------------------------------------------------------------
+# A role code is shown as it was created ("ORACLE-1234") and found whatever the
+# case it is given in: every lookup by code goes through the functions below. They
+# compare Lower(code), the expression of the unique index
+# role_code_unique_ignoring_case, so PostgreSQL answers them from that index.
+# Codes are ASCII (services.CODE_FORMAT), so SQL LOWER and str.lower agree.
+
+
+def code_key(code: str) -> str:
+    """What two codes share when they are the same code."""
+    return code.lower()
+
+
+def _with_code(roles: QuerySet[RoleProfile], *keys: str) -> QuerySet[RoleProfile]:
+    return roles.alias(code_key=Lower("code")).filter(code_key__in=keys)
+
+
+def role_find(*, code: str) -> RoleProfile | None:
+    """The role with this code in any case, with its requirements; None if none."""
+    roles = RoleProfile.objects.select_related("family").prefetch_related("requirements__skill")
+    return _with_code(roles, code_key(code)).first()
+
+
 def role_get(*, code: str) -> RoleProfile:
-    return get_object_or_404(
-        RoleProfile.objects.select_related("family").prefetch_related("requirements__skill"),
-        code=code,
-    )
+    """As role_find, or Http404 (a JSON 404 in the API)."""
+    role = role_find(code=code)
+    if role is None:
+        raise Http404(f"No role profile has code {code}.")
+    return role
+
+
+def role_map(*, codes: Iterable[str]) -> dict[str, RoleProfile]:
+    """Each of ``codes`` (as given) that names a role -> that role, in one query."""
+    codes = set(codes)
+    if not codes:
+        return {}
+    found = {
+        code_key(role.code): role
+        for role in _with_code(RoleProfile.objects.all(), *{code_key(c) for c in codes})
+    }
+    return {code: found[code_key(code)] for code in codes if code_key(code) in found}
 
 
 def role_exists(*, code: str) -> bool:
-    return RoleProfile.objects.filter(code=code).exists()
+    return _with_code(RoleProfile.objects.all(), code_key(code)).exists()
 
 
 def is_ddat_role(*, code: str) -> bool:
-    return RoleProfile.objects.filter(code=code, source=RoleSource.DDAT).exists()
+    return _with_code(RoleProfile.objects.filter(source=RoleSource.DDAT), code_key(code)).exists()
 
 
 def ddat_role_choices() -> list[tuple[str, list[tuple[str, str]]]]:

@@ -20,7 +20,6 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.text import slugify
 from django.views.decorators.http import require_http_methods
 
 from skills_app.accounts.permissions import Cap, has_cap, requires
@@ -44,7 +43,6 @@ START_MATCHES = 20
 PREVIEW_LIMIT = 10
 QUERY_MAX = 100
 CONFLICT_STATUS = 409
-RESERVED_CODES = {"new"}  # /roles/new/ is the builder
 CONFLICT_MESSAGE = (
     "Someone else saved this role since you opened it. Your changes have not been saved. "
     "Check what is saved now, then save again to replace it with your version"
@@ -178,18 +176,6 @@ def _builder_page(request, builder: RoleBuilder, *, role, status=200, **extra):
     )
 
 
-def _code_for(title: str) -> str:
-    """A new role's code: its title as a slug, never one the builder's own URL uses."""
-    base = slugify(title)[:100] or "role"
-    if base in RESERVED_CODES:
-        base = f"{base}-role"
-    code, n = base, 1
-    while RoleProfile.objects.filter(code=code).exists():
-        n += 1
-        code = f"{base}-{n}"
-    return code
-
-
 def _preview(request, builder: RoleBuilder, role: RoleProfile | None):
     """The best matches for the role as typed, without saving it (audited as a
     search like any other); None for users who may build roles but not search."""
@@ -250,7 +236,8 @@ def _builder_post(request, *, role: RoleProfile | None):
     }
     try:
         if role is None:
-            saved = services.role_create(actor=request.user, code=_code_for(cd["title"]), **fields)
+            # The service makes the code from the title (services.new_code).
+            saved = services.role_create(actor=request.user, **fields)
         else:
             saved = services.role_update(role=role, expected_version=cd["version"], **fields)
     except ConflictError as exc:

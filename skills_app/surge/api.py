@@ -9,13 +9,13 @@ from django.urls import reverse
 from ninja import Field, Router, Schema, Status
 
 from skills_app.accounts.permissions import Cap
-from skills_app.api_inputs import ErrorOut, error_item
+from skills_app.api_inputs import ErrorOut, StrictSchema, error_item
 from skills_app.api_support import authorize
 from skills_app.audit.models import Action
 from skills_app.audit.services import record_event
 from skills_app.people.services import ConflictError
 from skills_app.roles.api_match import FiltersIn, search_filters
-from skills_app.roles.models import RoleProfile
+from skills_app.roles.selectors import role_map
 from skills_app.surge.models import SurgeScenario
 from skills_app.surge.services import (
     DEFAULT_CAP,
@@ -31,8 +31,8 @@ from skills_app.surge.services import (
 router = Router(tags=["surges"])
 
 
-class LineIn(Schema):
-    role: str = Field(..., description="Code of a role profile")
+class LineIn(StrictSchema):
+    role: str = Field(..., description="Code of a role profile (in any case)")
     headcount: int = Field(..., ge=1, le=100_000)
     location: str = ""
     start_date: dt.date | None = None
@@ -40,7 +40,7 @@ class LineIn(Schema):
     filters: FiltersIn | None = Field(None, description="Absent: the role's own filters")
 
 
-class SurgeIn(Schema):
+class SurgeIn(StrictSchema):
     name: str = Field(..., min_length=1, max_length=255)
     description: str = ""
     release_cap: float = Field(DEFAULT_CAP, ge=0, le=1, description="Share of a unit's staff")
@@ -141,9 +141,7 @@ def _surge_json(scenario: SurgeScenario) -> dict:
 )
 def create_surge(request, payload: SurgeIn):
     errors, lines = [], []
-    roles = {
-        r.code: r for r in RoleProfile.objects.filter(code__in=[x.role for x in payload.lines])
-    }
+    roles = role_map(codes=[x.role for x in payload.lines])
     for index, line in enumerate(payload.lines):
         role = roles.get(line.role)
         if role is None:
@@ -215,7 +213,7 @@ def get_surge(request, surge_id: int):
     return _surge_json(scenario)
 
 
-class ApproveIn(Schema):
+class ApproveIn(StrictSchema):
     expected_version: int
 
 

@@ -42,6 +42,7 @@ from django.utils.text import slugify
 from skills_app.audit.models import Action
 from skills_app.audit.services import record_event
 from skills_app.roles.models import RoleFamily, RoleProfile, RoleRequirement, RoleSource
+from skills_app.roles.selectors import role_map
 from taxonomy.models import Skill, SkillKind, SkillLevelDescriptor, SkillStatus, Source
 from taxonomy.services import taxonomy_changed
 
@@ -516,9 +517,9 @@ def _sync_roles(
     result: DdatImportResult,
     now,
 ) -> None:
-    existing = {
-        r.code: r for r in RoleProfile.objects.filter(code__in=[rl.code for rl in role_levels])
-    }
+    # Matched ignoring case, as everywhere: a local role "Data-Engineer" holds the code
+    # "data-engineer" too, and is warned about below rather than clashing on the index.
+    existing = role_map(codes=[rl.code for rl in role_levels])
     to_create, changed, roles = [], {}, []
     for rl in role_levels:
         values = {

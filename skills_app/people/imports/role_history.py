@@ -1,9 +1,9 @@
 """The ``role-history`` import: one row per role held, matched on (person, title, start).
 
 ``end_date`` blank means the role is current. ``role_profile_code`` links the role to
-the role library; blank keeps an existing link, and a new row is linked when exactly
-one role profile has the same title (ignoring case). Leaving the column out of the
-file keeps every existing link.
+the role library (the code in any case); blank keeps an existing link, and a new row
+is linked when exactly one role profile has the same title (ignoring case). Leaving
+the column out of the file keeps every existing link.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from skills_app.people.imports.staging import (
 )
 from skills_app.people.models import Person, RoleHistory
 from skills_app.roles.models import RoleProfile
+from skills_app.roles.selectors import role_map
 
 STAGING = "muster_import_role_history"
 CLASSIFIED = "muster_import_role_history_c"
@@ -35,15 +36,15 @@ class RoleHistoryImporter(Importer):
         self.people = dict(
             Person.objects.values_list("staff_number", "pk").iterator(chunk_size=20000)
         )
-        self.codes: dict[str, int] = {}
+        # role_profile_code as given -> the rows naming it; resolved in finish() with
+        # one query through the roles app's selector (codes match ignoring case).
+        self.code_rows: dict[str, list[int]] = {}
         self.titles: dict[str, int | None] = {}
-        for pk, code, title in RoleProfile.objects.values_list("pk", "code", "title"):
-            self.codes[code] = pk
-            self.codes.setdefault(code.lower(), pk)
+        for pk, title in RoleProfile.objects.values_list("pk", "title"):
             key = " ".join(title.split()).casefold()
             self.titles[key] = None if key in self.titles else pk  # None: ambiguous
         self.keys: dict[tuple, int] = {}
-        self.records: list[tuple] = []
+        self.records: list[list] = []
 
     def check(self, number: int, cells: list) -> None:
         col, add = self.col, self.errors.add
@@ -67,18 +68,11 @@ class RoleHistoryImporter(Importer):
         elif len(title) > 255:
             add(number, "role_title", "The role title must be 255 characters or fewer")
 
-        profile = None
+        code = ""
         if col["role_profile_code"] is not None:
             code = values.text(cells[col["role_profile_code"]])
             if code:
-                profile = self.codes.get(code) or self.codes.get(code.lower())
-                if profile is None:
-                    add(
-                        number,
-                        "role_profile_code",
-                        f"No role profile has the code {values.quoted(code)}: check it in "
-                        "the role library",
-                    )
+                self.code_rows.setdefault(code, []).append(number)
 
         start = end = None
         raw = cells[col["start_date"]]
@@ -108,8 +102,26 @@ class RoleHistoryImporter(Importer):
             else:
                 self.keys[key] = number
         if self.errors.count == before:
-            by_title = self.titles.get(title.casefold()) if profile is None else None
-            self.records.append((person, title, start, end, profile, by_title))
+            # The code, when given, becomes the role profile's id in finish().
+            by_title = None if code else self.titles.get(title.casefold())
+            self.records.append([person, title, start, end, code or None, by_title])
+
+    def finish(self) -> None:
+        found = role_map(codes=self.code_rows)
+        for code, rows in self.code_rows.items():
+            if code not in found:
+                for number in rows:
+                    self.errors.add(
+                        number,
+                        "role_profile_code",
+                        f"No role profile has the code {values.quoted(code)}: check it in "
+                        "the role library",
+                    )
+        if self.errors:
+            return
+        for record in self.records:
+            if record[4] is not None:
+                record[4] = found[record[4]].pk
 
     def write(self, *, dry_run: bool) -> Counts:
         table = q(RoleHistory._meta.db_table)

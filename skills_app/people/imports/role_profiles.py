@@ -1,25 +1,31 @@
 """The ``role-profiles`` import: one row per requirement, grouped by role code.
 
 A role in the file ends up with exactly the file's requirements (and its title); a role
-whose title and requirements already match is left untouched (no version bump). New
-roles are local roles. Counts are of role profiles, not rows.
+whose title and requirements already match is left untouched (no version bump). Codes
+match ignoring case: a row for ``ORACLE-1234`` updates the role ``oracle-1234``, and a
+new role keeps the code as the file first spells it. New roles are local roles; a row
+naming a framework role (DDaT, ESCO) is an error, as those are kept as published.
+Roles are written through the roles app's services, which hold those rules. Counts are
+of role profiles, not rows.
 """
 
 from __future__ import annotations
-
-import re
-
-from django.db import transaction
-from django.utils import timezone
 
 from skills_app.people.imports import values
 from skills_app.people.imports.base import Counts, Importer
 from skills_app.people.imports.errors import ImportConflict
 from skills_app.people.imports.kinds import ROLE_PROFILES
 from skills_app.people.imports.skills import SkillResolver, active_skill_count
-from skills_app.roles.models import RoleProfile, RoleRequirement, RoleSource
-
-_CODE = re.compile(r"[-a-zA-Z0-9_]+")
+from skills_app.roles.models import RoleSource
+from skills_app.roles.search import RequirementSpec
+from skills_app.roles.selectors import code_key, role_map
+from skills_app.roles.services import (
+    MAX_REQUIREMENTS,
+    RoleError,
+    code_problem,
+    framework_role_message,
+    role_upsert,
+)
 
 
 class RoleProfilesImporter(Importer):
@@ -28,10 +34,8 @@ class RoleProfilesImporter(Importer):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.resolver = SkillResolver()
-        self.existing_codes = {
-            code.lower(): code for code in RoleProfile.objects.values_list("code", flat=True)
-        }
-        # code -> {"title", "row", "requirements": {skill_id: (level, weight, essential, row)}}
+        # code_key -> {"code" (as first spelt), "title", "row", "rows",
+        #              "requirements": {skill_id: (level, weight, essential, row)}}
         self.roles: dict[str, dict] = {}
 
     def check(self, number: int, cells: list) -> None:
@@ -42,18 +46,9 @@ class RoleProfilesImporter(Importer):
             return "" if index is None else cells[index]
 
         code = values.text(cell("role_code"))
-        if not code:
-            add(number, "role_code", "Enter the role code")
-        elif len(code) > 120 or not _CODE.fullmatch(code):
-            add(
-                number,
-                "role_code",
-                "The role code can only have letters, numbers, hyphens and underscores, "
-                "and at most 120 of them",
-            )
+        if problem := code_problem(code):
+            add(number, "role_code", problem)
             code = ""
-        else:
-            code = self.existing_codes.get(code.lower(), code.lower())
 
         title = values.text(cell("title"))
         if not title:
@@ -92,7 +87,11 @@ class RoleProfilesImporter(Importer):
 
         if not code:
             return
-        role = self.roles.setdefault(code, {"title": title, "row": number, "requirements": {}})
+        role = self.roles.setdefault(
+            code_key(code),
+            {"code": code, "title": title, "row": number, "rows": [], "requirements": {}},
+        )
+        role["rows"].append(number)
         if title and role["title"] and title != role["title"]:
             add(
                 number,
@@ -108,8 +107,24 @@ class RoleProfilesImporter(Importer):
                     f"This skill is already a requirement of {code} on row "
                     f"{role['requirements'][skill][3]}",
                 )
+            elif len(role["requirements"]) >= MAX_REQUIREMENTS:
+                add(
+                    number,
+                    "skill",
+                    f"A role can have at most {MAX_REQUIREMENTS} requirements: {code} has more",
+                )
             elif level is not None:
                 role["requirements"][skill] = (level, weight, essential, number)
+
+    def finish(self) -> None:
+        # Framework roles are the services' invariant too (role_upsert refuses them);
+        # checking here turns it into an error on each row that names one.
+        existing = role_map(codes=[spec["code"] for spec in self.roles.values()])
+        for spec in self.roles.values():
+            role = existing.get(spec["code"])
+            if role is not None and role.source != RoleSource.LOCAL:
+                for number in spec["rows"]:
+                    self.errors.add(number, "role_code", framework_role_message(role))
 
     def write(self, *, dry_run: bool) -> Counts:
         used = self.resolver.used
@@ -119,49 +134,25 @@ class RoleProfilesImporter(Importer):
                 "checked, so nothing was imported. Upload the file again."
             )
         counts = Counts()
-        existing = {
-            role.code: role
-            for role in RoleProfile.objects.filter(code__in=list(self.roles)).prefetch_related(
-                "requirements"
-            )
-        }
-        now = timezone.now()
         self.progress.begin("saving", len(self.roles))
-        with transaction.atomic():
-            new_requirements = []
-            for code, spec in self.roles.items():
-                wanted = {
-                    skill: (level, float(weight), essential)
-                    for skill, (level, weight, essential, _) in spec["requirements"].items()
-                }
-                role = existing.get(code)
-                if role is None:
-                    role = RoleProfile.objects.create(
-                        code=code,
-                        title=spec["title"],
-                        source=RoleSource.LOCAL,
-                        created_by=self.user if getattr(self.user, "pk", None) else None,
-                    )
-                    counts.created += 1
-                else:
-                    held = {
-                        r.skill_id: (r.level, float(r.weight), r.essential)
-                        for r in role.requirements.all()
-                    }
-                    if held == wanted and role.title == spec["title"]:
-                        counts.unchanged += 1
-                        continue
-                    RoleRequirement.objects.filter(role=role).delete()
-                    RoleProfile.objects.filter(pk=role.pk).update(
-                        title=spec["title"], version=role.version + 1, updated_at=now
-                    )
-                    counts.updated += 1
-                new_requirements += [
-                    RoleRequirement(
-                        role=role, skill_id=skill, level=level, weight=weight, essential=essential
-                    )
-                    for skill, (level, weight, essential) in wanted.items()
-                ]
-            RoleRequirement.objects.bulk_create(new_requirements, batch_size=2000)
+        for spec in self.roles.values():
+            requirements = [
+                RequirementSpec(skill, level, float(weight), essential)
+                for skill, (level, weight, essential, _) in spec["requirements"].items()
+            ]
+            try:
+                _, outcome = role_upsert(
+                    actor=self.user,
+                    code=spec["code"],
+                    title=spec["title"],
+                    requirements=requirements,
+                )
+            except RoleError:
+                # The checks passed, so the library changed since (a role created with
+                # this code, or a framework role imported): the caller's transaction
+                # rolls back everything.
+                raise ImportConflict() from None
+            setattr(counts, outcome, getattr(counts, outcome) + 1)
+            self.progress.advance()
         counts.extra["requirements"] = sum(len(s["requirements"]) for s in self.roles.values())
         return counts
