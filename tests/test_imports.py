@@ -16,6 +16,8 @@ from skills_app.people.imports.base import Progress
 from skills_app.people.imports.errors import MAX_ERRORS
 from skills_app.people.imports.service import import_file
 from skills_app.people.models import (
+    Clearance,
+    EvidenceKind,
     ImportJob,
     ImportStatus,
     OrgUnit,
@@ -161,26 +163,55 @@ def test_a_changed_person_is_updated_and_versioned(staff):
     assert Person.objects.get(staff_number="S2").version == 1
 
 
-def test_blank_preferences_keep_what_muster_holds(staff):
+def test_blank_optional_people_cells_keep_every_stored_value(staff):
     s1 = staff["S1"]
-    Person.objects.filter(pk=s1.pk).update(protected=True, weekly_hours=22, redeployable=False)
+    Person.objects.filter(pk=s1.pk).update(
+        location="York",
+        weekly_hours=22,
+        clearance=Clearance.DV,
+        redeployable=False,
+        protected=True,
+        available_from=date(2026, 9, 1),
+    )
+    blanks = dict.fromkeys(
+        (
+            "location",
+            "weekly_hours",
+            "clearance",
+            "redeployable",
+            "protected",
+            "available_from",
+        ),
+        "",
+    )
     row = person_row(
-        "S1",
-        "M1",
-        email=s1.work_email,
-        unit=s1.org_unit.path,
-        location=s1.location,
-        weekly_hours="",
-        protected="",
-        redeployable="",
-        available_from="",
-        clearance="",
-        name=s1.full_name,
+        "S1", "", email=s1.work_email, unit=s1.org_unit.path, name=s1.full_name, **blanks
     )
     result = run("people", csv_text(PEOPLE_HEADER, row))
-    assert result["ok"] and result["unchanged"] == 1, result
+    assert result["ok"] and (result["updated"], result["unchanged"]) == (0, 1), result
     s1.refresh_from_db()
-    assert s1.protected and s1.weekly_hours == 22 and not s1.redeployable
+    assert (
+        s1.location,
+        s1.weekly_hours,
+        s1.clearance,
+        s1.redeployable,
+        s1.protected,
+        s1.available_from,
+        s1.line_manager,
+        s1.version,
+    ) == ("York", 22, Clearance.DV, False, True, date(2026, 9, 1), staff["M1"], 1)
+    # A new person with the same blanks gets the defaults.
+    new = person_row("N9", "", **blanks)
+    assert run("people", csv_text(PEOPLE_HEADER, new))["created"] == 1
+    n9 = Person.objects.get(staff_number="N9")
+    assert (n9.location, n9.weekly_hours, n9.clearance, n9.redeployable, n9.protected) == (
+        "",
+        37,
+        Clearance.BPSS,
+        True,
+        False,
+    )
+    assert n9.available_from is None and n9.line_manager is None
 
 
 def test_changing_or_clearing_a_line_manager_is_an_update(staff):
@@ -200,7 +231,7 @@ def test_changing_or_clearing_a_line_manager_is_an_update(staff):
             available_from="",
         )
 
-    text = csv_text(PEOPLE_HEADER, same(staff["S1"], "S2"), same(staff["S2"], ""))
+    text = csv_text(PEOPLE_HEADER, same(staff["S1"], "S2"), same(staff["S2"], "None"))
     result = run("people", text)
     assert (result["created"], result["updated"], result["unchanged"]) == (0, 2, 0)
     s1, s2 = Person.objects.get(staff_number="S1"), Person.objects.get(staff_number="S2")
@@ -581,6 +612,48 @@ def test_reimporting_person_skills_changes_nothing_and_updates_bump_versions(sta
     assert PersonSkill.objects.get(person__staff_number="S2").evidence == "assessed"
 
 
+def test_blank_optional_person_skill_cells_keep_the_stored_values(staff, skills):
+    held = PersonSkillFactory(
+        person=staff["S1"],
+        skill=skills["Python"],
+        level=3,
+        last_used=date(2022, 6, 1),
+        evidence=EvidenceKind.MANAGER_VERIFIED,
+    )
+    result = run("person-skills", csv_text(SKILLS_HEADER, "S1,Python,3,,", "S2,Python,2,,"))
+    assert (result["created"], result["updated"], result["unchanged"]) == (1, 0, 1), result
+    held.refresh_from_db()
+    assert (held.last_used, held.evidence, held.version) == (
+        date(2022, 6, 1),
+        EvidenceKind.MANAGER_VERIFIED,
+        1,
+    )
+    # A new skill with a blank last_used is in current use.
+    assert PersonSkill.objects.get(person=staff["S2"]).last_used is None
+    # Leaving the columns out of the file keeps them too.
+    left_out = run("person-skills", csv_text("staff_number,skill,level", "S1,Python,4"))
+    assert left_out["updated"] == 1
+    held.refresh_from_db()
+    assert (held.level, held.last_used, held.evidence) == (
+        4,
+        date(2022, 6, 1),
+        EvidenceKind.MANAGER_VERIFIED,
+    )
+
+
+@pytest.mark.parametrize("word", ["current", " CURRENT ", "Current"])
+def test_current_clears_last_used(staff, skills, word):
+    held = PersonSkillFactory(
+        person=staff["S1"], skill=skills["Python"], level=3, last_used=date(2022, 6, 1)
+    )
+    result = run("person-skills", csv_text(SKILLS_HEADER, f"S1,Python,3,{word},"))
+    assert (result["updated"], result["unchanged"]) == (1, 0), result
+    held.refresh_from_db()
+    assert held.last_used is None and held.version == 2
+    again = run("person-skills", csv_text(SKILLS_HEADER, f"S1,Python,3,{word},"))
+    assert (again["updated"], again["unchanged"]) == (0, 1)
+
+
 def test_existing_skills_not_in_the_file_are_left_alone(staff, skills):
     PersonSkillFactory(person=staff["S1"], skill=skills["Customer service"], level=2)
     run("person-skills", csv_text(SKILLS_HEADER, "S1,Python,3,,"))
@@ -703,6 +776,35 @@ def test_role_history_import_upserts_on_person_title_and_start(staff):
     decision = RoleHistory.objects.get(title="Decision maker")
     assert decision.end == date(2024, 1, 31) and decision.version == 2
     assert decision.role_profile == coach  # a blank code keeps the link
+
+
+def test_blank_optional_role_history_cells_keep_the_stored_values(staff):
+    coach = RoleProfileFactory(code="work-coach", title="Work coach")
+    ended = RoleHistory.objects.create(
+        person=staff["S1"],
+        title="Case worker",
+        start=date(2018, 1, 1),
+        end=date(2019, 12, 31),
+        role_profile=coach,
+    )
+    result = run("role-history", csv_text(HISTORY_HEADER, "S1,Case worker,,2018-01-01,"))
+    assert (result["updated"], result["unchanged"]) == (0, 1), result
+    ended.refresh_from_db()
+    assert (ended.end, ended.role_profile, ended.version) == (date(2019, 12, 31), coach, 1)
+    # Blank beside a change that is written keeps the end date too.
+    officer = RoleProfileFactory(code="officer", title="Officer")
+    relinked = run("role-history", csv_text(HISTORY_HEADER, "S1,Case worker,officer,2018-01-01,"))
+    assert relinked["updated"] == 1, relinked
+    ended.refresh_from_db()
+    assert (ended.end, ended.role_profile, ended.version) == (date(2019, 12, 31), officer, 2)
+    # A new role with a blank end date is current.
+    run("role-history", csv_text(HISTORY_HEADER, "S1,Work coach,,2020-01-01,"))
+    assert RoleHistory.objects.get(title="Work coach").end is None
+    # "current" reopens a role on purpose, and keeps the link.
+    reopened = run("role-history", csv_text(HISTORY_HEADER, "S1,Case worker,,2018-01-01,Current"))
+    assert (reopened["updated"], reopened["unchanged"]) == (1, 0), reopened
+    ended.refresh_from_db()
+    assert (ended.end, ended.role_profile, ended.version) == (None, officer, 3)
 
 
 BAD_HISTORY = [
