@@ -559,6 +559,82 @@ def test_xlsx_row_numbers_match_the_sheet():
     assert errors_at(result) == {(3, "grade")}  # row 2 is blank
 
 
+def _people_cells(sn, **overrides):
+    cells = dict(
+        zip(PEOPLE_HEADER.split(","), person_row(sn).split(","), strict=True),
+        line_manager_staff_number=None,
+    )
+    cells.update(overrides)
+    return list(cells.values())
+
+
+def _save_values(content, saved):
+    """Give formula cells (written by openpyxl with no saved value) a saved value, as a
+    spreadsheet program does: ``saved`` maps a cell (``"D2"``) to its value as text."""
+    import re
+    import zipfile
+
+    source = zipfile.ZipFile(io.BytesIO(content))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                text = data.decode()
+                for cell, value in saved.items():
+                    text, found = re.subn(
+                        rf'<c r="{cell}"([^>]*)><f>(.*?)</f><v\s*/>',
+                        rf'<c r="{cell}"\1 t="str"><f>\2</f><v>{value}</v>',
+                        text,
+                    )
+                    assert found == 1, cell
+                data = text.encode()
+            target.writestr(item, data)
+    return out.getvalue()
+
+
+def test_an_xlsx_formula_with_no_saved_value_is_a_row_error_naming_the_cell(staff):
+    header = PEOPLE_HEADER.split(",")
+    content = _xlsx(
+        [
+            header,
+            _people_cells("F1"),
+            _people_cells("F2", grade='=UPPER("heo")'),  # D3: a required column
+            # G4: an optional column, where a blank would keep what Muster holds
+            _people_cells("S1", email=staff["S1"].work_email, weekly_hours="=20+2"),
+            ["", None, None, None, None, None, None, None, None, None, None, None, "=1+1"],
+        ]
+    )
+    result = run("people", content, filename="people.xlsx")
+    assert not result["ok"]
+    assert [(e["row"], e["column"]) for e in result["errors"]] == [
+        (3, "grade"),
+        (4, "weekly_hours"),
+    ], result["errors"]  # the formula in M5, a column with no header, is not read
+    assert result["errors"][0]["message"].startswith(
+        "Cell D3 holds a formula with no saved value: open the file in a spreadsheet "
+        "program and save it, or paste the values"
+    )
+    assert "Cell G4 holds a formula" in result["errors"][1]["message"]
+    assert not Person.objects.filter(staff_number__in=["F1", "F2"]).exists()
+    assert Person.objects.get(staff_number="S1").weekly_hours != 22
+
+
+def test_an_xlsx_formula_with_a_saved_value_uses_the_value(staff):
+    header = PEOPLE_HEADER.split(",")
+    written = _xlsx(
+        [
+            header,
+            _people_cells("F1", grade='=UPPER("heo")', location='=IF(TRUE,"","x")'),
+        ]
+    )
+    content = _save_values(written, {"D2": "HEO", "F2": ""})
+    result = run("people", content, filename="people.xlsx")
+    assert result["ok"], result["errors"]
+    f1 = Person.objects.get(staff_number="F1")
+    assert (f1.grade, f1.location) == ("HEO", "")  # "" saved: a blank, not an error
+
+
 def test_a_row_with_too_many_cells_is_reported():
     text = csv_text(
         "staff_number,full_name,email,grade,org_unit", "Q1,Smith, John,q@x.gov.uk,HEO,D"
