@@ -672,6 +672,50 @@ def test_person_skills_import_resolves_names_aliases_uris_and_misspellings(staff
     }
 
 
+@pytest.mark.parametrize("dry_run", [True, False])
+def test_matched_skills_lists_close_spellings_but_not_exact_matches(staff, skills, dry_run):
+    text = csv_text(
+        SKILLS_HEADER,
+        "S1,Pyhton,3,,",  # row 2: misspelt
+        "S1,data analysis,3,,",  # the name, but for case
+        "S2,Python programming,2,,",  # an alias
+        "S2,urn:muster:test:pm,1,,",  # a URI
+        "M1,Pyhton,2,,",  # row 6: the same misspelling again
+        "M1,Project management,2,,",  # the name
+        "S2,analysis data,2,,",  # row 8: words in another order
+    )
+    result = run("person-skills", text, dry_run=dry_run)
+    assert result["ok"], result
+    python, analysis = skills["Python"], skills["Data analysis"]
+    assert result["matched_skills"] == [
+        {
+            "row": 2,
+            "rows": [2, 6],
+            "row_count": 2,
+            "given": "Pyhton",
+            "skill": {"id": python.pk, "name": "Python"},
+        },
+        {
+            "row": 8,
+            "rows": [8],
+            "row_count": 1,
+            "given": "analysis data",
+            "skill": {"id": analysis.pk, "name": "Data analysis"},
+        },
+    ]
+
+
+def test_matched_skills_are_listed_for_role_profiles_and_rejected_files_too(staff, skills):
+    roles = run("role-profiles", csv_text(ROLES_HEADER, "analyst,Analyst,Pyhton,2,,"))
+    assert [(m["row"], m["given"], m["skill"]["name"]) for m in roles["matched_skills"]] == [
+        (2, "Pyhton", "Python")
+    ]
+    rejected = run("person-skills", csv_text(SKILLS_HEADER, "S1,Pyhton,9,,"))
+    assert not rejected["ok"]
+    assert [m["given"] for m in rejected["matched_skills"]] == ["Pyhton"]
+    assert run("people", csv_text(PEOPLE_HEADER, person_row("Z1")))["matched_skills"] == []
+
+
 def test_reimporting_person_skills_changes_nothing_and_updates_bump_versions(staff, skills):
     text = csv_text(SKILLS_HEADER, "S1,Python,3,2024,", "S2,Python,2,,assessed")
     run("person-skills", text)

@@ -10,7 +10,14 @@ from skills_app.accounts.permissions import Role
 from skills_app.accounts.services import api_token_create
 from skills_app.people.imports import reading, service
 from skills_app.people.models import ImportJob, ImportStatus, Person
-from tests.test_imports import PEOPLE_HEADER, csv_text, person_row
+from taxonomy.models import Skill
+from tests.test_imports import (  # noqa: F401  (skills, staff: fixtures)
+    PEOPLE_HEADER,
+    csv_text,
+    person_row,
+    skills,
+    staff,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -45,6 +52,33 @@ def test_a_good_small_file_is_imported_with_200(hr):
     assert body["detail"].startswith("Imported 2 rows")
     assert Person.objects.count() == 2
     assert ImportJob.objects.get(pk=body["job"]).status == ImportStatus.SUCCEEDED
+
+
+@pytest.mark.usefixtures("staff", "skills")
+def test_matched_skills_are_in_the_result_and_the_schema(hr):
+    text = csv_text("staff_number,skill,level", "S1,Pyhton,3", "S2,Python,2")
+    body = post(hr, "person-skills", text, dry_run="true").json()
+    assert body["ok"], body
+    assert body["matched_skills"] == [
+        {
+            "row": 2,
+            "rows": [2],
+            "row_count": 1,
+            "given": "Pyhton",
+            "skill": {"id": Skill.objects.get(name="Python").pk, "name": "Python"},
+        }
+    ]
+    assert post(hr, "people", GOOD).json()["matched_skills"] == []
+    schema = hr.get("/api/v1/openapi.json").json()["components"]["schemas"]
+    field = schema["ImportResultOut"]["properties"]["matched_skills"]
+    assert field["items"]["$ref"].endswith("/MatchedSkillOut") and field["description"]
+    assert set(schema["MatchedSkillOut"]["properties"]) == {
+        "row",
+        "rows",
+        "row_count",
+        "given",
+        "skill",
+    }
 
 
 def test_dry_run_true_writes_nothing(hr):

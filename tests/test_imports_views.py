@@ -94,6 +94,17 @@ def test_unknown_skills_show_their_suggestions(hr):
     assert "<li>Stakeholder management</li>" in page
 
 
+@pytest.mark.usefixtures("staff", "skills")
+@pytest.mark.parametrize("dry_run", [True, False])
+def test_the_result_lists_skills_matched_from_a_close_spelling(hr, dry_run):
+    text = csv_text("staff_number,skill,level", "S1,Pyhton,3", "S2,Python,2", "M1,Pyhton,1")
+    page = hr.get(submit(hr, text, kind="person-skills", dry_run=dry_run)["Location"])
+    page = page.content.decode()
+    assert "Skills matched from a close spelling" in page
+    cells = re.findall(r'<td class="govuk-table__cell[^"]*">([^<]*)</td>', page)
+    assert cells == ["Pyhton", "Python", "2, 4"]  # row 3's exact name is not listed
+
+
 def test_a_missing_kind_and_file_are_form_errors(hr):
     response = hr.post("/imports/", {})
     page = response.content.decode()

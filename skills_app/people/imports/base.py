@@ -77,8 +77,11 @@ class Importer(ABC):
         check = self.check
         errors = self.errors
         formulas = self.table.has_formulas
+        resolver = getattr(self, "resolver", None)  # kinds with a skill column
         for number, cells in self.table.rows():
             self.rows += 1
+            if resolver is not None:
+                resolver.row = number
             extra = len(cells) - width
             if extra < 0:
                 cells = cells + [""] * -extra
@@ -131,6 +134,12 @@ class Importer(ABC):
 
     def finish(self) -> None:  # noqa: B027  (an optional hook, not an abstract one)
         """Checks that need every row, e.g. managers named later in the file."""
+
+    def matched_skills(self) -> list[dict]:
+        """Skill labels matched by a misspelling or another word order (for HR to
+        check): ``[{row, rows, row_count, given, skill: {id, name}}]``."""
+        resolver = getattr(self, "resolver", None)
+        return resolver.matched_skills() if resolver is not None else []
 
     @abstractmethod
     def write(self, *, dry_run: bool) -> Counts:

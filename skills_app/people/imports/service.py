@@ -220,7 +220,16 @@ class _JobProgress:
             self.side = None
 
 
-def _result(*, job, ok: bool, detail: str, rows=0, counts: Counts | None = None, errors=None):
+def _result(
+    *,
+    job,
+    ok: bool,
+    detail: str,
+    rows=0,
+    counts: Counts | None = None,
+    errors=None,
+    matched_skills=None,
+):
     counts = counts or Counts()
     error_list = errors.sorted_dicts() if errors is not None else []
     error_count = errors.count if errors is not None else 0
@@ -236,6 +245,7 @@ def _result(*, job, ok: bool, detail: str, rows=0, counts: Counts | None = None,
         **counts.extra,
         "error_count": error_count,
         "errors": error_list,
+        "matched_skills": matched_skills or [],
     }
 
 
@@ -289,13 +299,14 @@ def import_run_job(*, job_id) -> ImportJob:
         return job
     sink = _JobProgress(job.pk)
     progress = Progress(sink)
-    status, rows, result = ImportStatus.FAILED, 0, None
+    status, rows, result, matched = ImportStatus.FAILED, 0, None, []
     try:
         content = load_file(job.pk)
         table = open_table(content, kind_spec(job.kind))
         importer = IMPORTERS[job.kind](table=table, user=job.created_by, progress=progress)
         importer.validate()
         rows = importer.rows
+        matched = importer.matched_skills()
         if importer.errors:
             status = ImportStatus.REJECTED
             result = _result(
@@ -304,6 +315,7 @@ def import_run_job(*, job_id) -> ImportJob:
                 detail=rejected_detail(importer.errors.count),
                 rows=rows,
                 errors=importer.errors,
+                matched_skills=matched,
             )
         else:
             importer.table = None  # let the file go before writing
@@ -321,6 +333,7 @@ def import_run_job(*, job_id) -> ImportJob:
                 detail=_success_detail(job, rows, counts),
                 rows=rows,
                 counts=counts,
+                matched_skills=matched,
             )
     except FileProblem as problem:
         status, result = ImportStatus.REJECTED, _file_problem_result(job, problem)
