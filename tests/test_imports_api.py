@@ -85,6 +85,9 @@ def test_dry_run_true_writes_nothing(hr):
     body = post(hr, "people", GOOD, dry_run="true").json()
     assert body["ok"] and body["dry_run"] and body["created"] == 2
     assert Person.objects.count() == 0
+    # Only the import page keeps a checked file (for "Import this file").
+    job = ImportJob.objects.get(pk=body["job"])
+    assert (bytes(job.content), job.kept_until, job.content_sha256) == (b"", None, "")
 
 
 def test_row_errors_are_a_422_with_every_error_in_the_result(hr):
