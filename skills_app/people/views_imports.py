@@ -13,7 +13,7 @@ from django import forms
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from skills_app.accounts.permissions import Cap, requires
 from skills_app.people.imports import (
@@ -163,10 +163,15 @@ def job_detail(request, job_id):
 
 
 @requires(Cap.IMPORT_HR)
-@require_POST
+@require_http_methods(["GET", "POST"])
 def job_import(request, job_id):
-    """Import the file a clean dry run checked ("Import this file" on its result page)."""
+    """Import the file a clean dry run checked ("Import this file" on its result page).
+    GET shows the check's result page, with the button when it may be used."""
     job = _job(job_id)
+    if request.method == "GET":
+        purge_kept_files()
+        job.refresh_from_db(fields=["kept_until", "content_sha256"])
+        return render(request, "imports/job.html", _job_context(job, request.user))
     try:
         submitted = import_checked_file(
             job_id=job.pk, user=request.user, digest=request.POST.get("digest", "")
