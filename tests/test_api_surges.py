@@ -5,7 +5,7 @@ from django.test import override_settings
 
 from skills_app.accounts.permissions import Role
 from skills_app.audit.models import AccessEvent, Action
-from skills_app.surge.models import SurgeScenario
+from skills_app.surge.models import AllocationStatus, SurgeScenario
 from tests.factories import (
     OrgUnitFactory,
     PersonFactory,
@@ -91,15 +91,31 @@ def test_bad_scenarios_are_422(client_for, role, overrides, where):
     assert not SurgeScenario.objects.exists()
 
 
-def test_stale_approval_is_409(client_for, role):
+@override_settings(TASKS=IMMEDIATE)
+def test_stale_approval_is_409(client_for, role, django_capture_on_commit_callbacks):
+    # A solved scenario, so that the version is the only thing wrong (a draft would be
+    # refused whatever the version).
     client = client_for(Role.PLANNER)
     surge = client.post("/api/v1/surges", body(), content_type="application/json").json()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/api/v1/surges/{surge['id']}/solve")
+    solved = client.get(f"/api/v1/surges/{surge['id']}").json()
+    assert solved["status"] == "solved"
+    url = f"/api/v1/surges/{surge['id']}/approve"
     response = client.post(
-        f"/api/v1/surges/{surge['id']}/approve",
-        {"expected_version": 99},
-        content_type="application/json",
+        url, {"expected_version": solved["version"] - 1}, content_type="application/json"
     )
     assert response.status_code == 409
+    assert response.json()["detail"] == "The scenario changed since you read it: read it again."
+    scenario = SurgeScenario.objects.get(pk=surge["id"])
+    assert (scenario.status, scenario.version) == ("solved", solved["version"])
+    statuses = set(scenario.allocations.values_list("status", flat=True))
+    assert statuses == {AllocationStatus.PROPOSED}  # none approved
+    # The version read is accepted.
+    current = client.post(
+        url, {"expected_version": solved["version"]}, content_type="application/json"
+    )
+    assert current.status_code == 200 and current.json()["status"] == "approved"
 
 
 @pytest.mark.parametrize("who", [Role.STAFF, Role.LINE_MANAGER, Role.STEWARD, Role.HR])

@@ -16,6 +16,8 @@ from skills_app.people.imports.base import Progress
 from skills_app.people.imports.errors import MAX_ERRORS
 from skills_app.people.imports.service import import_file
 from skills_app.people.models import (
+    Clearance,
+    EvidenceKind,
     ImportJob,
     ImportStatus,
     OrgUnit,
@@ -161,26 +163,55 @@ def test_a_changed_person_is_updated_and_versioned(staff):
     assert Person.objects.get(staff_number="S2").version == 1
 
 
-def test_blank_preferences_keep_what_muster_holds(staff):
+def test_blank_optional_people_cells_keep_every_stored_value(staff):
     s1 = staff["S1"]
-    Person.objects.filter(pk=s1.pk).update(protected=True, weekly_hours=22, redeployable=False)
+    Person.objects.filter(pk=s1.pk).update(
+        location="York",
+        weekly_hours=22,
+        clearance=Clearance.DV,
+        redeployable=False,
+        protected=True,
+        available_from=date(2026, 9, 1),
+    )
+    blanks = dict.fromkeys(
+        (
+            "location",
+            "weekly_hours",
+            "clearance",
+            "redeployable",
+            "protected",
+            "available_from",
+        ),
+        "",
+    )
     row = person_row(
-        "S1",
-        "M1",
-        email=s1.work_email,
-        unit=s1.org_unit.path,
-        location=s1.location,
-        weekly_hours="",
-        protected="",
-        redeployable="",
-        available_from="",
-        clearance="",
-        name=s1.full_name,
+        "S1", "", email=s1.work_email, unit=s1.org_unit.path, name=s1.full_name, **blanks
     )
     result = run("people", csv_text(PEOPLE_HEADER, row))
-    assert result["ok"] and result["unchanged"] == 1, result
+    assert result["ok"] and (result["updated"], result["unchanged"]) == (0, 1), result
     s1.refresh_from_db()
-    assert s1.protected and s1.weekly_hours == 22 and not s1.redeployable
+    assert (
+        s1.location,
+        s1.weekly_hours,
+        s1.clearance,
+        s1.redeployable,
+        s1.protected,
+        s1.available_from,
+        s1.line_manager,
+        s1.version,
+    ) == ("York", 22, Clearance.DV, False, True, date(2026, 9, 1), staff["M1"], 1)
+    # A new person with the same blanks gets the defaults.
+    new = person_row("N9", "", **blanks)
+    assert run("people", csv_text(PEOPLE_HEADER, new))["created"] == 1
+    n9 = Person.objects.get(staff_number="N9")
+    assert (n9.location, n9.weekly_hours, n9.clearance, n9.redeployable, n9.protected) == (
+        "",
+        37,
+        Clearance.BPSS,
+        True,
+        False,
+    )
+    assert n9.available_from is None and n9.line_manager is None
 
 
 def test_changing_or_clearing_a_line_manager_is_an_update(staff):
@@ -200,7 +231,7 @@ def test_changing_or_clearing_a_line_manager_is_an_update(staff):
             available_from="",
         )
 
-    text = csv_text(PEOPLE_HEADER, same(staff["S1"], "S2"), same(staff["S2"], ""))
+    text = csv_text(PEOPLE_HEADER, same(staff["S1"], "S2"), same(staff["S2"], "None"))
     result = run("people", text)
     assert (result["created"], result["updated"], result["unchanged"]) == (0, 2, 0)
     s1, s2 = Person.objects.get(staff_number="S1"), Person.objects.get(staff_number="S2")
@@ -528,6 +559,82 @@ def test_xlsx_row_numbers_match_the_sheet():
     assert errors_at(result) == {(3, "grade")}  # row 2 is blank
 
 
+def _people_cells(sn, **overrides):
+    cells = dict(
+        zip(PEOPLE_HEADER.split(","), person_row(sn).split(","), strict=True),
+        line_manager_staff_number=None,
+    )
+    cells.update(overrides)
+    return list(cells.values())
+
+
+def _save_values(content, saved):
+    """Give formula cells (written by openpyxl with no saved value) a saved value, as a
+    spreadsheet program does: ``saved`` maps a cell (``"D2"``) to its value as text."""
+    import re
+    import zipfile
+
+    source = zipfile.ZipFile(io.BytesIO(content))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                text = data.decode()
+                for cell, value in saved.items():
+                    text, found = re.subn(
+                        rf'<c r="{cell}"([^>]*)><f>(.*?)</f><v\s*/>',
+                        rf'<c r="{cell}"\1 t="str"><f>\2</f><v>{value}</v>',
+                        text,
+                    )
+                    assert found == 1, cell
+                data = text.encode()
+            target.writestr(item, data)
+    return out.getvalue()
+
+
+def test_an_xlsx_formula_with_no_saved_value_is_a_row_error_naming_the_cell(staff):
+    header = PEOPLE_HEADER.split(",")
+    content = _xlsx(
+        [
+            header,
+            _people_cells("F1"),
+            _people_cells("F2", grade='=UPPER("heo")'),  # D3: a required column
+            # G4: an optional column, where a blank would keep what Muster holds
+            _people_cells("S1", email=staff["S1"].work_email, weekly_hours="=20+2"),
+            ["", None, None, None, None, None, None, None, None, None, None, None, "=1+1"],
+        ]
+    )
+    result = run("people", content, filename="people.xlsx")
+    assert not result["ok"]
+    assert [(e["row"], e["column"]) for e in result["errors"]] == [
+        (3, "grade"),
+        (4, "weekly_hours"),
+    ], result["errors"]  # the formula in M5, a column with no header, is not read
+    assert result["errors"][0]["message"].startswith(
+        "Cell D3 holds a formula with no saved value: open the file in a spreadsheet "
+        "program and save it, or paste the values"
+    )
+    assert "Cell G4 holds a formula" in result["errors"][1]["message"]
+    assert not Person.objects.filter(staff_number__in=["F1", "F2"]).exists()
+    assert Person.objects.get(staff_number="S1").weekly_hours != 22
+
+
+def test_an_xlsx_formula_with_a_saved_value_uses_the_value(staff):
+    header = PEOPLE_HEADER.split(",")
+    written = _xlsx(
+        [
+            header,
+            _people_cells("F1", grade='=UPPER("heo")', location='=IF(TRUE,"","x")'),
+        ]
+    )
+    content = _save_values(written, {"D2": "HEO", "F2": ""})
+    result = run("people", content, filename="people.xlsx")
+    assert result["ok"], result["errors"]
+    f1 = Person.objects.get(staff_number="F1")
+    assert (f1.grade, f1.location) == ("HEO", "")  # "" saved: a blank, not an error
+
+
 def test_a_row_with_too_many_cells_is_reported():
     text = csv_text(
         "staff_number,full_name,email,grade,org_unit", "Q1,Smith, John,q@x.gov.uk,HEO,D"
@@ -565,6 +672,50 @@ def test_person_skills_import_resolves_names_aliases_uris_and_misspellings(staff
     }
 
 
+@pytest.mark.parametrize("dry_run", [True, False])
+def test_matched_skills_lists_close_spellings_but_not_exact_matches(staff, skills, dry_run):
+    text = csv_text(
+        SKILLS_HEADER,
+        "S1,Pyhton,3,,",  # row 2: misspelt
+        "S1,data analysis,3,,",  # the name, but for case
+        "S2,Python programming,2,,",  # an alias
+        "S2,urn:muster:test:pm,1,,",  # a URI
+        "M1,Pyhton,2,,",  # row 6: the same misspelling again
+        "M1,Project management,2,,",  # the name
+        "S2,analysis data,2,,",  # row 8: words in another order
+    )
+    result = run("person-skills", text, dry_run=dry_run)
+    assert result["ok"], result
+    python, analysis = skills["Python"], skills["Data analysis"]
+    assert result["matched_skills"] == [
+        {
+            "row": 2,
+            "rows": [2, 6],
+            "row_count": 2,
+            "given": "Pyhton",
+            "skill": {"id": python.pk, "name": "Python"},
+        },
+        {
+            "row": 8,
+            "rows": [8],
+            "row_count": 1,
+            "given": "analysis data",
+            "skill": {"id": analysis.pk, "name": "Data analysis"},
+        },
+    ]
+
+
+def test_matched_skills_are_listed_for_role_profiles_and_rejected_files_too(staff, skills):
+    roles = run("role-profiles", csv_text(ROLES_HEADER, "analyst,Analyst,Pyhton,2,,"))
+    assert [(m["row"], m["given"], m["skill"]["name"]) for m in roles["matched_skills"]] == [
+        (2, "Pyhton", "Python")
+    ]
+    rejected = run("person-skills", csv_text(SKILLS_HEADER, "S1,Pyhton,9,,"))
+    assert not rejected["ok"]
+    assert [m["given"] for m in rejected["matched_skills"]] == ["Pyhton"]
+    assert run("people", csv_text(PEOPLE_HEADER, person_row("Z1")))["matched_skills"] == []
+
+
 def test_reimporting_person_skills_changes_nothing_and_updates_bump_versions(staff, skills):
     text = csv_text(SKILLS_HEADER, "S1,Python,3,2024,", "S2,Python,2,,assessed")
     run("person-skills", text)
@@ -579,6 +730,48 @@ def test_reimporting_person_skills_changes_nothing_and_updates_bump_versions(sta
     assert (s1.level, s1.version) == (4, 2)
     # Blank evidence keeps what was recorded (here: assessed).
     assert PersonSkill.objects.get(person__staff_number="S2").evidence == "assessed"
+
+
+def test_blank_optional_person_skill_cells_keep_the_stored_values(staff, skills):
+    held = PersonSkillFactory(
+        person=staff["S1"],
+        skill=skills["Python"],
+        level=3,
+        last_used=date(2022, 6, 1),
+        evidence=EvidenceKind.MANAGER_VERIFIED,
+    )
+    result = run("person-skills", csv_text(SKILLS_HEADER, "S1,Python,3,,", "S2,Python,2,,"))
+    assert (result["created"], result["updated"], result["unchanged"]) == (1, 0, 1), result
+    held.refresh_from_db()
+    assert (held.last_used, held.evidence, held.version) == (
+        date(2022, 6, 1),
+        EvidenceKind.MANAGER_VERIFIED,
+        1,
+    )
+    # A new skill with a blank last_used is in current use.
+    assert PersonSkill.objects.get(person=staff["S2"]).last_used is None
+    # Leaving the columns out of the file keeps them too.
+    left_out = run("person-skills", csv_text("staff_number,skill,level", "S1,Python,4"))
+    assert left_out["updated"] == 1
+    held.refresh_from_db()
+    assert (held.level, held.last_used, held.evidence) == (
+        4,
+        date(2022, 6, 1),
+        EvidenceKind.MANAGER_VERIFIED,
+    )
+
+
+@pytest.mark.parametrize("word", ["current", " CURRENT ", "Current"])
+def test_current_clears_last_used(staff, skills, word):
+    held = PersonSkillFactory(
+        person=staff["S1"], skill=skills["Python"], level=3, last_used=date(2022, 6, 1)
+    )
+    result = run("person-skills", csv_text(SKILLS_HEADER, f"S1,Python,3,{word},"))
+    assert (result["updated"], result["unchanged"]) == (1, 0), result
+    held.refresh_from_db()
+    assert held.last_used is None and held.version == 2
+    again = run("person-skills", csv_text(SKILLS_HEADER, f"S1,Python,3,{word},"))
+    assert (again["updated"], again["unchanged"]) == (0, 1)
 
 
 def test_existing_skills_not_in_the_file_are_left_alone(staff, skills):
@@ -713,6 +906,35 @@ def test_role_history_finds_the_role_profile_code_in_any_case(staff):
     result = run("role-history", text)
     assert result["ok"] and result["created"] == 2, result
     assert {h.role_profile for h in RoleHistory.objects.all()} == {oracle}
+
+
+def test_blank_optional_role_history_cells_keep_the_stored_values(staff):
+    coach = RoleProfileFactory(code="work-coach", title="Work coach")
+    ended = RoleHistory.objects.create(
+        person=staff["S1"],
+        title="Case worker",
+        start=date(2018, 1, 1),
+        end=date(2019, 12, 31),
+        role_profile=coach,
+    )
+    result = run("role-history", csv_text(HISTORY_HEADER, "S1,Case worker,,2018-01-01,"))
+    assert (result["updated"], result["unchanged"]) == (0, 1), result
+    ended.refresh_from_db()
+    assert (ended.end, ended.role_profile, ended.version) == (date(2019, 12, 31), coach, 1)
+    # Blank beside a change that is written keeps the end date too.
+    officer = RoleProfileFactory(code="officer", title="Officer")
+    relinked = run("role-history", csv_text(HISTORY_HEADER, "S1,Case worker,officer,2018-01-01,"))
+    assert relinked["updated"] == 1, relinked
+    ended.refresh_from_db()
+    assert (ended.end, ended.role_profile, ended.version) == (date(2019, 12, 31), officer, 2)
+    # A new role with a blank end date is current.
+    run("role-history", csv_text(HISTORY_HEADER, "S1,Work coach,,2020-01-01,"))
+    assert RoleHistory.objects.get(title="Work coach").end is None
+    # "current" reopens a role on purpose, and keeps the link.
+    reopened = run("role-history", csv_text(HISTORY_HEADER, "S1,Case worker,,2018-01-01,Current"))
+    assert (reopened["updated"], reopened["unchanged"]) == (1, 0), reopened
+    ended.refresh_from_db()
+    assert (ended.end, ended.role_profile, ended.version) == (None, officer, 3)
 
 
 BAD_HISTORY = [

@@ -10,7 +10,14 @@ from skills_app.accounts.permissions import Role
 from skills_app.accounts.services import api_token_create
 from skills_app.people.imports import reading, service
 from skills_app.people.models import ImportJob, ImportStatus, Person
-from tests.test_imports import PEOPLE_HEADER, csv_text, person_row
+from taxonomy.models import Skill
+from tests.test_imports import (  # noqa: F401  (skills, staff: fixtures)
+    PEOPLE_HEADER,
+    csv_text,
+    person_row,
+    skills,
+    staff,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -47,10 +54,40 @@ def test_a_good_small_file_is_imported_with_200(hr):
     assert ImportJob.objects.get(pk=body["job"]).status == ImportStatus.SUCCEEDED
 
 
+@pytest.mark.usefixtures("staff", "skills")
+def test_matched_skills_are_in_the_result_and_the_schema(hr):
+    text = csv_text("staff_number,skill,level", "S1,Pyhton,3", "S2,Python,2")
+    body = post(hr, "person-skills", text, dry_run="true").json()
+    assert body["ok"], body
+    assert body["matched_skills"] == [
+        {
+            "row": 2,
+            "rows": [2],
+            "row_count": 1,
+            "given": "Pyhton",
+            "skill": {"id": Skill.objects.get(name="Python").pk, "name": "Python"},
+        }
+    ]
+    assert post(hr, "people", GOOD).json()["matched_skills"] == []
+    schema = hr.get("/api/v1/openapi.json").json()["components"]["schemas"]
+    field = schema["ImportResultOut"]["properties"]["matched_skills"]
+    assert field["items"]["$ref"].endswith("/MatchedSkillOut") and field["description"]
+    assert set(schema["MatchedSkillOut"]["properties"]) == {
+        "row",
+        "rows",
+        "row_count",
+        "given",
+        "skill",
+    }
+
+
 def test_dry_run_true_writes_nothing(hr):
     body = post(hr, "people", GOOD, dry_run="true").json()
     assert body["ok"] and body["dry_run"] and body["created"] == 2
     assert Person.objects.count() == 0
+    # Only the import page keeps a checked file (for "Import this file").
+    job = ImportJob.objects.get(pk=body["job"])
+    assert (bytes(job.content), job.kept_until, job.content_sha256) == (b"", None, "")
 
 
 def test_row_errors_are_a_422_with_every_error_in_the_result(hr):

@@ -1,9 +1,12 @@
 """The /imports/ pages: upload form, result page, progress page and fragment, templates."""
 
+import datetime as dt
+import hashlib
 import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from skills_app.accounts.permissions import Role
 from skills_app.people.imports import service
@@ -92,6 +95,17 @@ def test_unknown_skills_show_their_suggestions(hr):
     page = hr.get(submit(hr, text, kind="person-skills")["Location"]).content.decode()
     assert "Did you mean" in page
     assert "<li>Stakeholder management</li>" in page
+
+
+@pytest.mark.usefixtures("staff", "skills")
+@pytest.mark.parametrize("dry_run", [True, False])
+def test_the_result_lists_skills_matched_from_a_close_spelling(hr, dry_run):
+    text = csv_text("staff_number,skill,level", "S1,Pyhton,3", "S2,Python,2", "M1,Pyhton,1")
+    page = hr.get(submit(hr, text, kind="person-skills", dry_run=dry_run)["Location"])
+    page = page.content.decode()
+    assert "Skills matched from a close spelling" in page
+    cells = re.findall(r'<td class="govuk-table__cell[^"]*">([^<]*)</td>', page)
+    assert cells == ["Pyhton", "Python", "2, 4"]  # row 3's exact name is not listed
 
 
 def test_a_missing_kind_and_file_are_form_errors(hr):
@@ -193,3 +207,113 @@ def test_only_hr_and_admins_may_import(client_for, role):
 
 def test_admins_may_import(client_for):
     assert client_for(Role.ADMIN).get("/imports/").status_code == 200
+
+
+# -- importing a checked file without choosing it again ----------------------------------------
+
+
+def _checked(hr):
+    """A clean dry run from the page: (dry-run job, its result page)."""
+    response = submit(hr, GOOD, dry_run=True)
+    job = ImportJob.objects.get()
+    return job, hr.get(response["Location"]).content.decode()
+
+
+def _import_checked(client, job, digest=None):
+    digest = job.content_sha256 if digest is None else digest
+    return client.post(f"/imports/jobs/{job.pk}/import/", {"digest": digest})
+
+
+def test_a_clean_dry_run_can_be_imported_without_choosing_the_file_again(hr):
+    job, page = _checked(hr)
+    assert Person.objects.count() == 0
+    assert f'action="/imports/jobs/{job.pk}/import/"' in page and "Import this file" in page
+    assert f'name="digest" value="{job.content_sha256}"' in page
+    assert job.content_sha256 == hashlib.sha256(GOOD.encode()).hexdigest()
+
+    response = _import_checked(hr, job)
+    assert response.status_code == 302
+    imported = ImportJob.objects.exclude(pk=job.pk).get()
+    assert response["Location"] == f"/imports/jobs/{imported.pk}/"
+    assert (imported.dry_run, imported.status, imported.filename) == (
+        False,
+        ImportStatus.SUCCEEDED,
+        "people.csv",
+    )
+    assert set(Person.objects.values_list("staff_number", flat=True)) == {"W1", "W2"}
+    assert "Import complete" in hr.get(response["Location"]).content.decode()
+    # The checked file is let go, and the check's page says where it went.
+    job.refresh_from_db()
+    assert (bytes(job.content), job.kept_until) == (b"", None)
+    page = hr.get(f"/imports/jobs/{job.pk}/").content.decode()
+    assert "Import this file" not in page
+    assert f'href="/imports/jobs/{imported.pk}/">see what changed</a>' in page
+    # Only once.
+    again = _import_checked(hr, job, digest=hashlib.sha256(GOOD.encode()).hexdigest())
+    assert again.status_code == 409
+    assert "This file has already been imported." in again.content.decode()
+    assert ImportJob.objects.count() == 2
+
+
+def test_another_hr_user_may_not_import_someone_elses_checked_file(hr, make_user):
+    job, _ = _checked(hr)
+    other = make_user(Role.HR, username="other-hr")
+    hr.force_login(other)
+    page = hr.get(f"/imports/jobs/{job.pk}/").content.decode()
+    assert "File checked: no errors" in page and "Import this file" not in page
+    assert _import_checked(hr, job).status_code == 403
+    assert Person.objects.count() == 0
+    assert ImportJob.objects.count() == 1
+    job.refresh_from_db()
+    assert job.kept_until is not None  # still there for its uploader
+
+
+def test_an_expired_checked_file_is_refused_with_a_clear_message(hr):
+    job, _ = _checked(hr)
+    ImportJob.objects.filter(pk=job.pk).update(kept_until=timezone.now() - dt.timedelta(seconds=1))
+    response = _import_checked(hr, job)
+    page = response.content.decode()
+    assert response.status_code == 409
+    assert "The checked file is no longer kept: Muster keeps a checked file for 1 hour." in page
+    assert "govuk-error-summary" in page and 'href="/imports/">upload the file again</a>' in page
+    assert Person.objects.count() == 0
+    job.refresh_from_db()
+    assert bytes(job.content) == b""  # let go
+
+
+def test_a_checked_file_is_imported_only_if_it_is_the_same_bytes(hr):
+    job, _ = _checked(hr)
+    assert _import_checked(hr, job, digest="0" * 64).status_code == 409
+    # The stored file changed behind the check's back.
+    other = csv_text(PEOPLE_HEADER, person_row("X1"))
+    ImportJob.objects.filter(pk=job.pk).update(content=service.pack(other.encode()))
+    response = _import_checked(hr, job)
+    assert response.status_code == 409
+    assert "not the one that was checked" in response.content.decode()
+    assert Person.objects.count() == 0
+
+
+def test_only_a_clean_dry_run_from_the_page_keeps_its_file(hr):
+    submit(hr, GOOD)  # a real import
+    submit(hr, BAD, dry_run=True)  # a dry run with errors
+    for job in ImportJob.objects.all():
+        assert (bytes(job.content), job.kept_until, job.content_sha256) == (b"", None, "")
+    real = ImportJob.objects.get(dry_run=False)
+    assert _import_checked(hr, real, digest="x").status_code == 409
+
+
+def test_of_two_simultaneous_imports_of_a_checked_file_only_one_runs(hr, monkeypatch):
+    job, _ = _checked(hr)
+    real_load = service.load_file
+
+    def load_then_lose_the_race(job_id):
+        content = real_load(job_id)
+        # Another request claims the file between this one's checks and its claim.
+        ImportJob.objects.filter(pk=job_id).update(kept_until=None, content=b"")
+        return content
+
+    monkeypatch.setattr(service, "load_file", load_then_lose_the_race)
+    response = _import_checked(hr, job)
+    assert response.status_code == 409
+    assert "This file has already been imported." in response.content.decode()
+    assert Person.objects.count() == 0 and ImportJob.objects.count() == 1

@@ -44,6 +44,7 @@ SAMPLE_KWARGS = {
     },
     "imports:job": lambda ctx: {"job_id": sample_import_job(ctx).pk},
     "imports:job_progress": lambda ctx: {"job_id": sample_import_job(ctx).pk},
+    "imports:job_import": lambda ctx: {"job_id": sample_import_job(ctx).pk},
     # Others' profiles, by primary key: a member of the line_manager login's team.
     "team:person": lambda ctx: {"pk": ctx["team_skill"].person_id},
     "team:protection": lambda ctx: {"pk": ctx["team_skill"].person_id},

@@ -11,6 +11,7 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import resolve, reverse
 from django.utils import timezone
 
@@ -262,6 +263,23 @@ def test_add_skill_errors_use_the_error_summary(client, me):
         "Evidence must be 500 characters or fewer",
     ]
     assert 'href="#id_skill_query"' in page and 'href="#id_level"' in page
+
+
+def test_a_note_over_500_characters_is_refused_and_exactly_500_is_accepted(client, me, pm):
+    # Everything else on the form is right, so the note alone decides.
+    data = {"skill": str(pm.pk), "skill_query": pm.name, "level": "2", "in_use": "yes"}
+    response = client.post(ADD_SKILL, {**data, "note": "x" * 501})
+    assert response.status_code == 200
+    assert error_summary(html(response)) == ["Evidence must be 500 characters or fewer"]
+    assert not PersonSkill.objects.filter(person=me).exists()
+    # The service refuses it too, whoever calls it (the form is not the only guard).
+    with pytest.raises(ValidationError) as refused:
+        services.profile_add_skill(person=me, skill=pm, level=2, last_used=None, note="x" * 501)
+    assert refused.value.message_dict == {"note": ["Evidence must be 500 characters or fewer"]}
+    assert not PersonSkill.objects.filter(person=me).exists()
+    response = client.post(ADD_SKILL, {**data, "note": "x" * 500})
+    assert response.status_code == 302
+    assert PersonSkill.objects.get(person=me).note == "x" * 500
 
 
 @pytest.mark.parametrize(

@@ -237,6 +237,21 @@ def test_every_bad_item_is_reported_and_nothing_is_written(client, owner, skills
     assert list(PersonSkill.objects.filter(person=owner).values_list("level", flat=True)) == [2]
 
 
+def test_a_note_over_500_characters_is_refused_and_exactly_500_is_accepted(client, owner, skills):
+    held = PersonSkillFactory(person=owner, skill=skills["sql"], level=2, note="Old note")
+    item = {"skill": skills["sql"].pk, "level": 2}
+    response = put(client, owner.staff_number, {"skills": [{**item, "note": "x" * 501}]})
+    assert response.status_code == 422
+    errors = {tuple(e["loc"]): e["message"] for e in response.json()["errors"]}
+    assert errors == {("body", "skills", 0, "note"): "Note must be 500 characters or fewer"}
+    held.refresh_from_db()
+    assert (held.note, held.version) == ("Old note", 1)
+    response = put(client, owner.staff_number, {"skills": [{**item, "note": "x" * 500}]})
+    assert response.status_code == 200, response.json()
+    held.refresh_from_db()
+    assert held.note == "x" * 500
+
+
 def test_unknown_skill_name_comes_with_suggestions(client, owner, skills):
     response = put(
         client, owner.staff_number, {"skills": [{"skill": "pyton progamming", "level": 2}]}

@@ -344,8 +344,18 @@ def test_admin_may_verify_anyone(client, make_user, claim):
 
 
 def test_an_indirect_manager_may_verify_too(client, tree, claim):
+    # Bea manages Max, who manages Ben, who manages Cai: two levels between them.
+    assert tree["cai"].line_manager != tree["boss"]
     client.force_login(tree["boss_user"])
-    assert client.post(_verify_url(claim), {"version": claim.version}).status_code == 302
+    response = client.post(_verify_url(claim), {"version": claim.version})
+    assert response.status_code == 302
+    assert response["Location"] == f"/people/{tree['cai'].pk}/"
+    row = PersonSkill.objects.get(pk=claim.pk)
+    assert row.evidence == EvidenceKind.MANAGER_VERIFIED
+    assert row.verified_by == tree["boss_user"] and row.verified_at is not None
+    assert row.version == claim.version + 1
+    [event] = AccessEvent.objects.filter(action=Action.VERIFY)
+    assert (event.actor, event.subject) == (tree["boss_user"], tree["cai"])
 
 
 # --- query ----------------------------------------------------------------------------------

@@ -3,7 +3,9 @@
 Status codes of ``POST /imports/{kind}?dry_run=true|false`` (multipart field ``file``):
 
 - **200**: the file was checked (and, unless ``dry_run``, imported): the result
-  ``{ok: true, rows, created, updated, unchanged, errors: [], ...}``.
+  ``{ok: true, rows, created, updated, unchanged, errors: [], matched_skills, ...}``;
+  ``matched_skills`` lists skill labels matched by a close spelling (``[{row, rows,
+  row_count, given, skill: {id, name}}]``) for the caller to check.
 - **202**: the file is large (more than 2 MB or 20,000 rows), so it runs in the
   background: ``{job, status, status_url}``; poll ``GET /imports/jobs/{job}``.
 - **422**: nothing was imported because the file has errors. The body is the result:
@@ -27,7 +29,7 @@ from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.http import Http404
-from ninja import File, Router, Schema
+from ninja import Field, File, Router, Schema
 from ninja.files import UploadedFile
 from ninja.responses import Status
 
@@ -57,6 +59,23 @@ class RowErrorOut(Schema):
     suggestions: list[str]
 
 
+class MatchedSkillRef(Schema):
+    id: int
+    name: str
+
+
+class MatchedSkillOut(Schema):
+    """A skill label in the file that is not the skill's own name or another of its
+    names (give or take case, accents, punctuation and spacing) but was matched with
+    confidence, for example a misspelling: for HR to check."""
+
+    row: int
+    rows: list[int]
+    row_count: int
+    given: str
+    skill: MatchedSkillRef
+
+
 class ImportResultOut(Schema):
     detail: str
     errors: list[RowErrorOut]
@@ -70,6 +89,12 @@ class ImportResultOut(Schema):
     error_count: int
     org_units_created: int | None = None
     requirements: int | None = None
+    matched_skills: list[MatchedSkillOut] = Field(
+        default_factory=list,
+        description="Skill labels matched by a close spelling or another word order "
+        "(not an exact name, alias or URI), first row first: the first row, up to 20 row "
+        "numbers, how many rows in all, the label as given and the skill it landed on",
+    )
     job: str | None = None
 
 

@@ -261,6 +261,11 @@ class ImportJob(models.Model):
     processed_rows = models.PositiveIntegerField(default=0)
     # {ok, rows, created, updated, errors: [{row, column, message, suggestions}]}
     result = models.JSONField(default=dict, blank=True)
+    # A dry run from the import page keeps its file (until ``kept_until``, an hour after
+    # the check) so that its uploader can import it without choosing it again; the
+    # SHA-256 of the bytes checked makes sure the import is of those very bytes.
+    content_sha256 = models.CharField(max_length=64, blank=True)
+    kept_until = models.DateTimeField(null=True, blank=True, db_index=True)
 
     class Meta:
         ordering = ["-created_at"]

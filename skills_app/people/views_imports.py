@@ -1,13 +1,16 @@
 """HR import pages (HR and administrators): upload a file, see its result or progress.
 
 Small files are checked and imported in the request, then the browser is sent to the
-job page, which shows the outcome. Large files are queued for the task worker and the
+job page, which shows the outcome. After a clean dry run the page offers "Import this
+file", which imports the file that was checked (kept for an hour, for its uploader only)
+without choosing it again. Large files are queued for the task worker and the
 job page shows a progress bar, refreshed by htmx polling a fragment every second (and,
 without JavaScript, by a "Refresh this page" link). Job ids are UUIDs: no personal data
 is ever in a URL.
 """
 
 from django import forms
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
@@ -25,6 +28,13 @@ from skills_app.people.imports import (
     template_csv,
 )
 from skills_app.people.imports.reading import describe_size
+from skills_app.people.imports.service import (
+    CheckedFileGone,
+    NotYourFile,
+    can_import_checked_file,
+    import_checked_file,
+    purge_kept_files,
+)
 from skills_app.people.models import ImportJob, ImportStatus
 
 STATUS_TAGS = {
@@ -76,9 +86,11 @@ def _kinds():
     ]
 
 
-def _job_context(job) -> dict:
+def _job_context(job, user=None) -> dict:
     result = job.result or {}
     return {
+        "can_import": user is not None and can_import_checked_file(job, user),
+        "imported_job": result.get("imported_job"),
         "job": job,
         "finished": job_finished(job),
         "percent": job_percent(job),
@@ -114,6 +126,7 @@ def home(request):
                         content=upload.read(),
                         dry_run=form.cleaned_data["dry_run"],
                         user=request.user,
+                        keep=True,  # a clean dry run can then be imported from its page
                     )
                 except FileProblem as problem:
                     form.add_error("file", problem.message)
@@ -121,6 +134,7 @@ def home(request):
                     return redirect("imports:job", job_id=submitted.job.pk)
     else:
         form = ImportForm()
+        purge_kept_files()
     jobs = [
         {
             "job": job,
@@ -144,7 +158,31 @@ def _job(job_id) -> ImportJob:
 
 @requires(Cap.IMPORT_HR)
 def job_detail(request, job_id):
-    return render(request, "imports/job.html", _job_context(_job(job_id)))
+    purge_kept_files()
+    return render(request, "imports/job.html", _job_context(_job(job_id), request.user))
+
+
+@requires(Cap.IMPORT_HR)
+@require_http_methods(["GET", "POST"])
+def job_import(request, job_id):
+    """Import the file a clean dry run checked ("Import this file" on its result page).
+    GET shows the check's result page, with the button when it may be used."""
+    job = _job(job_id)
+    if request.method == "GET":
+        purge_kept_files()
+        job.refresh_from_db(fields=["kept_until", "content_sha256"])
+        return render(request, "imports/job.html", _job_context(job, request.user))
+    try:
+        submitted = import_checked_file(
+            job_id=job.pk, user=request.user, digest=request.POST.get("digest", "")
+        )
+    except NotYourFile:
+        raise PermissionDenied from None
+    except (CheckedFileGone, FileProblem) as problem:
+        job.refresh_from_db(fields=["kept_until", "content_sha256", "result"])
+        context = _job_context(job, request.user) | {"import_problem": problem.message}
+        return render(request, "imports/job.html", context, status=409)
+    return redirect("imports:job", job_id=submitted.job.pk)
 
 
 @requires(Cap.IMPORT_HR)

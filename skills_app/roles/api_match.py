@@ -302,7 +302,7 @@ def match(request, payload: MatchIn):
             limit=payload.limit,
             offset=payload.offset,
             as_of=payload.as_of,
-            role_code=payload.role or "",
+            role_code=role.code if payload.role is not None else "",
             qualifies_by=payload.qualifies_by,
         ),
     )

@@ -10,11 +10,14 @@ nothing. See ``service`` for the entry points and ``kinds`` for the columns.
 Result (``ImportJob.result``, and the API's answer)::
 
     {ok, kind, dry_run, detail, rows, created, updated, unchanged, [org_units_created |
-     requirements], error_count, errors: [{row, column, message, suggestions}]}
+     requirements], error_count, errors: [{row, column, message, suggestions}],
+     matched_skills: [{row, rows, row_count, given, skill: {id, name}}]}
 
 ``errors`` lists at most ``MAX_ERRORS``; ``error_count`` counts them all. A problem with
 the file as a whole (type, encoding, header, size) is the single error, with row and
-column null.
+column null. ``matched_skills`` lists the skill labels matched by a misspelling or
+another word order (not the skill's own name or alias, give or take case and
+punctuation, nor its URI), so HR can check them.
 """
 
 from skills_app.people.imports.errors import MAX_ERRORS, FileProblem, ImportConflict

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from skills_app.people.imports.errors import ErrorList, FileProblem
 from skills_app.people.imports.kinds import KindSpec
-from skills_app.people.imports.reading import Table
+from skills_app.people.imports.reading import Table, UnsavedFormula
 
 PROGRESS_EVERY = 5000  # rows between progress writes
 
@@ -76,8 +76,12 @@ class Importer(ABC):
         advance = self.progress.advance
         check = self.check
         errors = self.errors
+        formulas = self.table.has_formulas
+        resolver = getattr(self, "resolver", None)  # kinds with a skill column
         for number, cells in self.table.rows():
             self.rows += 1
+            if resolver is not None:
+                resolver.row = number
             extra = len(cells) - width
             if extra < 0:
                 cells = cells + [""] * -extra
@@ -90,12 +94,39 @@ class Importer(ABC):
                 )
                 advance()
                 continue
-            check(number, cells)
+            if formulas:
+                self._check_with_formulas(number, cells)
+            else:
+                check(number, cells)
             advance()
         if not self.rows:
             raise FileProblem("The file has a header row but no rows of data.")
         self.progress.total = self.rows
         self.finish()
+
+    def _check_with_formulas(self, number: int, cells: list) -> None:
+        """A row of a sheet with formulas: a formula cell with no saved value is a row
+        error naming the cell. The row's other cells are still checked (so the errors
+        of the rest of the file stay right), but not that cell again."""
+        names = {index: name for name, index in self.table.columns.items()}
+        unsaved = {i: c for i, c in enumerate(cells) if isinstance(c, UnsavedFormula)}
+        cells = ["" if isinstance(c, UnsavedFormula) else c for c in cells]
+        if not unsaved:
+            self.check(number, cells)
+            return
+        errors = self.errors
+        for index, cell in unsaved.items():
+            errors.add(number, names.get(index), cell.message)
+        skip = {names.get(index) for index in unsaved}
+        row_errors = ErrorList()
+        self.errors = row_errors
+        try:
+            self.check(number, cells)
+        finally:
+            self.errors = errors
+        for error in row_errors.items:
+            if error.row != number or error.column not in skip:
+                errors.add(error.row, error.column, error.message, error.suggestions)
 
     @abstractmethod
     def check(self, number: int, cells: list) -> None:
@@ -103,6 +134,12 @@ class Importer(ABC):
 
     def finish(self) -> None:  # noqa: B027  (an optional hook, not an abstract one)
         """Checks that need every row, e.g. managers named later in the file."""
+
+    def matched_skills(self) -> list[dict]:
+        """Skill labels matched by a misspelling or another word order (for HR to
+        check): ``[{row, rows, row_count, given, skill: {id, name}}]``."""
+        resolver = getattr(self, "resolver", None)
+        return resolver.matched_skills() if resolver is not None else []
 
     @abstractmethod
     def write(self, *, dry_run: bool) -> Counts:

@@ -3,8 +3,11 @@
 Each kind lists its columns in the order of the downloadable template. A *required*
 column must be in the header row; an optional column may be left out of the file
 altogether, which means "keep what Muster already holds" (new records get the
-default). Headers are matched case-insensitively, with spaces or hyphens read as
-underscores ("Staff number" is ``staff_number``), in any order.
+default), and so may a blank optional cell: a blank never changes a stored value. The
+words ``current`` (``last_used``, ``end_date``) and ``none``
+(``line_manager_staff_number``) clear a stored value on purpose. Headers are matched
+case-insensitively, with spaces or hyphens read as underscores ("Staff number" is
+``staff_number``), in any order.
 """
 
 from __future__ import annotations
@@ -52,7 +55,9 @@ PEOPLE = KindSpec(
             "Organisation path from the department down, separated by /, for example "
             "Department for Public Services/Digital Group/Data Team. Missing units are created",
         ),
-        Column("location", False, "Office location, for example Leeds"),
+        Column(
+            "location", False, "Office location, for example Leeds; blank keeps the current one"
+        ),
         Column("weekly_hours", False, "Contracted hours a week, more than 0 and at most 60"),
         Column("clearance", False, "None, BPSS, CTC, SC or DV"),
         Column("redeployable", False, "yes or no: willing to be redeployed"),
@@ -61,7 +66,8 @@ PEOPLE = KindSpec(
         Column(
             "line_manager_staff_number",
             False,
-            "Staff number of the line manager, in this file or already in Muster; blank for none",
+            "Staff number of the line manager, in this file or already in Muster; none for "
+            "no line manager; blank keeps the current one",
         ),
     ),
 )
@@ -82,8 +88,9 @@ PERSON_SKILLS = KindSpec(
         Column(
             "last_used",
             False,
-            "YYYY, YYYY-MM or YYYY-MM-DD (the first day of a year or month is stored); "
-            "blank if in current use",
+            "YYYY, YYYY-MM or YYYY-MM-DD (the first day of a year or month is stored), or "
+            "current if in use now; blank means current for a new skill and keeps the "
+            "recorded date for an existing one",
         ),
         Column(
             "evidence",
@@ -108,7 +115,12 @@ ROLE_HISTORY = KindSpec(
             "(a new role is linked when exactly one profile has the same title)",
         ),
         Column("start_date", True, "Date, YYYY-MM-DD or DD/MM/YYYY"),
-        Column("end_date", False, "Date, YYYY-MM-DD or DD/MM/YYYY; blank if current"),
+        Column(
+            "end_date",
+            False,
+            "Date, YYYY-MM-DD or DD/MM/YYYY, or current if the role is held now; blank "
+            "means current for a new role and keeps the recorded end date for an existing one",
+        ),
     ),
 )
 

@@ -1,11 +1,12 @@
 """The ``people`` import: one row per member of staff, matched on staff number.
 
-Blank cells: ``location`` blank clears it; ``line_manager_staff_number`` blank means no
-line manager; blank ``weekly_hours``, ``clearance``, ``redeployable``, ``protected`` and
-``available_from`` keep what Muster holds (they are partly the person's own
-redeployment preferences and the manager's "protected" mark), and a new person gets
-the default (37, BPSS, yes, no, none). A column left out of the file keeps the current
-values for everyone.
+Blank cells: a blank optional cell never changes what Muster holds (``location``,
+``weekly_hours``, ``clearance``, ``redeployable``, ``protected``, ``available_from`` and
+``line_manager_staff_number``: partly the person's own redeployment preferences and the
+manager's "protected" mark), and a new person gets the default (no location, 37, BPSS,
+yes, no, none, no line manager). To take a line manager away, write ``none`` in
+``line_manager_staff_number``. A column left out of the file keeps the current values
+for everyone. (The required columns cannot be blank: that is a row error.)
 
 Line managers may be anywhere in the file or already in Muster; they are set after
 every person in the file exists, so the order of rows does not matter. Cycles are
@@ -36,6 +37,7 @@ from skills_app.people.models import OrgUnit, OrgUnitKind, Person
 MAX_PATH = 1000
 MAX_SEGMENT = 255
 CYCLE_SHOWN = 6
+NO_MANAGER = "none"  # written in line_manager_staff_number: no line manager
 _email_validator = EmailValidator()
 
 STAGING = "muster_import_people"
@@ -113,8 +115,8 @@ class PeopleImporter(Importer):
 
         location = cell("location")
         if location is not None:
-            location = values.text(location)
-            if len(location) > 120:
+            location = values.text(location) or None  # blank: keep what Muster holds
+            if location is not None and len(location) > 120:
                 add(number, "location", "The location must be 120 characters or fewer")
 
         parsed = {}
@@ -133,10 +135,13 @@ class PeopleImporter(Importer):
                 except values.Invalid as exc:
                     add(number, column, str(exc))
 
+        # None: keep the current line manager (blank cell or no column); "": none.
         manager = cell("line_manager_staff_number")
         if manager is not None:
-            manager = values.text(manager)
-            if sn and manager == sn:
+            manager = values.text(manager) or None
+            if manager is not None and manager.casefold() == NO_MANAGER:
+                manager = ""
+            elif sn and manager == sn:
                 add(
                     number, "line_manager_staff_number", "A person cannot be their own line manager"
                 )

@@ -33,6 +33,8 @@ from skills_app.people.models import EvidenceKind, Person, PersonSkill
 STAGING = "muster_import_person_skills"
 CLASSIFIED = "muster_import_person_skills_c"
 EVIDENCE = [None, *EvidenceKind.values]  # code 0 = blank
+USED_KEEP = 0  # last_used blank: keep the recorded date (a new skill: in current use)
+USED_CURRENT = -1  # last_used "current": in use now, whatever was recorded
 
 
 class PersonSkillsImporter(Importer):
@@ -47,7 +49,9 @@ class PersonSkillsImporter(Importer):
         self.person_ids = array("q")
         self.skill_ids = array("q")
         self.levels = array("b")
-        self.last_used = array("i")  # date ordinal, 0 = blank (in current use)
+        # date ordinal; USED_KEEP: blank (keep what is held; current for a new skill);
+        # USED_CURRENT: "current" (in use now: no date)
+        self.last_used = array("i")
         self.evidence = array("b")  # index into EVIDENCE
         self.row_numbers = array("i")
         self._level_cache: dict[str, int] = {}
@@ -98,18 +102,23 @@ class PersonSkillsImporter(Importer):
                 level = 0
                 add(number, "level", str(exc) if str(raw).strip() else "Enter the level")
 
-        used = 0
+        used = USED_KEEP
         if col["last_used"] is not None:
             raw = cells[col["last_used"]]
             if raw:
                 used = self._date_cache.get(raw)
                 if used is None:
                     try:
-                        used = values.last_used(raw, self.today).toordinal()
+                        if values.is_blank(raw):
+                            used = USED_KEEP
+                        elif values.is_current(raw):
+                            used = USED_CURRENT
+                        else:
+                            used = values.last_used(raw, self.today).toordinal()
                         self._date_cache[raw] = used
                     except values.Invalid as exc:
                         ok = False
-                        used = 0
+                        used = USED_KEEP
                         add(number, "last_used", str(exc))
 
         evidence = 0
@@ -161,7 +170,7 @@ class PersonSkillsImporter(Importer):
             )
 
     def _staged_rows(self):
-        dates: dict[int, date | None] = {0: None}
+        dates: dict[int, date | None] = {USED_KEEP: None, USED_CURRENT: None}
         for person, skill, level, used, evidence in zip(
             self.person_ids,
             self.skill_ids,
@@ -171,9 +180,9 @@ class PersonSkillsImporter(Importer):
             strict=True,
         ):
             day = dates.get(used)
-            if day is None and used:
+            if day is None and used > 0:
                 day = dates[used] = date.fromordinal(used)
-            yield person, skill, level, day, EVIDENCE[evidence]
+            yield person, skill, level, day, int(used != USED_KEEP), EVIDENCE[evidence]
 
     def write(self, *, dry_run: bool) -> Counts:
         used = self.resolver.used
@@ -191,6 +200,7 @@ class PersonSkillsImporter(Importer):
                 ("skill_id", "bigint"),
                 ("level", "smallint"),
                 ("last_used", "date"),
+                ("used_given", "smallint"),  # 0: blank, keep the recorded date
                 ("evidence", "text"),
             ],
         )
@@ -203,7 +213,8 @@ class PersonSkillsImporter(Importer):
                 staging.index(cursor, "person_id", "skill_id")
             self.progress.begin("saving", total)
             changed = (
-                f"t.level <> p.level OR {differs('t.last_used', 'p.last_used')} "
+                f"t.level <> p.level "
+                f"OR (t.used_given = 1 AND {differs('t.last_used', 'p.last_used')}) "
                 "OR (t.evidence IS NOT NULL AND t.evidence <> p.evidence)"
             )
             cursor.execute(f"DROP TABLE IF EXISTS {c}")
@@ -218,7 +229,8 @@ class PersonSkillsImporter(Importer):
                 if counts.updated:
                     cursor.execute(
                         f"UPDATE {table} AS p SET level = {c}.level, "  # noqa: S608
-                        f"last_used = {c}.last_used, "
+                        f"last_used = CASE WHEN {c}.used_given = 1 THEN {c}.last_used "
+                        "ELSE p.last_used END, "
                         f"evidence = COALESCE({c}.evidence, p.evidence), "
                         f"version = p.version + 1, updated_at = %s "
                         f"FROM {c} WHERE p.id = {c}.row_id AND {c}.action = 'u'",

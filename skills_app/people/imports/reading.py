@@ -12,10 +12,13 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
+
+from openpyxl.utils import get_column_letter
 
 from skills_app.people.imports.errors import FileProblem
 from skills_app.people.imports.kinds import KindSpec, normalise_header
@@ -45,9 +48,30 @@ class Table:
     estimated_rows: int  # data rows, roughly (for progress before the count is known)
     header_row: int
     _rows: Callable[[], Iterator[tuple[int, list]]]
+    # True when some cell may be an UnsavedFormula (an XLSX sheet with formulas)
+    has_formulas: bool = False
 
     def rows(self) -> Iterator[tuple[int, list]]:
         return self._rows()
+
+
+@dataclass(frozen=True, slots=True)
+class UnsavedFormula:
+    """An XLSX cell holding a formula whose value was never saved (openpyxl writes such
+    files, and so do some exporters): its value cannot be known without calculating
+    it, so the row is refused rather than read as blank."""
+
+    coordinate: str  # as the spreadsheet shows it, e.g. "D7"
+
+    def __str__(self) -> str:  # a header cell, say: reads as blank
+        return ""
+
+    @property
+    def message(self) -> str:
+        return (
+            f"Cell {self.coordinate} holds a formula with no saved value: open the file in a "
+            "spreadsheet program and save it, or paste the values in place of the formulas"
+        )
 
 
 def describe_size(size: int) -> str:
@@ -210,12 +234,35 @@ def _xlsx_table(content: bytes, spec: KindSpec) -> Table:
     except Exception:  # openpyxl raises many types for damaged workbooks
         raise FileProblem(f"The workbook could not be opened. {SAVE_AS}") from None
 
+    # openpyxl's data_only mode reads a formula's saved value, and None both for an empty
+    # cell and for a formula that was never calculated; only the sheet's XML tells them
+    # apart, so it is scanned too, but only when it has a formula at all.
+    sheet_path = getattr(sheet, "_worksheet_path", None)
+    unsaved = None
+    if sheet_path and _has_formulas(content, sheet_path):
+        unsaved = _unsaved_formulas(content, sheet_path)
+
+    read: set[int] = set()  # the columns imported, once the header is known
+
     def records() -> Iterator[tuple[int, list]]:
+        pending = next(unsaved, None) if unsaved is not None else None
         try:
             for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
                 if number > MAX_ROWS + 1:
                     raise FileProblem(f"The file has more than {MAX_ROWS:,} rows. Split it up.")
-                yield number, [_cell(v) for v in values]
+                cells = [_cell(v) for v in values]
+                while pending is not None and pending[0] < number:
+                    pending = next(unsaved, None)
+                if pending is not None and pending[0] == number:
+                    for column in pending[1]:
+                        if read and column not in read:
+                            continue  # a helper column with no header is not read
+                        if column >= len(cells):
+                            cells.extend([""] * (column + 1 - len(cells)))
+                        if cells[column] == "":
+                            where = f"{get_column_letter(column + 1)}{number}"
+                            cells[column] = UnsavedFormula(where)
+                yield number, cells
         except FileProblem:
             raise
         except Exception:
@@ -225,7 +272,78 @@ def _xlsx_table(content: bytes, spec: KindSpec) -> Table:
 
     header_row, header, rows = _split_header(records())
     columns, width = _header(header, spec)
-    return Table("xlsx", columns, width, estimated, header_row, lambda: _data(rows))
+    read.update(columns.values())
+    return Table(
+        "xlsx", columns, width, estimated, header_row, lambda: _data(rows), unsaved is not None
+    )
+
+
+_FORMULA_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s>/]")
+
+
+def _has_formulas(content: bytes, path: str) -> bool:
+    """Whether the sheet's XML has a formula element, streamed (never all in memory)."""
+    with zipfile.ZipFile(io.BytesIO(content)) as archive, archive.open(path) as stream:
+        tail = b""
+        while chunk := stream.read(_CHUNK):
+            if _FORMULA_TAG.search(tail + chunk):
+                return True
+            tail = chunk[-16:]
+    return False
+
+
+def _unsaved_formulas(content: bytes, path: str) -> Iterator[tuple[int, list[int]]]:
+    """(row number, [0-based column indexes]) of each row with a formula cell that has
+    no saved value, in row order, streamed from the sheet's XML."""
+    from openpyxl.utils.cell import coordinate_to_tuple
+    from openpyxl.xml.functions import iterparse  # defusedxml's, when installed
+
+    archive = zipfile.ZipFile(io.BytesIO(content))
+    stream = archive.open(path)
+    try:
+        row_number = 0
+        column = 0
+        found: list[int] = []
+        rows_parent = None
+        for event, element in iterparse(stream, events=("start", "end")):
+            tag = element.tag.rpartition("}")[2]
+            if event == "start":
+                if tag == "sheetData":
+                    rows_parent = element
+                elif tag == "row":
+                    row_number = int(element.get("r") or row_number + 1)
+                    column = 0
+                    found = []
+                continue
+            if tag == "c":
+                reference = element.get("r")
+                if reference:
+                    row_number, column = coordinate_to_tuple(reference)
+                else:
+                    column += 1
+                # A saved value is a non-empty <v>, an empty one on a text result
+                # (t="str": the formula gave ""), or an inline string. openpyxl writes
+                # formulas with an empty <v/> and no type: nothing saved.
+                has_formula = has_value = False
+                for child in element:
+                    name = child.tag.rpartition("}")[2]
+                    if name == "f":
+                        has_formula = True
+                    elif name == "v":
+                        has_value = bool(child.text) or element.get("t") == "str"
+                    elif name == "is":
+                        has_value = True
+                if has_formula and not has_value:
+                    found.append(column - 1)
+                element.clear()
+            elif tag == "row":
+                if found:
+                    yield row_number, found
+                if rows_parent is not None:
+                    rows_parent.clear()  # keep no finished rows in memory
+    finally:
+        stream.close()
+        archive.close()
 
 
 def _split_header(records: Iterator[tuple[int, list]]):

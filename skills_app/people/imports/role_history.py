@@ -1,9 +1,11 @@
 """The ``role-history`` import: one row per role held, matched on (person, title, start).
 
-``end_date`` blank means the role is current. ``role_profile_code`` links the role to
+A blank optional cell never changes what Muster holds. ``end_date``: blank makes a new
+role current and keeps the recorded end date of an existing one; ``current`` makes the
+role current (clearing a recorded end date). ``role_profile_code`` links the role to
 the role library (the code in any case); blank keeps an existing link, and a new row
-is linked when exactly one role profile has the same title (ignoring case). Leaving
-the column out of the file keeps every existing link.
+is linked when exactly one role profile has the same title (ignoring case). Leaving a
+column out of the file is the same as leaving it blank on every row.
 """
 
 from __future__ import annotations
@@ -75,6 +77,7 @@ class RoleHistoryImporter(Importer):
                 self.code_rows.setdefault(code, []).append(number)
 
         start = end = None
+        end_given = False  # blank: keep the recorded end date (a new role: current)
         raw = cells[col["start_date"]]
         if not values.text(raw):
             add(number, "start_date", "Enter the date the role started")
@@ -83,9 +86,13 @@ class RoleHistoryImporter(Importer):
                 start = values.day(raw)
             except values.Invalid as exc:
                 add(number, "start_date", str(exc))
-        if col["end_date"] is not None and values.text(cells[col["end_date"]]):
+        raw = cells[col["end_date"]] if col["end_date"] is not None else None
+        if values.is_current(raw):
+            end_given = True
+        elif values.text(raw):
+            end_given = True
             try:
-                end = values.day(cells[col["end_date"]])
+                end = values.day(raw)
             except values.Invalid as exc:
                 add(number, "end_date", str(exc))
         if start and end and end < start:
@@ -104,7 +111,7 @@ class RoleHistoryImporter(Importer):
         if self.errors.count == before:
             # The code, when given, becomes the role profile's id in finish().
             by_title = None if code else self.titles.get(title.casefold())
-            self.records.append([person, title, start, end, code or None, by_title])
+            self.records.append([person, title, start, end, int(end_given), code or None, by_title])
 
     def finish(self) -> None:
         found = role_map(codes=self.code_rows)
@@ -120,8 +127,8 @@ class RoleHistoryImporter(Importer):
         if self.errors:
             return
         for record in self.records:
-            if record[4] is not None:
-                record[4] = found[record[4]].pk
+            if record[5] is not None:
+                record[5] = found[record[5]].pk
 
     def write(self, *, dry_run: bool) -> Counts:
         table = q(RoleHistory._meta.db_table)
@@ -134,6 +141,7 @@ class RoleHistoryImporter(Importer):
                 ("title", "text"),
                 ("start", "date"),
                 ("end", "date"),
+                ("end_given", "smallint"),  # 0: blank, keep the recorded end date
                 ("role_profile_id", "bigint"),
                 ("title_profile_id", "bigint"),
             ],
@@ -146,7 +154,8 @@ class RoleHistoryImporter(Importer):
                 staging.index(cursor, "person_id", "title", "start")
             self.progress.begin("saving", len(self.records))
             changed = (
-                f"{differs(f't.{end}', f'p.{end}')} OR (t.role_profile_id IS NOT NULL AND "
+                f"(t.end_given = 1 AND {differs(f't.{end}', f'p.{end}')}) "
+                "OR (t.role_profile_id IS NOT NULL AND "
                 f"{differs('t.role_profile_id', 'p.role_profile_id')})"
             )
             cursor.execute(f"DROP TABLE IF EXISTS {c}")
@@ -159,7 +168,8 @@ class RoleHistoryImporter(Importer):
             counts = counts_by_action(cursor, c)
             if not dry_run:
                 cursor.execute(
-                    f"UPDATE {table} AS p SET {end} = {c}.{end}, "  # noqa: S608
+                    f"UPDATE {table} AS p "  # noqa: S608
+                    f"SET {end} = CASE WHEN {c}.end_given = 1 THEN {c}.{end} ELSE p.{end} END, "
                     f"role_profile_id = COALESCE({c}.role_profile_id, p.role_profile_id), "
                     f"version = p.version + 1 "
                     f"FROM {c} WHERE p.id = {c}.row_id AND {c}.action = 'u'"

@@ -22,8 +22,10 @@ phase reports only when it starts and ends).
 from __future__ import annotations
 
 import gzip
+import hashlib
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.db import IntegrityError, connection, connections, transaction
 from django.utils import timezone
@@ -53,6 +55,8 @@ IMPORTERS: dict[str, type[Importer]] = {
 SYNC_MAX_BYTES = 2 * 1024 * 1024
 SYNC_MAX_ROWS = 20_000
 RECENT_JOBS = 20
+# How long a dry run from the import page keeps its file for "Import this file".
+KEEP_CHECKED_FILE = timedelta(hours=1)
 
 _GZIP = b"\x1f\x8b"
 
@@ -113,16 +117,26 @@ def load_file(job_id) -> bytes:
     return unpack(stored)
 
 
+def _digest(content: bytes) -> str:
+    return hashlib.sha256(content).hexdigest()
+
+
 def import_create_job(
-    *, kind: str, filename: str, content: bytes, dry_run: bool, user
+    *, kind: str, filename: str, content: bytes, dry_run: bool, user, keep: bool = False
 ) -> ImportJob:
-    """Store an uploaded file as a queued job (no checks: see import_submit)."""
+    """Store an uploaded file as a queued job (no checks: see import_submit). ``keep``
+    (a dry run by a signed-in user) keeps the file after a clean check, for
+    ``import_checked_file``."""
+    keep = keep and dry_run and bool(getattr(user, "pk", None))
     job = ImportJob.objects.create(
         kind=kind,
         filename=(filename or "upload")[:255],
         content=b"",
         dry_run=dry_run,
         created_by=user if getattr(user, "pk", None) else None,
+        content_sha256=_digest(content) if keep else "",
+        # Provisional: set to an hour after the check when the check finds no errors.
+        kept_until=timezone.now() + KEEP_CHECKED_FILE if keep else None,
     )
     store_file(job, content)
     return job
@@ -167,15 +181,19 @@ class Submitted:
     queued: bool
 
 
-def import_submit(*, kind: str, filename: str, content: bytes, dry_run: bool, user) -> Submitted:
+def import_submit(
+    *, kind: str, filename: str, content: bytes, dry_run: bool, user, keep: bool = False
+) -> Submitted:
     """Check the file, store it as a job, then run it now (small) or queue it (large).
-    Raises UnknownKind or FileProblem before anything is stored."""
+    Raises UnknownKind or FileProblem before anything is stored. ``keep``: see
+    ``import_create_job``."""
     check_size(len(content))
     table = import_precheck(kind=kind, content=content)
     large = is_large(content=content, table=table)
     del table
+    purge_kept_files()
     job = import_create_job(
-        kind=kind, filename=filename, content=content, dry_run=dry_run, user=user
+        kind=kind, filename=filename, content=content, dry_run=dry_run, user=user, keep=keep
     )
     if large:
         from skills_app.people.tasks import run_import_job
@@ -220,7 +238,16 @@ class _JobProgress:
             self.side = None
 
 
-def _result(*, job, ok: bool, detail: str, rows=0, counts: Counts | None = None, errors=None):
+def _result(
+    *,
+    job,
+    ok: bool,
+    detail: str,
+    rows=0,
+    counts: Counts | None = None,
+    errors=None,
+    matched_skills=None,
+):
     counts = counts or Counts()
     error_list = errors.sorted_dicts() if errors is not None else []
     error_count = errors.count if errors is not None else 0
@@ -236,6 +263,7 @@ def _result(*, job, ok: bool, detail: str, rows=0, counts: Counts | None = None,
         **counts.extra,
         "error_count": error_count,
         "errors": error_list,
+        "matched_skills": matched_skills or [],
     }
 
 
@@ -289,13 +317,14 @@ def import_run_job(*, job_id) -> ImportJob:
         return job
     sink = _JobProgress(job.pk)
     progress = Progress(sink)
-    status, rows, result = ImportStatus.FAILED, 0, None
+    status, rows, result, matched = ImportStatus.FAILED, 0, None, []
     try:
         content = load_file(job.pk)
         table = open_table(content, kind_spec(job.kind))
         importer = IMPORTERS[job.kind](table=table, user=job.created_by, progress=progress)
         importer.validate()
         rows = importer.rows
+        matched = importer.matched_skills()
         if importer.errors:
             status = ImportStatus.REJECTED
             result = _result(
@@ -304,6 +333,7 @@ def import_run_job(*, job_id) -> ImportJob:
                 detail=rejected_detail(importer.errors.count),
                 rows=rows,
                 errors=importer.errors,
+                matched_skills=matched,
             )
         else:
             importer.table = None  # let the file go before writing
@@ -321,6 +351,7 @@ def import_run_job(*, job_id) -> ImportJob:
                 detail=_success_detail(job, rows, counts),
                 rows=rows,
                 counts=counts,
+                matched_skills=matched,
             )
     except FileProblem as problem:
         status, result = ImportStatus.REJECTED, _file_problem_result(job, problem)
@@ -347,14 +378,21 @@ def import_run_job(*, job_id) -> ImportJob:
         if result is None:  # interrupted by something that is not an Exception
             result = _result(job=job, ok=False, detail="The import was interrupted.", rows=rows)
             result["failure"] = "error"
+        # A clean dry run asked to keep its file keeps it for an hour; any other job
+        # lets the file go and keeps only the result.
+        finished = timezone.now()
+        if job.kept_until is not None and status == ImportStatus.SUCCEEDED:
+            file_fields = {"kept_until": finished + KEEP_CHECKED_FILE}
+        else:
+            file_fields = {"content": b"", "content_sha256": "", "kept_until": None}
         ImportJob.objects.filter(pk=job.pk).update(
             status=status,
             phase="done",
             processed_rows=rows,
             total_rows=rows,
-            finished_at=timezone.now(),
+            finished_at=finished,
             result=result,
-            content=b"",
+            **file_fields,
         )
         record_event(
             actor=job.created_by,
@@ -382,9 +420,87 @@ def import_run_job(*, job_id) -> ImportJob:
             "finished_at",
             "result",
             "started_at",
+            "kept_until",
+            "content_sha256",
         ]
     )
     return job
+
+
+# -- importing a checked file -----------------------------------------------------------------
+
+
+class CheckedFileGone(Exception):
+    """The checked file cannot be imported from its dry run (expired, already imported,
+    not a clean dry run, or not the same bytes): the message says what to do."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class NotYourFile(PermissionError):
+    """Only the person who uploaded a checked file may import it."""
+
+
+def purge_kept_files() -> int:
+    """Let go of every checked file kept past its hour."""
+    return ImportJob.objects.filter(kept_until__lt=timezone.now()).update(
+        content=b"", content_sha256="", kept_until=None
+    )
+
+
+def can_import_checked_file(job: ImportJob, user) -> bool:
+    return (
+        job.dry_run
+        and job.status == ImportStatus.SUCCEEDED
+        and job.kept_until is not None
+        and job.kept_until > timezone.now()
+        and bool(job.content_sha256)
+        and job.created_by_id is not None
+        and job.created_by_id == getattr(user, "pk", None)
+    )
+
+
+def import_checked_file(*, job_id, user, digest: str) -> Submitted:
+    """Import the file a clean dry run checked, without uploading it again: only for
+    the person who uploaded it, within an hour of the check, once, and only when the
+    stored bytes are the ones checked (``digest``, their SHA-256, as the result page
+    showed it). Raises ImportJob.DoesNotExist, NotYourFile or CheckedFileGone."""
+    job = ImportJob.objects.defer("content").get(pk=job_id)
+    if job.created_by_id is None or job.created_by_id != getattr(user, "pk", None):
+        raise NotYourFile
+    if not job.dry_run or job.status != ImportStatus.SUCCEEDED:
+        raise CheckedFileGone(
+            "Only a file that was checked without errors can be imported from its check."
+        )
+    if (job.result or {}).get("imported_job"):
+        raise CheckedFileGone("This file has already been imported.")
+    if job.kept_until is None or job.kept_until <= timezone.now():
+        purge_kept_files()
+        raise CheckedFileGone(
+            "The checked file is no longer kept: Muster keeps a checked file for "
+            f"{int(KEEP_CHECKED_FILE.total_seconds() // 3600)} hour. Upload it again."
+        )
+    content = load_file(job.pk)
+    if not digest or digest != job.content_sha256 or _digest(content) != job.content_sha256:
+        raise CheckedFileGone(
+            "The stored file is not the one that was checked, so nothing was imported. "
+            "Upload it again."
+        )
+    # Claim it: of two clicks (or tabs), one imports and the other is told it has.
+    claimed = ImportJob.objects.filter(pk=job.pk, kept_until=job.kept_until).update(
+        content=b"", content_sha256="", kept_until=None
+    )
+    if not claimed:
+        raise CheckedFileGone("This file has already been imported.")
+    submitted = import_submit(
+        kind=job.kind, filename=job.filename, content=content, dry_run=False, user=user
+    )
+    ImportJob.objects.filter(pk=job.pk).update(
+        result={**(job.result or {}), "imported_job": str(submitted.job.pk)}
+    )
+    return submitted
 
 
 def import_file(*, kind: str, filename: str, content: bytes, dry_run: bool = False, user=None):

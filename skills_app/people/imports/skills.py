@@ -15,6 +15,12 @@ from taxonomy.labels import label_index
 from taxonomy.models import Skill, SkillStatus
 
 SUGGESTIONS = 3
+# An "auto" match by one of these is the skill's own name or other name, give or take
+# case, accents, punctuation and spacing: nothing for HR to check. Any other (a
+# misspelling, words in another order) is listed in the result as a matched skill.
+PLAIN_MATCHES = frozenset({"exact", "alias", "normalised"})
+MATCHED_LISTED = 1000  # different matched labels listed in a result
+MATCHED_ROWS = 20  # row numbers listed for each
 # A file with this many distinct unknown skills is not going to import; past it, new
 # labels are not fuzzy-matched any more (each costs milliseconds), only looked up.
 MAX_FUZZY_FAILURES = 2000
@@ -28,6 +34,9 @@ class SkillResolver:
         self.names: dict[int, str] = {}
         self.failures = 0
         self.used: set[int] = set()
+        self.row: int | None = None  # the row being checked (Importer.validate sets it)
+        # label -> {"row", "rows", "row_count", "given", "skill": {"id", "name"}}
+        self.matched: dict[str, dict] = {}
 
     def resolve(self, label: str) -> tuple[int | None, str, tuple[str, ...]]:
         """(skill_id, "", ()) or (None, message, suggestions)."""
@@ -39,7 +48,32 @@ class SkillResolver:
                 self.failures += 1
             else:
                 self.used.add(found[0])
+        matched = self.matched.get(label)
+        if matched is not None and self.row is not None:
+            matched["row_count"] += 1
+            if len(matched["rows"]) < MATCHED_ROWS:
+                matched["rows"].append(self.row)
         return found
+
+    def matched_skills(self) -> list[dict]:
+        """The labels matched by a misspelling or another word order, with the skill
+        each landed on and its rows, in the order they first appear."""
+        listed = sorted(
+            (m for m in self.matched.values() if m["rows"]), key=lambda m: m["rows"][0]
+        )[:MATCHED_LISTED]
+        return [{**m, "row": m["rows"][0], "rows": list(m["rows"])} for m in listed]
+
+    def _note_match(self, label: str, candidate: Candidate) -> None:
+        if candidate.match_type in PLAIN_MATCHES:
+            return
+        name = self._name_of([candidate.skill_id]).get(candidate.skill_id, "")
+        self.matched[label] = {
+            "row": None,
+            "rows": [],
+            "row_count": 0,
+            "given": label,
+            "skill": {"id": candidate.skill_id, "name": name},
+        }
 
     def _name_of(self, ids: list[int]) -> dict[int, str]:
         missing = [i for i in ids if i not in self.names]
@@ -74,6 +108,7 @@ class SkillResolver:
         candidates = self.index.search(label, limit=5)
         decision = self.index.decide_from(candidates, limit=5)
         if decision.outcome == "auto":
+            self._note_match(label, decision.candidates[0])
             return decision.candidates[0].skill_id, "", ()
         if decision.outcome == "suggest":
             suggestions = self._suggestions(decision.candidates)

@@ -171,10 +171,24 @@ def _last_used(raw: str, today: date) -> date:
     elif _YEAR.fullmatch(raw):
         made = _make(int(raw), 1, 1, LAST_USED_HINT)
     else:
-        raise Invalid(f"Enter when the skill was last used as {LAST_USED_HINT}, or leave it blank")
+        raise Invalid(
+            f"Enter when the skill was last used as {LAST_USED_HINT}, or current if it is "
+            "in use now"
+        )
     if made > today:
         raise Invalid("The date the skill was last used cannot be in the future")
     return made
+
+
+CURRENT = "current"  # last_used / end_date: in use or held now (clears a stored date)
+
+
+def is_blank(value) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def is_current(value) -> bool:
+    return isinstance(value, str) and value.strip().casefold() == CURRENT
 
 
 def last_used(value, today: date) -> date:
