@@ -108,7 +108,7 @@ def skill_labels(rng: random.Random) -> list[list[str]]:
 
 
 def people_csv(path: Path, people: int, rng: random.Random) -> int:
-    from skills_app.people.demo import FIRST_NAMES, LAST_NAMES, LOCATIONS
+    from skills_app.demo.generator import FIRST_NAMES, LAST_NAMES, LOCATIONS
 
     dept = "Department for Benchmarks"
     directorates = [f"Directorate {chr(65 + i)}" for i in range(10)]
@@ -217,7 +217,7 @@ def empty_people_tables(connection) -> None:
 
 
 def timed_import(kind: str, path: Path) -> dict:
-    from skills_app.people.imports.service import import_create_job, import_run_job
+    from skills_app.imports.service import import_create_job, import_run_job
 
     started = time.perf_counter()
     content = path.read_bytes()
@@ -262,12 +262,12 @@ def main(argv=None) -> int:
     from django.core.management import call_command
     from django.db import connection
 
-    from skills_app.people.demo import ensure_local_catalogue
+    from skills_app.demo.generator import ensure_local_catalogue
     from skills_app.people.models import Person
     from taxonomy.services import taxonomy_changed
 
     call_command("migrate", verbosity=0, interactive=False)
-    from skills_app.people.demo import EMAIL_DOMAIN as DEMO_DOMAIN
+    from skills_app.demo.generator import EMAIL_DOMAIN as DEMO_DOMAIN
 
     foreign = (
         Person.objects.exclude(work_email__endswith=f"@{EMAIL_DOMAIN}")

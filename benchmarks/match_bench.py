@@ -775,7 +775,7 @@ def run_size(people: int, args, out: dict) -> None:
     from django.db import connection
 
     from matching.engine import Requirement
-    from skills_app.matching_adapter import build_workforce_index
+    from skills_app.index.adapter import build_workforce_index
 
     say = out.setdefault("log", [])
     started = time.perf_counter()
@@ -888,7 +888,7 @@ def run_api(qs, args, out: dict) -> None:
 
     from skills_app.accounts.permissions import Role
     from skills_app.accounts.services import user_create_with_roles
-    from skills_app.matching_adapter import reset_index
+    from skills_app.index.adapter import reset_index
 
     reset_index()  # the process index is rebuilt from the freshly loaded data
     user = user_create_with_roles(

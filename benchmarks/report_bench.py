@@ -529,7 +529,7 @@ def get(client, url: str, out: dict):
 def run_pages(ds: Dataset, args, out: dict) -> None:
     from django.test import Client
 
-    from skills_app.matching_adapter import current_index, reset_index
+    from skills_app.index.adapter import current_index, reset_index
     from skills_app.reports import selectors
 
     user = hr_user()
@@ -595,7 +595,7 @@ def run_compare(args, out: dict) -> None:
     no request, no template; the index already built."""
     from django.utils import timezone
 
-    from skills_app.matching_adapter import current_index
+    from skills_app.index.adapter import current_index
     from skills_app.reports import selectors
 
     user = hr_user()

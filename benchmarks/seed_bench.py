@@ -52,7 +52,7 @@ def main(argv=None) -> int:
     from django.core.management import call_command
     from django.db import connection
 
-    from skills_app.people.demo import EMAIL_DOMAIN
+    from skills_app.demo.generator import EMAIL_DOMAIN
     from skills_app.people.models import (
         OrgUnit,
         Person,

@@ -118,7 +118,7 @@ from skills_app.people.api_profile import router as profile_router  # noqa: E402
 
 api.add_router("/people", profile_router)
 
-from skills_app.people.api_imports import router as imports_router  # noqa: E402
+from skills_app.imports.api import router as imports_router  # noqa: E402
 
 api.add_router("/imports", imports_router)
 

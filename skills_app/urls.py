@@ -13,7 +13,7 @@ urlpatterns = [
     path("accounts/", include(("skills_app.accounts.urls", "accounts"))),
     path("profile/", include("skills_app.people.urls")),
     path("people/", include("skills_app.people.urls_team")),
-    path("imports/", include("skills_app.people.urls_imports")),
+    path("imports/", include("skills_app.imports.urls")),
     path("roles/", include("skills_app.roles.urls")),
     path("surges/", include("skills_app.surge.urls")),
     path("skills/", include("taxonomy.urls")),

@@ -16,7 +16,7 @@ from django.utils.text import slugify
 
 from skills_app.audit.models import Action
 from skills_app.audit.services import record_event
-from skills_app.people.changes import workforce_changed
+from skills_app.index.changes import workforce_changed
 from skills_app.people.models import ChangeScope, EvidenceKind, PersonSkill
 from skills_app.roles.models import RoleRequirement
 from taxonomy.models import (

@@ -37,7 +37,7 @@ def postgres_only(db):
 def _fresh_matching_index():
     """Each test's database starts empty (its writes roll back), so no test may
     search an index another test built."""
-    from skills_app.matching_adapter import reset_index
+    from skills_app.index.adapter import reset_index
 
     reset_index()
     yield

@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from skills_app.accounts.permissions import Role
 from skills_app.accounts.services import api_token_create
-from skills_app.people.imports.service import import_file
+from skills_app.imports.service import import_file
 from skills_app.roles.models import RoleProfile
 from skills_app.roles.services import code_problem, new_code
 from tests.factories import RoleProfileFactory, RoleRequirementFactory, SkillFactory

@@ -11,10 +11,10 @@ import openpyxl
 import pytest
 
 from skills_app.audit.models import AccessEvent, Action
-from skills_app.people.imports import reading
-from skills_app.people.imports.base import Progress
-from skills_app.people.imports.errors import MAX_ERRORS
-from skills_app.people.imports.service import import_file
+from skills_app.imports import reading
+from skills_app.imports.base import Progress
+from skills_app.imports.errors import MAX_ERRORS
+from skills_app.imports.service import import_file
 from skills_app.people.models import (
     Clearance,
     EvidenceKind,
@@ -798,7 +798,7 @@ def test_an_unknown_skill_lists_the_nearest_names(staff, skills):
 
 
 def test_a_skill_label_is_resolved_once_however_often_it_appears(staff, skills, monkeypatch):
-    from skills_app.people.imports import skills as skills_module
+    from skills_app.imports import skills as skills_module
 
     calls = []
     real = skills_module.SkillResolver._resolve

@@ -8,7 +8,7 @@ from django.test import override_settings
 
 from skills_app.accounts.permissions import Role
 from skills_app.accounts.services import api_token_create
-from skills_app.people.imports import reading, service
+from skills_app.imports import reading, service
 from skills_app.people.models import ImportJob, ImportStatus, Person
 from taxonomy.models import Skill
 from tests.test_imports import (  # noqa: F401  (skills, staff: fixtures)
@@ -129,7 +129,7 @@ def test_a_missing_file_is_a_422(hr):
 
 def test_a_file_that_is_too_large_is_a_413(hr, monkeypatch):
     monkeypatch.setattr(reading, "MAX_FILE_BYTES", 50)
-    monkeypatch.setattr("skills_app.people.api_imports.MAX_FILE_BYTES", 50)
+    monkeypatch.setattr("skills_app.imports.api.MAX_FILE_BYTES", 50)
     response = post(hr, "people", GOOD)
     assert response.status_code == 413
     assert "smaller than" in response.json()["detail"]

@@ -9,10 +9,10 @@ from django_tasks_db.models import DBTaskResult
 
 from skills_app.accounts.permissions import Role
 from skills_app.audit.models import AccessEvent, Action
-from skills_app.people.imports import base, service
-from skills_app.people.imports.service import import_submit
+from skills_app.imports import base, service
+from skills_app.imports.service import import_submit
+from skills_app.imports.tasks import run_import_job
 from skills_app.people.models import ImportJob, ImportStatus, Person
-from skills_app.people.tasks import run_import_job
 from tests.test_imports import PEOPLE_HEADER, csv_text, person_row
 
 IMMEDIATE = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
@@ -41,7 +41,7 @@ def test_the_database_backend_queues_a_job_and_db_worker_runs_it(make_user, monk
     job = ImportJob.objects.get()
     assert job.status == ImportStatus.QUEUED
     task = DBTaskResult.objects.get()
-    assert task.task_path == "skills_app.people.tasks.run_import_job"
+    assert task.task_path == "skills_app.imports.tasks.run_import_job"
     assert task.status == TaskResultStatus.READY
     assert Person.objects.count() == 0
 
@@ -102,7 +102,7 @@ def test_a_job_with_bad_rows_ends_rejected_with_its_errors():
 
 @pytest.mark.django_db
 def test_an_unexpected_failure_is_recorded_without_row_contents(monkeypatch, caplog):
-    from skills_app.people.imports.people import PeopleImporter
+    from skills_app.imports.people import PeopleImporter
 
     def explode(self, *, dry_run):
         raise RuntimeError("Secret Name in a message")

@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from skills_app.accounts.permissions import Role
-from skills_app.people.imports import service
+from skills_app.imports import service
 from skills_app.people.models import ImportJob, ImportStatus, Person
 from tests.test_imports import (  # noqa: F401  (skills, staff: fixtures)
     PEOPLE_HEADER,

@@ -10,7 +10,7 @@ import pytest
 from django.db import connections, transaction
 
 from matching.engine import Requirement
-from skills_app.matching_adapter import FreshIndex
+from skills_app.index.adapter import FreshIndex
 from skills_app.people.models import PersonSkill, WorkforceChange
 from tests.factories import PersonFactory, PersonSkillFactory, SkillFactory
 
@@ -73,7 +73,7 @@ WORKER = """
 import sys, time, django
 django.setup()
 from matching.engine import Requirement
-from skills_app.matching_adapter import current_index
+from skills_app.index.adapter import current_index
 skill_id, person_id, DAY = (int(arg) for arg in sys.argv[1:4])
 def score():
     index = current_index()

@@ -3,7 +3,7 @@ import datetime as dt
 import pytest
 
 from matching.engine import Filters, Requirement
-from skills_app.matching_adapter import build_workforce_index
+from skills_app.index.adapter import build_workforce_index
 from skills_app.people.models import RoleHistory
 from taxonomy.models import SkillRelation
 from tests.factories import (

@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 
 from skills_app.audit.models import AccessEvent, Action
-from skills_app.matching_adapter import current_index, reset_index
+from skills_app.index.adapter import current_index, reset_index
 from skills_app.people.models import RoleHistory
 from skills_app.roles.search import (
     RequirementSpec,
@@ -139,7 +139,7 @@ def test_profile_change_is_visible_to_the_next_search_at_once(world):
 
 def test_new_person_and_attribute_changes_are_picked_up_without_a_rebuild(world):
     search(query(world))
-    from skills_app.matching_adapter import _fresh
+    from skills_app.index.adapter import _fresh
 
     rebuilds = _fresh.rebuilds
     newcomer = PersonFactory(staff_number="S0", location="Hull")
@@ -158,7 +158,7 @@ def test_another_process_sees_the_change_through_the_sequence(world):
     change applies it from the change table on its next search."""
     q = query(world)
     search(q)
-    from skills_app import matching_adapter
+    from skills_app.index import adapter as matching_adapter
 
     other = matching_adapter.FreshIndex()
     other.current()
@@ -184,8 +184,8 @@ def matching_adapter_requirement(index, skill_id, level, weight):
 
 
 def test_bulk_change_rebuilds(world):
-    from skills_app import matching_adapter
-    from skills_app.people.changes import workforce_changed
+    from skills_app.index import adapter as matching_adapter
+    from skills_app.index.changes import workforce_changed
 
     search(query(world))
     rebuilds = matching_adapter._fresh.rebuilds
@@ -204,7 +204,7 @@ def test_pruning_old_changes_makes_every_process_rebuild(world):
     from django.core.management import call_command
     from django.utils import timezone
 
-    from skills_app import matching_adapter
+    from skills_app.index import adapter as matching_adapter
     from skills_app.people.models import WorkforceChange
 
     search(query(world))

@@ -14,7 +14,7 @@ from django.urls import reverse
 from skills_app.accounts.permissions import Role, user_roles
 from skills_app.audit.models import Action
 from skills_app.audit.services import record_event
-from skills_app.people.demo import DEMO_URL, DEMO_USERNAMES, EMAIL_DOMAIN, seed_demo
+from skills_app.demo.generator import DEMO_URL, DEMO_USERNAMES, EMAIL_DOMAIN, seed_demo
 from skills_app.people.models import (
     OrgUnit,
     Person,

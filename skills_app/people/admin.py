@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from skills_app.people.changes import workforce_changed
+from skills_app.index.changes import workforce_changed
 from skills_app.people.models import (
     ChangeScope,
     OrgUnit,

@@ -286,7 +286,7 @@ class ChangeScope(models.TextChoices):
 class WorkforceChange(models.Model):
     """The change sequence every process's matching index follows: a write that
     affects search results appends a row in the same transaction, and each
-    search first applies the rows it has not seen (see matching_adapter)."""
+    search first applies the rows it has not seen (see skills_app.index.adapter)."""
 
     id = models.BigAutoField(primary_key=True)
     scope = models.CharField(max_length=16, choices=ChangeScope.choices)

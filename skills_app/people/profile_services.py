@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from skills_app.audit.services import record_event
-from skills_app.people.changes import workforce_changed
+from skills_app.index.changes import workforce_changed
 from skills_app.people.models import (
     ChangeScope,
     EvidenceKind,

@@ -10,7 +10,7 @@ and signal every row, which turns a reset of 1.5M person skills into minutes).
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from skills_app.people.changes import workforce_changed
+from skills_app.index.changes import workforce_changed
 from skills_app.people.models import ChangeScope, Person, PersonSkill, RoleHistory
 from skills_app.roles.models import RoleProfile, RoleRequirement
 from skills_app.surge.models import Allocation, SurgeScenario

@@ -6,7 +6,7 @@ administrators (``Cap.REPORT_ALL``) see the whole organisation, a line manager
 ``skills_app.people.team``). ``people_in_scope`` is the one place that decides.
 
 Data quality, the capability heatmap and the people behind a heatmap cell count
-from the matching index (``skills_app.matching_adapter.current_index()``, kept
+from the matching index (``skills_app.index.adapter.current_index()``, kept
 fresh on every call): who sits in which unit, when they last reviewed their
 profile and every person skill's level and evidence are already there as
 arrays, so a report is a few numpy counts per unit. At 500,000 people and 7.5
@@ -37,7 +37,7 @@ from django.utils import timezone
 from matching import rules
 from matching.engine import EVIDENCE_CODES
 from skills_app.accounts.permissions import Cap, has_cap
-from skills_app.matching_adapter import WorkforceIndex, current_index
+from skills_app.index.adapter import WorkforceIndex, current_index
 from skills_app.people.models import EvidenceKind, OrgUnit, Person, Qualification
 from skills_app.people.team import team_queryset, viewer_person
 from taxonomy.models import Skill, SkillGroup

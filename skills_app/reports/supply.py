@@ -26,7 +26,7 @@ from django.utils import timezone
 from matching.engine import QUALIFIES_BY_SCORE, Requirement
 from matching.rules import DEFAULT_THRESHOLD, EPSILON
 from skills_app.accounts.permissions import Cap, has_cap
-from skills_app.matching_adapter import current_index
+from skills_app.index.adapter import current_index
 from skills_app.reports.selectors import Scope, scope_mask
 from skills_app.roles.models import RoleProfile, RoleRequirement
 

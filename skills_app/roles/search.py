@@ -4,7 +4,7 @@ shortlist export and ``POST /api/v1/match``.
 Views and API handlers build a ``SearchQuery`` (requirements by skill id, filters
 by database values), call ``run_search`` and render the ``SearchResult``. The
 ranking itself is ``matching.engine`` (DESIGN.md section 4) over the per-process
-index that ``skills_app.matching_adapter.current_index`` keeps fresh.
+index that ``skills_app.index.adapter.current_index`` keeps fresh.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from matching.engine import CURRENT, EVIDENCE_NAMES, Filters, PriorRole, Require
 from matching.rules import DEFAULT_THRESHOLD, QualifiesBy
 from skills_app.audit.models import Action
 from skills_app.audit.services import record_event, record_events_for_subjects
-from skills_app.matching_adapter import WorkforceIndex, current_index
+from skills_app.index.adapter import WorkforceIndex, current_index
 from skills_app.people.models import GRADE_ORDER, Person
 from taxonomy.models import Skill
 

@@ -26,7 +26,7 @@ from matching.rules import DEFAULT_THRESHOLD
 from matching.surge import SurgeProblem, release_caps, solve_greedy, solve_optimal
 from skills_app.audit.models import Action
 from skills_app.audit.services import record_event, record_events_for_subjects
-from skills_app.matching_adapter import WorkforceIndex, current_index
+from skills_app.index.adapter import WorkforceIndex, current_index
 from skills_app.people.models import Person
 from skills_app.people.services import ConflictError
 from skills_app.roles.search import (

@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from skills_app.people.changes import workforce_changed
+from skills_app.index.changes import workforce_changed
 from skills_app.people.models import ChangeScope, WorkforceChange
 
 

@@ -1,10 +1,10 @@
 """``manage.py seed_demo --people N --seed S [--reset]``: a fictional demo department
-(see skills_app.people.demo)."""
+(see skills_app.demo.generator)."""
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from skills_app.people.demo import DEMO_URL, DemoError, seed_demo
+from skills_app.demo.generator import DEMO_URL, DemoError, seed_demo
 
 
 class Command(BaseCommand):

@@ -15,12 +15,12 @@ import numpy as np
 from django.db import connection
 from django.utils import timezone
 
-from skills_app.people.imports import values
-from skills_app.people.imports.base import Counts, Importer
-from skills_app.people.imports.errors import ImportConflict
-from skills_app.people.imports.kinds import PERSON_SKILLS
-from skills_app.people.imports.skills import SkillResolver, active_skill_count
-from skills_app.people.imports.staging import (
+from skills_app.imports import values
+from skills_app.imports.base import Counts, Importer
+from skills_app.imports.errors import ImportConflict
+from skills_app.imports.kinds import PERSON_SKILLS
+from skills_app.imports.skills import SkillResolver, active_skill_count
+from skills_app.imports.staging import (
     Staging,
     counts_by_action,
     differs,

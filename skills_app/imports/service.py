@@ -32,15 +32,15 @@ from django.utils import timezone
 
 from skills_app.audit.models import Action
 from skills_app.audit.services import record_event
-from skills_app.people.changes import workforce_changed
-from skills_app.people.imports.base import Counts, Importer, Progress
-from skills_app.people.imports.errors import MAX_ERRORS, FileProblem, ImportConflict
-from skills_app.people.imports.kinds import KINDS
-from skills_app.people.imports.people import PeopleImporter
-from skills_app.people.imports.person_skills import PersonSkillsImporter
-from skills_app.people.imports.reading import Table, check_size, open_table
-from skills_app.people.imports.role_history import RoleHistoryImporter
-from skills_app.people.imports.role_profiles import RoleProfilesImporter
+from skills_app.imports.base import Counts, Importer, Progress
+from skills_app.imports.errors import MAX_ERRORS, FileProblem, ImportConflict
+from skills_app.imports.kinds import KINDS
+from skills_app.imports.people import PeopleImporter
+from skills_app.imports.person_skills import PersonSkillsImporter
+from skills_app.imports.reading import Table, check_size, open_table
+from skills_app.imports.role_history import RoleHistoryImporter
+from skills_app.imports.role_profiles import RoleProfilesImporter
+from skills_app.index.changes import workforce_changed
 from skills_app.people.models import ChangeScope, ImportJob, ImportStatus
 
 logger = logging.getLogger(__name__)
@@ -196,7 +196,7 @@ def import_submit(
         kind=kind, filename=filename, content=content, dry_run=dry_run, user=user, keep=keep
     )
     if large:
-        from skills_app.people.tasks import run_import_job
+        from skills_app.imports.tasks import run_import_job
 
         run_import_job.enqueue(str(job.pk))
         job.refresh_from_db(fields=["status", "phase", "total_rows", "processed_rows", "result"])

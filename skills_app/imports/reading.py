@@ -20,8 +20,8 @@ from datetime import date, datetime, time
 
 from openpyxl.utils import get_column_letter
 
-from skills_app.people.imports.errors import FileProblem
-from skills_app.people.imports.kinds import KindSpec, normalise_header
+from skills_app.imports.errors import FileProblem
+from skills_app.imports.kinds import KindSpec, normalise_header
 
 MAX_FILE_BYTES = 200 * 1024 * 1024
 MAX_ROWS = 5_000_000

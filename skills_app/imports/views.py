@@ -16,7 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
 from skills_app.accounts.permissions import Cap, requires
-from skills_app.people.imports import (
+from skills_app.imports import (
     KINDS,
     MAX_FILE_BYTES,
     FileProblem,
@@ -27,8 +27,8 @@ from skills_app.people.imports import (
     recent_jobs,
     template_csv,
 )
-from skills_app.people.imports.reading import describe_size
-from skills_app.people.imports.service import (
+from skills_app.imports.reading import describe_size
+from skills_app.imports.service import (
     CheckedFileGone,
     NotYourFile,
     can_import_checked_file,

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from django.db import connection
 
-from skills_app.people.imports import values
-from skills_app.people.imports.base import Counts, Importer
-from skills_app.people.imports.kinds import ROLE_HISTORY
-from skills_app.people.imports.staging import (
+from skills_app.imports import values
+from skills_app.imports.base import Counts, Importer
+from skills_app.imports.kinds import ROLE_HISTORY
+from skills_app.imports.staging import (
     Staging,
     counts_by_action,
     differs,

@@ -5,7 +5,7 @@
 
 from django.tasks import task
 
-from skills_app.people.imports.service import import_run_job
+from skills_app.imports.service import import_run_job
 
 
 @task()

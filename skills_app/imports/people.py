@@ -21,10 +21,10 @@ from django.core.validators import EmailValidator
 from django.db import connection
 from django.utils import timezone
 
-from skills_app.people.imports import values
-from skills_app.people.imports.base import Counts, Importer
-from skills_app.people.imports.kinds import PEOPLE
-from skills_app.people.imports.staging import (
+from skills_app.imports import values
+from skills_app.imports.base import Counts, Importer
+from skills_app.imports.kinds import PEOPLE
+from skills_app.imports.staging import (
     Staging,
     counts_by_action,
     differs,

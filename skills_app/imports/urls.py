@@ -1,6 +1,6 @@
 from django.urls import path
 
-from skills_app.people import views_imports as views
+from skills_app.imports import views
 
 app_name = "imports"
 urlpatterns = [

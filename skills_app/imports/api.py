@@ -35,7 +35,7 @@ from ninja.responses import Status
 
 from skills_app.accounts.permissions import Cap
 from skills_app.api_support import authorize
-from skills_app.people.imports import (
+from skills_app.imports import (
     KINDS,
     MAX_FILE_BYTES,
     FileProblem,
@@ -46,7 +46,7 @@ from skills_app.people.imports import (
     phase_label,
     recent_jobs,
 )
-from skills_app.people.imports.reading import describe_size
+from skills_app.imports.reading import describe_size
 from skills_app.people.models import ImportStatus
 
 router = Router(tags=["imports"])

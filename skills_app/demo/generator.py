@@ -37,6 +37,7 @@ from django.utils.text import slugify
 from skills_app.accounts.permissions import ROLE_LABELS, Role
 from skills_app.accounts.services import user_create_with_roles
 from skills_app.audit.models import AccessEvent
+from skills_app.index.changes import workforce_changed
 from skills_app.people.bulk import (
     analyze,
     foreign_keys_suspended,
@@ -44,7 +45,6 @@ from skills_app.people.bulk import (
     insert_rows,
     reset_sequences,
 )
-from skills_app.people.changes import workforce_changed
 from skills_app.people.models import (
     ChangeScope,
     Clearance,

@@ -158,7 +158,7 @@ def _column_of(model, attname: str) -> str:
 
 def counts_by_action(cursor, classified: str):
     """Counts from a classified staging table's ``action`` column: c(reate), u(pdate), n(one)."""
-    from skills_app.people.imports.base import Counts
+    from skills_app.imports.base import Counts
 
     cursor.execute(f"SELECT action, COUNT(*) FROM {classified} GROUP BY action")  # noqa: S608
     found = dict(cursor.fetchall())

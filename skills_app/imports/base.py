@@ -9,9 +9,9 @@ from datetime import date
 
 from django.utils import timezone
 
-from skills_app.people.imports.errors import ErrorList, FileProblem
-from skills_app.people.imports.kinds import KindSpec
-from skills_app.people.imports.reading import Table, UnsavedFormula
+from skills_app.imports.errors import ErrorList, FileProblem
+from skills_app.imports.kinds import KindSpec
+from skills_app.imports.reading import Table, UnsavedFormula
 
 PROGRESS_EVERY = 5000  # rows between progress writes
 

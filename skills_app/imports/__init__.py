@@ -20,10 +20,10 @@ another word order (not the skill's own name or alias, give or take case and
 punctuation, nor its URI), so HR can check them.
 """
 
-from skills_app.people.imports.errors import MAX_ERRORS, FileProblem, ImportConflict
-from skills_app.people.imports.kinds import KINDS, template_csv
-from skills_app.people.imports.reading import MAX_FILE_BYTES
-from skills_app.people.imports.service import (
+from skills_app.imports.errors import MAX_ERRORS, FileProblem, ImportConflict
+from skills_app.imports.kinds import KINDS, template_csv
+from skills_app.imports.reading import MAX_FILE_BYTES
+from skills_app.imports.service import (
     UnknownKind,
     import_create_job,
     import_file,

@@ -11,11 +11,11 @@ of role profiles, not rows.
 
 from __future__ import annotations
 
-from skills_app.people.imports import values
-from skills_app.people.imports.base import Counts, Importer
-from skills_app.people.imports.errors import ImportConflict
-from skills_app.people.imports.kinds import ROLE_PROFILES
-from skills_app.people.imports.skills import SkillResolver, active_skill_count
+from skills_app.imports import values
+from skills_app.imports.base import Counts, Importer
+from skills_app.imports.errors import ImportConflict
+from skills_app.imports.kinds import ROLE_PROFILES
+from skills_app.imports.skills import SkillResolver, active_skill_count
 from skills_app.roles.models import RoleSource
 from skills_app.roles.search import RequirementSpec
 from skills_app.roles.selectors import code_key, role_map
