@@ -13,3 +13,26 @@ def admin_login(request, extra_context=None):
 
 
 admin.site.login = admin_login
+
+
+class ReadOnlyMixin:
+    """For models whose writes belong to a service (DESIGN 2, one write path): the
+    service holds the invariants, writes the audit row and declares the index
+    change, so the admin may show these rows but never add, change or delete them."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    pass
+
+
+class ReadOnlyInline(ReadOnlyMixin, admin.TabularInline):
+    extra = 0

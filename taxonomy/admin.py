@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from skills_app.admin_site import ReadOnlyAdmin, ReadOnlyInline
 from taxonomy.models import (
     ProficiencyLevel,
     Skill,
@@ -10,18 +11,18 @@ from taxonomy.models import (
 )
 
 
-class SkillAliasInline(admin.TabularInline):
+class SkillAliasInline(ReadOnlyInline):
     model = SkillAlias
-    extra = 0
 
 
-class SkillLevelDescriptorInline(admin.TabularInline):
+class SkillLevelDescriptorInline(ReadOnlyInline):
     model = SkillLevelDescriptor
-    extra = 0
 
 
+# The taxonomy is shown, never edited here: stewards change it on the taxonomy pages
+# through ``taxonomy.services`` (merges, deprecations, proposals, audited).
 @admin.register(Skill)
-class SkillAdmin(admin.ModelAdmin):
+class SkillAdmin(ReadOnlyAdmin):
     list_display = ["name", "kind", "source", "status", "group"]
     list_filter = ["source", "kind", "status"]
     search_fields = ["name", "uri", "aliases__label"]
@@ -30,17 +31,17 @@ class SkillAdmin(admin.ModelAdmin):
 
 
 @admin.register(SkillGroup)
-class SkillGroupAdmin(admin.ModelAdmin):
+class SkillGroupAdmin(ReadOnlyAdmin):
     list_display = ["name", "parent", "source"]
     search_fields = ["name", "uri"]
     raw_id_fields = ["parent"]
 
 
 @admin.register(SkillRelation)
-class SkillRelationAdmin(admin.ModelAdmin):
+class SkillRelationAdmin(ReadOnlyAdmin):
     list_display = ["from_skill", "kind", "to_skill", "strength", "source"]
     list_filter = ["kind", "source"]
     raw_id_fields = ["from_skill", "to_skill"]
 
 
-admin.site.register(ProficiencyLevel)
+admin.site.register(ProficiencyLevel, ReadOnlyAdmin)

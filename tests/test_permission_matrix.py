@@ -261,14 +261,35 @@ def test_api_refuses_anonymous_callers_with_401(client, ctx):
 def test_admin_site_is_for_administrators_only(role, client_for):
     client = client_for(role)
     assert client.get("/admin/").status_code in (302, 403)
-    assert client.get("/admin/people/person/").status_code in (302, 403)
+    assert client.get("/admin/people/orgunit/").status_code in (302, 403)
     assert client.get("/admin/login/").status_code == 403
 
 
 def test_admin_site_opens_for_administrators(client_for):
     client = client_for(Role.ADMIN)
     assert client.get("/admin/").status_code == 200
-    assert client.get("/admin/people/person/").status_code == 200
+    assert client.get("/admin/people/orgunit/").status_code == 200
+
+
+def test_the_admin_holds_no_personal_data_and_writes_nothing_a_service_owns(client_for):
+    """One write path (DESIGN 2): people are not in the admin at all; roles, scenarios
+    and the taxonomy are shown but cannot be added, changed or deleted there."""
+    from tests.factories import RoleProfileFactory
+
+    client = client_for(Role.ADMIN)
+    for path in ("people/person", "people/personskill", "surge/allocation"):
+        assert client.get(f"/admin/{path}/").status_code == 404, path
+    role = RoleProfileFactory(code="local-role", title="Local role")
+    change = f"/admin/roles/roleprofile/{role.pk}/change/"
+    assert client.get("/admin/roles/roleprofile/").status_code == 200
+    assert client.get(change).status_code == 200  # a view-only page
+    response = client.post(change, {"code": "changed", "title": "Changed"})
+    assert response.status_code == 403
+    role.refresh_from_db()
+    assert (role.code, role.title) == ("local-role", "Local role")
+    assert client.get("/admin/roles/roleprofile/add/").status_code == 403
+    for path in ("taxonomy/skill", "surge/surgescenario", "taxonomy/skillrelation"):
+        assert client.get(f"/admin/{path}/add/").status_code == 403, path
 
 
 def test_api_docs_need_a_signed_in_user(client, client_for):

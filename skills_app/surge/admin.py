@@ -1,23 +1,19 @@
 from django.contrib import admin
 
-from skills_app.surge.models import Allocation, DemandLine, SurgeScenario
+from skills_app.admin_site import ReadOnlyAdmin, ReadOnlyInline
+from skills_app.surge.models import DemandLine, SurgeScenario
 
 
-class DemandLineInline(admin.TabularInline):
+class DemandLineInline(ReadOnlyInline):
     model = DemandLine
-    raw_id_fields = ["role_profile"]
-    extra = 0
 
 
 @admin.register(SurgeScenario)
-class SurgeScenarioAdmin(admin.ModelAdmin):
+class SurgeScenarioAdmin(ReadOnlyAdmin):
+    """Shown, never edited here: scenarios change only through ``surge.services``
+    (versions, solve state, approval clashes, audit). Allocations name people, so
+    the admin does not list them."""
+
     list_display = ["name", "status", "release_cap", "created_at"]
     list_filter = ["status"]
     inlines = [DemandLineInline]
-
-
-@admin.register(Allocation)
-class AllocationAdmin(admin.ModelAdmin):
-    list_display = ["scenario", "line", "person", "score", "status"]
-    list_filter = ["status"]
-    raw_id_fields = ["scenario", "line", "person"]
