@@ -322,9 +322,10 @@ def workforce_in_memory(ds: Dataset):
     ):
         value = strength if not np.isnan(strength) else (0.8 if kind == 0 else 0.5)
         relations.setdefault(int(f), []).append(Relation(int(t), float(value)))
-    vectors: dict[int, dict[int, float]] = {}
-    for r, s, lvl, w in zip(ds.req_role, ds.req_skill, ds.req_level, ds.req_weight, strict=True):
-        vectors.setdefault(int(r), {})[int(s)] = float(lvl * w)
+    levels: dict[int, dict[int, int]] = {}
+    for r, s, lvl in zip(ds.req_role, ds.req_skill, ds.req_level, strict=True):
+        required = levels.setdefault(int(r), {})
+        required[int(s)] = max(required.get(int(s), 0), int(lvl))
     spells = [
         RoleSpell(person=int(p), role=int(r), title=f"Role {r}", end=int(e))
         for p, r, e in zip(ds.rh_person, ds.rh_role, ds.rh_end, strict=True)
@@ -333,7 +334,7 @@ def workforce_in_memory(ds: Dataset):
         skills=skills,
         people=people,
         relations=relations,
-        roles=RoleLibrary(vectors=vectors, spells=spells),
+        roles=RoleLibrary(levels=levels, spells=spells),
     )
 
 
@@ -642,9 +643,10 @@ _RHO = (
 # One statement. Per person, one filtered MAX per requirement gives its effective level
 # over the skill and its relations (rule 2); the score then adds the requirements'
 # weighted credits in requirement order, as the engine does, so equal scores are equal
-# to the last bit in both and the order (rule 8) can be compared exactly. Prior roles:
-# cosine similarity with the role profiles sharing a skill with the query (summed in the
-# order the engine reads them), then each person's best recent spell.
+# to the last bit in both and the order (rule 8) can be compared exactly. Prior roles
+# (rule 6): the coverage of each role profile sharing a skill with the query (its level
+# per skill over the required level, capped at 1, weighted, summed in requirement order as
+# the engine does), those at 0.8 or more, then each person's best recent spell.
 SQL_RANK = """
 WITH req(ord, skill_id, level, weight, essential) AS (VALUES {values}),
 src AS (
@@ -663,23 +665,24 @@ scored AS (
     SELECT person_id, ({score}) / %(total_weight)s AS score, {essentials} AS meets
     FROM held
 ),
-qv AS (SELECT ord, skill_id, level * weight AS v FROM req),
-qn AS (SELECT sqrt(SUM(v * v ORDER BY ord)) AS n FROM qv),
-sims AS (
-    SELECT rr.role_id,
-           SUM((rr.level * rr.weight) * COALESCE(qv.v, 0) ORDER BY rr.id) AS dot,
-           sqrt(SUM((rr.level * rr.weight) * (rr.level * rr.weight) ORDER BY rr.id)) AS norm
-    FROM roles_rolerequirement rr LEFT JOIN qv USING (skill_id)
-    WHERE rr.role_id IN (SELECT r2.role_id FROM roles_rolerequirement r2 JOIN qv USING (skill_id))
-    GROUP BY rr.role_id
+role_levels AS (
+    SELECT rr.role_id, rr.skill_id, MAX(rr.level) AS level
+    FROM roles_rolerequirement rr
+    WHERE rr.role_id IN (SELECT r2.role_id FROM roles_rolerequirement r2 JOIN req USING (skill_id))
+    GROUP BY rr.role_id, rr.skill_id
 ),
-similar_roles AS (
-    SELECT role_id, dot / ((SELECT n FROM qn) * norm) AS sim FROM sims
-    WHERE dot > 0 AND dot / ((SELECT n FROM qn) * norm) >= 0.7 - 1e-9
+covering AS (
+    SELECT rl.role_id,
+           SUM(q.weight * LEAST(1::float8, rl.level::float8 / q.level) ORDER BY q.ord)
+               / %(total_weight)s AS sim
+    FROM role_levels rl JOIN req q USING (skill_id)
+    GROUP BY rl.role_id
+    HAVING SUM(q.weight * LEAST(1::float8, rl.level::float8 / q.level) ORDER BY q.ord)
+               / %(total_weight)s >= 0.8 - 1e-9
 ),
 prior AS (
     SELECT DISTINCT ON (rh.person_id) rh.person_id, s.sim
-    FROM people_rolehistory rh JOIN similar_roles s ON s.role_id = rh.role_profile_id
+    FROM people_rolehistory rh JOIN covering s ON s.role_id = rh.role_profile_id
     WHERE rh."end" IS NULL OR rh."end" >= %(cutoff)s
     ORDER BY rh.person_id, s.sim DESC, COALESCE(rh."end", 'infinity'::date) DESC, rh.id
 ),
