@@ -28,10 +28,13 @@ skill of Programming (strength 0.8). Worked out by hand:
   4 = 45%. Not in, not one level away (best gain 12.5%).
 """
 
+import csv
 import datetime as dt
+import io
 import re
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import timezone
 
@@ -197,8 +200,9 @@ def test_an_explanation_gives_the_same_numbers(client_for, world, make_user):
     )
 
 
-def test_a_surge_solve_gives_the_same_numbers(world, make_user):
-    planner = make_user(Role.PLANNER, username="surger")
+def test_a_surge_solve_gives_the_same_numbers(world, client_for):
+    client = client_for(Role.PLANNER)
+    planner = get_user_model().objects.get(username="planner")
     scenario = surge.scenario_create(
         actor=planner,
         name="Contract",
@@ -206,12 +210,24 @@ def test_a_surge_solve_gives_the_same_numbers(world, make_user):
         lines=[surge.LineSpec(role_id=world["roles"]["surge-analyst"].pk, headcount=5)],
     )
     solved = surge.scenario_solve(scenario_id=scenario.pk)
-    allocated = {
-        a.person.staff_number: a.score
-        for a in Allocation.objects.filter(scenario=scenario).select_related("person")
-    }
+    rows = Allocation.objects.filter(scenario=scenario).select_related("person")
+    allocated = {a.person.staff_number: a.score for a in rows}
     # Eligible exactly as the search: two by score, one through a recent role.
     assert allocated == pytest.approx({sn: SCORES[sn] for sn in ("ANN", "BEN", "CAT")})
+    assert {a.person.staff_number: a.qualifies_by for a in rows} == {
+        "ANN": "score",
+        "BEN": "score",
+        "CAT": "prior_role",
+    }
+    # The scenario page and its download keep the two ways in apart too.
+    page = client.get(reverse("surge:detail", args=[scenario.pk])).content.decode()
+    cat_row = re.search(r"<tr[^>]*>(?:(?!</tr>).)*>CAT<(?:(?!</tr>).)*</tr>", page, re.S).group(0)
+    assert "Recent role" in cat_row
+    download = client.get(reverse("surge:export_allocations", args=[scenario.pk, "csv"]))
+    text = b"".join(download.streaming_content).decode("utf-8-sig")
+    header, *lines = list(csv.reader(io.StringIO(text)))
+    by_sn = {row[header.index("staff_number")]: row[header.index("qualifies_by")] for row in lines}
+    assert by_sn == {"ANN": "score", "BEN": "score", "CAT": "prior_role"}
     line = solved.result["lines"][0]
     assert (line["eligible"], line["eligible_by_prior_role"], line["filled"]) == (3, 1, 3)
     assert solved.result["greedy"]["filled"] == 3

@@ -646,6 +646,7 @@ def test_allocation_exports_are_formula_safe_audited_and_anonymous_by_name(clien
         "org_unit",
         "location",
         "score_percent",
+        "qualifies_by",
         "status",
     ]
     assert rows[1] == [
@@ -657,6 +658,7 @@ def test_allocation_exports_are_formula_safe_audited_and_anonymous_by_name(clien
         "Dept/Team",
         "Leeds",
         "100.0",
+        "score",
         "Proposed",
     ]
     assert rows[2][:4] == ["2", "Database administrator", "A", "Alice Allrounder"]

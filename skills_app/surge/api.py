@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Literal
 
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -63,6 +64,9 @@ class AllocationOut(Schema):
     name: str
     line: int
     score: float
+    qualifies_by: Literal["score", "prior_role"] = Field(
+        ..., description="score: at or above the line's minimum; prior_role: a recent covering role"
+    )
     status: str
 
 
@@ -126,6 +130,7 @@ def _surge_json(scenario: SurgeScenario) -> dict:
                 "name": a.person.full_name,
                 "line": a.line_id,
                 "score": a.score,
+                "qualifies_by": a.qualifies_by,
                 "status": a.status,
             }
             for a in allocations

@@ -28,6 +28,7 @@ ALLOCATION_COLUMNS = [
     "org_unit",
     "location",
     "score_percent",
+    "qualifies_by",
     "status",
 ]
 RELEASE_COLUMNS = [
@@ -61,6 +62,7 @@ def allocation_rows(scenario: SurgeScenario) -> Iterator[list]:
             person.org_unit.path,
             person.location,
             _score(a.score),
+            a.qualifies_by,
             a.get_status_display(),
         ]
         yield [safe_cell(value) for value in row]

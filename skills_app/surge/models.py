@@ -83,6 +83,13 @@ class AllocationStatus(models.TextChoices):
     RELEASED = "released", "Released"
 
 
+class QualifiesBy(models.TextChoices):
+    """DESIGN 4 rule 7: how an allocated person qualified for their line."""
+
+    SCORE = "score", "Match score"
+    PRIOR_ROLE = "prior_role", "Recent role"
+
+
 class Allocation(models.Model):
     scenario = models.ForeignKey(
         SurgeScenario, on_delete=models.CASCADE, related_name="allocations"
@@ -92,6 +99,9 @@ class Allocation(models.Model):
         "people.Person", on_delete=models.PROTECT, related_name="allocations"
     )
     score = models.FloatField()
+    qualifies_by = models.CharField(
+        max_length=16, choices=QualifiesBy.choices, default=QualifiesBy.SCORE
+    )
     status = models.CharField(
         max_length=16, choices=AllocationStatus.choices, default=AllocationStatus.PROPOSED
     )

@@ -19,7 +19,13 @@ from django.urls import NoReverseMatch, reverse
 
 from skills_app.people.models import OrgUnit, OrgUnitKind, Person
 from skills_app.roles.models import RoleProfile
-from skills_app.surge.models import Allocation, DemandLine, ScenarioStatus, SurgeScenario
+from skills_app.surge.models import (
+    Allocation,
+    DemandLine,
+    QualifiesBy,
+    ScenarioStatus,
+    SurgeScenario,
+)
 from skills_app.surge.services import REASON_TEXT
 from taxonomy.models import LEVEL_NAMES
 
@@ -202,6 +208,7 @@ def _line_allocations(line: DemandLine, *, explain: bool) -> tuple[list[dict], i
                 "staff_number": person.staff_number,
                 "unit": person.org_unit.path,
                 "score": percent(allocation.score),
+                "by_prior_role": allocation.qualifies_by == QualifiesBy.PRIOR_ROLE,
                 "status": allocation.get_status_display(),
                 "explain_url": _explanation_url(
                     line.role_profile.code, person.pk, line.min_score, line.scenario_id

@@ -379,16 +379,18 @@ def scenario_solve(*, scenario_id: int, progress: Callable[[int, str], None] | N
         "solve_seconds": round(solve_seconds, 3),
         "solved_on": as_of.isoformat(),
     }
-    chosen = optimal.pairs
-    rows = [
-        Allocation(
-            scenario_id=scenario.pk,
-            line_id=lines[int(problem.pair_line[pair])].pk,
-            person_id=int(index.person_ids[problem.pair_person[pair]]),
-            score=round(float(problem.pair_score[pair]), 6),
+    rows = []
+    for pair in optimal.pairs.tolist():
+        number, person = int(problem.pair_line[pair]), int(problem.pair_person[pair])
+        rows.append(
+            Allocation(
+                scenario_id=scenario.pk,
+                line_id=lines[number].pk,
+                person_id=int(index.person_ids[person]),
+                score=round(float(problem.pair_score[pair]), 6),
+                qualifies_by=scored[number].evaluation.qualifies_by(person),
+            )
         )
-        for pair in chosen
-    ]
     with transaction.atomic():
         locked = _locked(scenario.pk)
         if locked.status in (ScenarioStatus.APPROVED, ScenarioStatus.CLOSED):
