@@ -187,7 +187,7 @@ def test_pages_of_results_swap_in_place(page, live_server, world, monkeypatch, c
     results = page.locator("#search-results")
     expect(results.locator("h2").first).to_have_text("2 people found")
     expect(results.locator("tr[id^='result-']")).to_have_text(re.compile("Bo Smith"))
-    nav = page.get_by_role("navigation", name="Pagination")
+    nav = page.get_by_role("navigation", name="Pages of people with a match of 80% or more")
     nav.get_by_role("link", name="Next page").click()
     expect(page).to_have_url(re.compile(r"page=2"))
     expect(results.locator("tr[id^='result-']")).to_have_text(re.compile("Ada Lovelace"))
@@ -196,5 +196,63 @@ def test_pages_of_results_swap_in_place(page, live_server, world, monkeypatch, c
     assert_accessible(page)
     page.go_back()
     expect(results.locator("tr[id^='result-']")).to_have_text(re.compile("Bo Smith"))
+    assert_no_csp_violations(page, console_errors)
+    assert console_errors == []
+
+
+def test_people_in_through_a_recent_role_are_listed_apart_and_explanations_print_on_one_page(
+    page, live_server, world, monkeypatch, console_errors
+):
+    from skills_app.people.models import RoleHistory
+    from skills_app.roles import views_search
+    from tests.factories import RoleProfileFactory
+
+    monkeypatch.setattr(views_search, "PER_PAGE", 1)
+    role = RoleProfileFactory(code="py-sql", title="Python and SQL analyst")
+    role.requirements.create(skill=world["python"], level=4, weight=5)
+    role.requirements.create(skill=world["sql"], level=4, weight=5)
+    # A role of twelve skills, as planners build them: its explanation still prints on one page.
+    for number in range(10):
+        skill = SkillFactory(name=f"Casework skill {number}")
+        role.requirements.create(skill=skill, level=1, weight=0.01)
+    taxonomy_changed()
+    unit = world["ada"].org_unit
+    for number, name in ((3, "Cy Jones"), (4, "Di Evans")):
+        person = PersonFactory(staff_number=f"S{number}", full_name=name, org_unit=unit)
+        RoleHistory.objects.create(
+            person=person,
+            title="Python and SQL analyst",
+            role_profile=role,
+            start=timezone.localdate() - dt.timedelta(days=700),
+        )
+    login(page, live_server, "browser-planner", PASSWORD)
+    page.goto(f"{live_server.url}/roles/py-sql/search/")
+    results = page.locator("#search-results")
+    # Bo is in by score (87.5%); Ada's 70% is not enough; Cy and Di hold the role now.
+    expect(results.locator("h2").first).to_have_text("3 people found")
+    expect(page.locator("#by-score")).to_have_text("80% match or more")
+    expect(page.locator("#by-prior-role")).to_have_text("In through a recent role")
+    tables = results.locator("table")
+    expect(tables).to_have_count(2)
+    expect(tables.nth(0)).to_contain_text("Bo Smith")
+    expect(tables.nth(1)).to_contain_text("Cy Jones")
+    expect(tables.nth(1)).to_contain_text("covers 100%")
+    assert_accessible(page)
+    # Each list pages on its own: the second list's next page leaves the first alone.
+    nav = page.get_by_role("navigation", name="Pages of people in through a recent role")
+    nav.get_by_role("link", name="Next page").click()
+    expect(page).to_have_url(re.compile(r"prior_page=2"))
+    expect(tables.nth(1)).to_contain_text("Di Evans")
+    expect(tables.nth(0)).to_contain_text("Bo Smith")
+    assert_accessible(page)
+
+    # An explanation states its basis and prints on one A4 page.
+    page.goto(f"{live_server.url}/roles/py-sql/search/people/{world['bo'].pk}/")
+    main = page.locator("main")
+    expect(main).to_contain_text("against role py-sql (Python and SQL analyst), version 1")
+    expect(main).to_contain_text("Yes, by score")
+    assert_accessible(page)
+    pdf = page.pdf(format="A4", prefer_css_page_size=True)
+    assert len(re.findall(rb"/Type\s*/Page(?!s)", pdf)) == 1
     assert_no_csp_violations(page, console_errors)
     assert console_errors == []
