@@ -154,7 +154,7 @@ def yes_no(value) -> bool:
 # --- evidence -----------------------------------------------------------------------
 
 _EVIDENCE = {e.value: e.value for e in EvidenceKind}
-_EVIDENCE.update({e.label.casefold(): e.value for e in EvidenceKind})
+_EVIDENCE.update({_fold(e.label.replace("-", " ")): e.value for e in EvidenceKind})
 _EVIDENCE.update({"manager verified": "manager_verified", "verified": "manager_verified"})
 EVIDENCE_HINT = "Enter self, manager_verified, assessed or certified"
 
