@@ -16,6 +16,7 @@ from django.utils.text import slugify
 
 from skills_app.audit.models import Action
 from skills_app.audit.services import record_event
+from skills_app.core.vocabulary import follow_merges
 from skills_app.index.changes import workforce_changed
 from skills_app.people.models import ChangeScope, EvidenceKind, PersonSkill
 from skills_app.roles.models import RoleRequirement
@@ -154,7 +155,7 @@ def proposal_reject(*, proposal: SkillProposal, steward, note: str) -> SkillProp
 def proposal_merge(*, proposal: SkillProposal, steward, target: Skill) -> SkillProposal:
     """The proposed skill exists under another name: keep the name as an alias."""
     proposal = _lock_pending(proposal)
-    target = _resolve(target)
+    target = follow_merges(target)
     if proposal.name.casefold() != target.name.casefold():
         SkillAlias.objects.get_or_create(
             skill=target, label=proposal.name, defaults={"source": MERGED_ALIAS_SOURCE}
@@ -164,17 +165,8 @@ def proposal_merge(*, proposal: SkillProposal, steward, target: Skill) -> SkillP
     return proposal
 
 
-def _resolve(skill: Skill) -> Skill:
-    """Follow merges to the surviving skill."""
-    seen = set()
-    while skill.status == SkillStatus.MERGED and skill.merged_into_id and skill.pk not in seen:
-        seen.add(skill.pk)
-        skill = Skill.objects.get(pk=skill.merged_into_id)
-    return skill
-
-
 def skill_resolve(*, skill_id: int) -> Skill:
-    return _resolve(Skill.objects.get(pk=skill_id))
+    return follow_merges(Skill.objects.get(pk=skill_id))
 
 
 def _better_person_skill(a: PersonSkill, b: PersonSkill) -> PersonSkill:

@@ -48,7 +48,12 @@ PEOPLE = KindSpec(
         Column("staff_number", True, "Unique staff number"),
         Column("full_name", True, "Full name"),
         Column("email", True, "Work email address, unique to the person"),
-        Column("grade", True, "AA, AO, EO, HEO, SEO, G7, G6, SCS1, SCS2 or SCS3"),
+        Column(
+            "grade",
+            True,
+            "AA, AO, EO, HEO, SEO, G7, G6, SCS1, SCS2 or SCS3, or the grade's name "
+            "(Grade 7, Higher Executive Officer); any case",
+        ),
         Column(
             "org_unit",
             True,
@@ -59,8 +64,10 @@ PEOPLE = KindSpec(
             "location", False, "Office location, for example Leeds; blank keeps the current one"
         ),
         Column("weekly_hours", False, "Contracted hours a week, more than 0 and at most 60"),
-        Column("clearance", False, "None, BPSS, CTC, SC or DV"),
-        Column("redeployable", False, "yes or no: willing to be redeployed"),
+        Column("clearance", False, "None, BPSS, CTC, SC or DV, or 0 to 4; any case"),
+        Column(
+            "redeployable", False, "yes or no (or y/n, true/false, 1/0): willing to be redeployed"
+        ),
         Column("protected", False, "yes or no: in a critical role that must not be released"),
         Column("available_from", False, "Date, YYYY-MM-DD or DD/MM/YYYY"),
         Column(
@@ -114,11 +121,17 @@ ROLE_HISTORY = KindSpec(
             "Code of a role profile in the role library; blank to keep any existing link "
             "(a new role is linked when exactly one profile has the same title)",
         ),
-        Column("start_date", True, "Date, YYYY-MM-DD or DD/MM/YYYY"),
+        Column(
+            "start_date",
+            True,
+            "Date, YYYY-MM-DD or DD/MM/YYYY; YYYY-MM or YYYY stores the first day of the "
+            "month or year",
+        ),
         Column(
             "end_date",
             False,
-            "Date, YYYY-MM-DD or DD/MM/YYYY, or current if the role is held now; blank "
+            "Date, YYYY-MM-DD or DD/MM/YYYY (YYYY-MM or YYYY: the first day), or current "
+            "if the role is held now; blank "
             "means current for a new role and keeps the recorded end date for an existing one",
         ),
     ),

@@ -21,6 +21,7 @@ from django.core.validators import EmailValidator
 from django.db import connection
 from django.utils import timezone
 
+from skills_app.core import vocabulary
 from skills_app.imports import values
 from skills_app.imports.base import Counts, Importer
 from skills_app.imports.kinds import PEOPLE
@@ -107,7 +108,7 @@ class PeopleImporter(Importer):
             add(number, "grade", "Enter the grade")
         else:
             try:
-                grade = values.grade(raw)
+                grade = vocabulary.grade(raw)
             except values.Invalid as exc:
                 add(number, "grade", str(exc))
 
@@ -122,10 +123,10 @@ class PeopleImporter(Importer):
         parsed = {}
         for column, parse in (
             ("weekly_hours", values.weekly_hours),
-            ("clearance", values.clearance),
-            ("redeployable", values.yes_no),
-            ("protected", values.yes_no),
-            ("available_from", values.day),
+            ("clearance", vocabulary.clearance),
+            ("redeployable", vocabulary.yes_no),
+            ("protected", vocabulary.yes_no),
+            ("available_from", vocabulary.full_date),
         ):
             raw = cell(column)
             parsed[column] = None

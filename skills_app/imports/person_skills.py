@@ -15,6 +15,7 @@ import numpy as np
 from django.db import connection
 from django.utils import timezone
 
+from skills_app.core import vocabulary
 from skills_app.imports import values
 from skills_app.imports.base import Counts, Importer
 from skills_app.imports.errors import ImportConflict
@@ -94,7 +95,7 @@ class PersonSkillsImporter(Importer):
         level = self._level_cache.get(raw) if isinstance(raw, str) else None
         if level is None:
             try:
-                level = values.level(raw)
+                level = vocabulary.level(raw)
                 if isinstance(raw, str):
                     self._level_cache[raw] = level
             except values.Invalid as exc:
@@ -109,12 +110,12 @@ class PersonSkillsImporter(Importer):
                 used = self._date_cache.get(raw)
                 if used is None:
                     try:
-                        if values.is_blank(raw):
+                        if vocabulary.is_blank(raw):
                             used = USED_KEEP
-                        elif values.is_current(raw):
+                        elif vocabulary.is_current(raw):
                             used = USED_CURRENT
                         else:
-                            used = values.last_used(raw, self.today).toordinal()
+                            used = vocabulary.last_used(raw, today=self.today).toordinal()
                         self._date_cache[raw] = used
                     except values.Invalid as exc:
                         ok = False
@@ -128,7 +129,7 @@ class PersonSkillsImporter(Importer):
             evidence = self._evidence_cache.get(key)
             if evidence is None:
                 try:
-                    evidence = EVIDENCE.index(values.evidence(key))
+                    evidence = EVIDENCE.index(vocabulary.evidence(key))
                     self._evidence_cache[key] = evidence
                 except values.Invalid as exc:
                     ok = False

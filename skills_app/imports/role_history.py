@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from django.db import connection
 
+from skills_app.core import vocabulary
 from skills_app.imports import values
 from skills_app.imports.base import Counts, Importer
 from skills_app.imports.kinds import ROLE_HISTORY
@@ -83,16 +84,16 @@ class RoleHistoryImporter(Importer):
             add(number, "start_date", "Enter the date the role started")
         else:
             try:
-                start = values.day(raw)
+                start = vocabulary.partial_date(raw)
             except values.Invalid as exc:
                 add(number, "start_date", str(exc))
         raw = cells[col["end_date"]] if col["end_date"] is not None else None
-        if values.is_current(raw):
+        if vocabulary.is_current(raw):
             end_given = True
         elif values.text(raw):
             end_given = True
             try:
-                end = values.day(raw)
+                end = vocabulary.partial_date(raw)
             except values.Invalid as exc:
                 add(number, "end_date", str(exc))
         if start and end and end < start:

@@ -11,6 +11,7 @@ of role profiles, not rows.
 
 from __future__ import annotations
 
+from skills_app.core import vocabulary
 from skills_app.imports import values
 from skills_app.imports.base import Counts, Importer
 from skills_app.imports.errors import ImportConflict
@@ -67,7 +68,7 @@ class RoleProfilesImporter(Importer):
 
         level = None
         try:
-            level = values.level(cell("level"))
+            level = vocabulary.level(cell("level"))
         except values.Invalid as exc:
             add(number, "level", str(exc) if values.text(cell("level")) else "Enter the level")
 
@@ -81,7 +82,7 @@ class RoleProfilesImporter(Importer):
         essential = False
         if values.text(cell("essential")):
             try:
-                essential = values.yes_no(cell("essential"))
+                essential = vocabulary.yes_no(cell("essential"))
             except values.Invalid as exc:
                 add(number, "essential", str(exc))
 

@@ -1,16 +1,20 @@
 """Skill cells to skill ids, each distinct label resolved once.
 
 A label is a skill's name, one of its other names (aliases), its URI, or a close
-misspelling: the shared normaliser (``taxonomy.labels.label_index``) decides, and only
-its "auto" outcome is accepted. "suggest" becomes "Did you mean ...?" with the
-candidates' names; "none" lists the nearest names it has. A 1.5M-row file holds a
-few thousand distinct labels, so the per-label cost (a couple of milliseconds of
-fuzzy matching) is paid a few thousand times, not a million.
+misspelling, read by the shared vocabulary (``skills_app.core.vocabulary.skill_ref``,
+which also follows merges to the surviving skill). For names the shared normaliser
+(``taxonomy.labels.label_index``) decides, and only its "auto" outcome is accepted.
+"suggest" becomes "Did you mean ...?" with the candidates' names; "none" lists the
+nearest names it has. A 1.5M-row file holds a few thousand distinct labels, so the
+per-label cost (a couple of milliseconds of fuzzy matching) is paid a few thousand
+times, not a million.
 """
 
 from __future__ import annotations
 
 from matching.normaliser import Candidate
+from skills_app.core import vocabulary
+from skills_app.core.vocabulary import VocabularyError
 from taxonomy.labels import label_index
 from taxonomy.models import Skill, SkillStatus
 
@@ -24,7 +28,6 @@ MATCHED_ROWS = 20  # row numbers listed for each
 # A file with this many distinct unknown skills is not going to import; past it, new
 # labels are not fuzzy-matched any more (each costs milliseconds), only looked up.
 MAX_FUZZY_FAILURES = 2000
-_URI_PREFIXES = ("http://", "https://", "urn:")
 
 
 class SkillResolver:
@@ -96,53 +99,46 @@ class SkillResolver:
         return tuple(shown)
 
     def _resolve(self, label: str):
-        if label.lower().startswith(_URI_PREFIXES):
-            return self._by_uri(label)
+        """An id, URI or name (shared vocabulary), followed through merges; names go
+        through this resolver's own cached index and suggestions."""
+        try:
+            skill = vocabulary.skill_ref(label, by_name=self._by_name, load=_load)
+        except VocabularyError as exc:
+            return None, exc.message, tuple(exc.suggestions)
+        self.names[skill.pk] = skill.name
+        return skill.pk, "", ()
+
+    def _by_name(self, label: str) -> Skill:
         if self.failures >= MAX_FUZZY_FAILURES:
-            return (
-                None,
+            raise VocabularyError(
                 f"Not checked: the file already has {MAX_FUZZY_FAILURES:,} different skills "
-                "that are not in the taxonomy",
-                (),
+                "that are not in the taxonomy"
             )
         candidates = self.index.search(label, limit=5)
         decision = self.index.decide_from(candidates, limit=5)
         if decision.outcome == "auto":
             self._note_match(label, decision.candidates[0])
-            return decision.candidates[0].skill_id, "", ()
+            return _load(decision.candidates[0].skill_id)
         if decision.outcome == "suggest":
             suggestions = self._suggestions(decision.candidates)
-            return (
-                None,
+            raise VocabularyError(
                 "Not sure which skill this is. Did you mean "
                 + " or ".join(f"“{s}”" for s in suggestions)
                 + "? Use the skill's name as it is in the taxonomy.",
-                suggestions,
+                suggestions=suggestions,
             )
         suggestions = self._suggestions(candidates)
         message = "No skill in the taxonomy has this name"
         if suggestions:
             message += ". The nearest are " + ", ".join(f"“{s}”" for s in suggestions)
-        return (
-            None,
+        raise VocabularyError(
             message + ". Propose the skill to a taxonomy steward if it is missing.",
-            (suggestions),
+            suggestions=suggestions,
         )
 
-    def _by_uri(self, uri: str):
-        skill = Skill.objects.filter(uri=uri).only("pk", "name", "status", "merged_into").first()
-        seen = set()
-        while skill is not None and skill.status == SkillStatus.MERGED and skill.pk not in seen:
-            seen.add(skill.pk)
-            skill = Skill.objects.only("pk", "name", "status", "merged_into").get(
-                pk=skill.merged_into_id
-            )
-        if skill is None:
-            return None, "No skill in the taxonomy has this URI", ()
-        if skill.status == SkillStatus.DEPRECATED:
-            return None, f"The skill “{skill.name}” is deprecated: choose another skill", ()
-        self.names[skill.pk] = skill.name
-        return skill.pk, "", ()
+
+def _load(pk: int) -> Skill:
+    return Skill.objects.only("pk", "name", "status", "merged_into").get(pk=pk)
 
 
 def active_skill_count(skill_ids: set[int], *, lock: bool) -> int:

@@ -16,8 +16,6 @@ The replacement is atomic: every item is checked before anything is written.
 
 from __future__ import annotations
 
-import datetime as dt
-import re
 from datetime import date, datetime
 from typing import Literal
 
@@ -27,26 +25,21 @@ from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 
 from skills_app.accounts.permissions import Cap, has_cap
-from skills_app.api_inputs import (
-    ErrorOut,
-    StrictSchema,
-    error_item,
-    parse_level,
-    resolve_skill,
-)
+from skills_app.api_inputs import ErrorOut, StrictSchema, error_item
 from skills_app.api_support import authorize
-from skills_app.people.models import EvidenceKind, Person, PersonSkill
+from skills_app.core import vocabulary
+from skills_app.core.vocabulary import VocabularyError
+from skills_app.people.models import Person, PersonSkill
 from skills_app.people.profile_services import (
     NOTE_MAX,
     ConflictError,
     SkillClaim,
     profile_replace_skills,
 )
-from taxonomy.models import LEVEL_NAMES, Skill, SkillStatus
+from taxonomy.models import LEVEL_NAMES
 
 router = Router(tags=["people"])
 
-PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
 MAX_ITEMS = 500
 
 
@@ -56,7 +49,9 @@ class SkillItemIn(StrictSchema):
         ..., description="1–4, or Awareness, Working, Practitioner, Expert (any case)"
     )
     last_used: str | None = Field(
-        None, description="YYYY, YYYY-MM or YYYY-MM-DD; null or absent means in current use"
+        None,
+        description="YYYY, YYYY-MM or YYYY-MM-DD (or DD/MM/YYYY); null, absent or "
+        "current means in current use",
     )
     evidence: str | None = Field(
         None,
@@ -113,17 +108,6 @@ class SkillsPutOut(Schema):
     skills: list[PersonSkillOut]
 
 
-def _parse_partial_date(raw: str) -> dt.date:
-    match = PARTIAL_DATE.match(raw.strip())
-    if not match:
-        raise ValueError("Use YYYY, YYYY-MM or YYYY-MM-DD")
-    year, month, day = (int(part) if part else None for part in match.groups())
-    value = dt.date(year, month or 1, day or 1)
-    if value > timezone.localdate():
-        raise ValueError("Last used cannot be in the future")
-    return value
-
-
 def _claims(payload: SkillsPutIn, person: Person, *, as_owner: bool):
     held = set(PersonSkill.objects.filter(person=person).values_list("skill_id", flat=True))
     claims, errors = [], []
@@ -133,46 +117,40 @@ def _claims(payload: SkillsPutIn, person: Person, *, as_owner: bool):
     for index, item in enumerate(payload.skills):
         loc = ["body", "skills", index]
         item_errors = []
-        skill, message, suggestions = resolve_skill(item.skill, held)
-        if skill is None:
-            item_errors.append(error_item([*loc, "skill"], message, suggestions=suggestions))
+        try:
+            skill = vocabulary.skill_ref(item.skill, held=held)
+        except VocabularyError as exc:
+            suggestions = exc.suggestions
+            item_errors.append(error_item([*loc, "skill"], exc.message, suggestions=suggestions))
         else:
-            target = skill
-            while target.status == SkillStatus.MERGED and target.merged_into_id:
-                target = Skill.objects.get(pk=target.merged_into_id)
-            if target.pk in seen:
+            if skill.pk in seen:
                 item_errors.append(
                     error_item(
                         [*loc, "skill"],
-                        f"“{target.name}” is already item {seen[target.pk]}: list each skill once",
+                        f"“{skill.name}” is already item {seen[skill.pk]}: list each skill once",
                     )
                 )
             else:
-                seen[target.pk] = index
+                seen[skill.pk] = index
         try:
-            level = parse_level(item.level)
-        except ValueError as exc:
-            item_errors.append(error_item([*loc, "level"], str(exc)))
+            level = vocabulary.level(item.level)
+        except VocabularyError as exc:
+            item_errors.append(error_item([*loc, "level"], exc.message))
         last_used = None
         if item.last_used not in (None, ""):
             try:
-                last_used = _parse_partial_date(item.last_used)
-            except ValueError as exc:
-                message = str(exc)
-                if "YYYY" not in message and "future" not in message:
-                    message = "Not a real date: use YYYY, YYYY-MM or YYYY-MM-DD"
-                item_errors.append(error_item([*loc, "last_used"], message))
+                # min_year=1: the API has never had the importers' 1900 floor.
+                last_used = vocabulary.last_used(
+                    item.last_used, today=timezone.localdate(), min_year=1
+                )
+            except VocabularyError as exc:
+                item_errors.append(error_item([*loc, "last_used"], exc.message))
         evidence = None
         if item.evidence not in (None, "") and not as_owner:
-            if item.evidence not in EvidenceKind.values:
-                item_errors.append(
-                    error_item(
-                        [*loc, "evidence"],
-                        "Evidence must be one of " + ", ".join(EvidenceKind.values),
-                    )
-                )
-            else:
-                evidence = item.evidence
+            try:
+                evidence = vocabulary.evidence(item.evidence)
+            except VocabularyError as exc:
+                item_errors.append(error_item([*loc, "evidence"], exc.message))
         note = (item.note or "").strip()
         if len(note) > NOTE_MAX:
             item_errors.append(

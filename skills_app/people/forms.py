@@ -18,6 +18,7 @@ from decimal import Decimal
 from django import forms
 from django.utils import timezone
 
+from skills_app.core.vocabulary import LevelField, YesNoField
 from skills_app.people import selectors
 from taxonomy.forms import SkillPickerForm
 from taxonomy.models import LEVEL_CHOICES
@@ -111,7 +112,7 @@ def date_initial(prefix: str, value: dt.date | None, *, day: bool = True) -> dic
 class SkillClaimForm(DatePartsMixin, forms.Form):
     """Level, last used and the evidence note: what a person claims about one skill."""
 
-    level = forms.TypedChoiceField(
+    level = LevelField(
         label="What is your level?",
         choices=LEVEL_CHOICES,
         coerce=int,
@@ -120,7 +121,7 @@ class SkillClaimForm(DatePartsMixin, forms.Form):
             "invalid_choice": "Choose your level",
         },
     )
-    in_use = forms.ChoiceField(
+    in_use = YesNoField(
         label="Do you use this skill now?",
         choices=YES_NO,
         error_messages={
@@ -231,7 +232,7 @@ class RoleForm(DatePartsMixin, forms.Form):
     )
     start_month = _part_field()
     start_year = _part_field()
-    current = forms.ChoiceField(
+    current = YesNoField(
         label="Do you still do this role?",
         choices=YES_NO,
         error_messages={
@@ -243,7 +244,7 @@ class RoleForm(DatePartsMixin, forms.Form):
     end_year = _part_field()
     # Set when the page offered a role-library match ("Is this the ‘X’ role?").
     offered_role = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    link_role = forms.ChoiceField(required=False, choices=[("", "")] + YES_NO)
+    link_role = YesNoField(required=False, choices=[("", "")] + YES_NO)
 
     def clean_title(self):
         return " ".join(self.cleaned_data["title"].split())
@@ -351,7 +352,7 @@ LOCATION_MAX_LENGTH = 120
 
 
 class PreferencesForm(DatePartsMixin, forms.Form):
-    redeployable = forms.ChoiceField(
+    redeployable = YesNoField(
         label="Are you willing to be redeployed?",
         choices=YES_NO,
         help_text="In a crisis, you could be moved to another role for a while",

@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from skills_app.audit.services import record_event
+from skills_app.core.vocabulary import follow_merges
 from skills_app.index.changes import workforce_changed
 from skills_app.people.models import (
     ChangeScope,
@@ -43,14 +44,6 @@ __all__ = ["ConflictError"]
 NOTE_MAX = 500
 # audit.Action has no "changed a profile" yet; the value is stable either way.
 EDIT_PROFILE_ACTION = "edit_profile"
-
-
-def _follow_merges(skill: Skill) -> Skill:
-    seen = set()
-    while skill.status == SkillStatus.MERGED and skill.merged_into_id and skill.pk not in seen:
-        seen.add(skill.pk)
-        skill = Skill.objects.get(pk=skill.merged_into_id)
-    return skill
 
 
 def _check_level(level: int) -> int:
@@ -94,7 +87,7 @@ def profile_add_skill(
     # One add at a time per person, so two tabs adding the same skill cannot
     # both pass the "already on your profile" check.
     _lock_person(person)
-    target = _follow_merges(skill)
+    target = follow_merges(skill)
     if PersonSkill.objects.filter(person=person, skill=target).exists():
         raise ValidationError(
             {"skill": f"“{target.name}” is already on your profile: change it instead"}
@@ -470,7 +463,7 @@ def profile_replace_skills(
     # Share-lock the claimed skills (ascending ids) before any person-skill row:
     # the order a merge takes them in, so a concurrent merge waits rather than
     # deadlocks.
-    for skill_id in sorted({_follow_merges(c.skill).pk for c in claims}):
+    for skill_id in sorted({follow_merges(c.skill).pk for c in claims}):
         _lock_skill_for_use(skill_id)
     existing = {
         ps.skill_id: ps for ps in PersonSkill.objects.select_for_update().filter(person=locked)
@@ -480,7 +473,7 @@ def profile_replace_skills(
     seen: dict[int, int] = {}
     errors: list[ValidationError] = []
     for index, claim in enumerate(claims):
-        target = _follow_merges(claim.skill)
+        target = follow_merges(claim.skill)
         if target.pk in seen:
             errors.append(
                 ValidationError(

@@ -77,12 +77,11 @@ def person_skill_set(
     the editor saw; if the row has moved on since, raise ConflictError instead
     of overwriting. A skill that has been merged is recorded against the skill
     it was merged into."""
+    from skills_app.core.vocabulary import follow_merges
     from skills_app.people.models import PersonSkill
     from taxonomy.models import SkillStatus
 
-    skill = _lock_skill_for_use(skill_id)
-    while skill.status == SkillStatus.MERGED:
-        skill = _lock_skill_for_use(skill.merged_into_id)
+    skill = follow_merges(_lock_skill_for_use(skill_id), load=_lock_skill_for_use)
     if not 1 <= int(level) <= 4:
         raise ValidationError({"level": "Choose a level from 1 to 4"})
     row = PersonSkill.objects.select_for_update().filter(person=person, skill=skill).first()

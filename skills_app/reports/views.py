@@ -12,6 +12,8 @@ from django.http import Http404, QueryDict
 from django.shortcuts import get_object_or_404, render
 
 from skills_app.accounts.permissions import Cap, has_cap, requires
+from skills_app.core import vocabulary
+from skills_app.core.vocabulary import VocabularyError
 from skills_app.reports import inventory, selectors, services, supply
 from skills_app.surge.models import SurgeScenario
 from taxonomy.models import LEVEL_NAMES
@@ -83,8 +85,11 @@ UNITS_PER_PAGE = 50
 
 
 def parse_level(raw: str | None) -> int:
-    raw = (raw or "").strip()
-    return int(raw) if raw in {"1", "2", "3", "4"} else 3
+    """The level in the query string (any spelling the vocabulary reads), else 3."""
+    try:
+        return vocabulary.level(raw or "")
+    except VocabularyError:
+        return 3
 
 
 def parse_ids(values) -> list[int]:

@@ -4,7 +4,8 @@ from ninja.pagination import LimitOffsetPagination, paginate
 from skills_app.accounts.permissions import Cap
 from skills_app.api_inputs import ErrorOut, StrictSchema, error_item
 from skills_app.api_support import authorize
-from skills_app.people.models import Grade
+from skills_app.core import vocabulary
+from skills_app.core.vocabulary import VocabularyError
 from skills_app.roles import selectors
 from skills_app.roles.api_match import FiltersIn, RequirementIn, requirement_specs, search_filters
 from skills_app.roles.services import RoleCodeTaken, RoleError, code_problem, role_create
@@ -94,8 +95,8 @@ class RoleIn(StrictSchema):
         "ignoring case",
     )
     description: str = ""
-    grade_min: str = ""
-    grade_max: str = ""
+    grade_min: str = Field("", description="Grade code or name, e.g. HEO, G7, Grade 7")
+    grade_max: str = Field("", description="Grade code or name, e.g. HEO, G7, Grade 7")
     requirements: list[RequirementIn]
     filters: FiltersIn | None = None
 
@@ -112,10 +113,15 @@ def create_role(request, payload: RoleIn):
     if payload.filters is not None:
         filters, filter_errors = search_filters(payload.filters)
         errors += filter_errors
+    grades = {}
     for field in ("grade_min", "grade_max"):
         value = getattr(payload, field)
-        if value and value not in Grade.values:
-            errors.append(error_item(["body", field], f"Unknown grade {value}"))
+        grades[field] = ""
+        if value:
+            try:
+                grades[field] = vocabulary.grade(value)
+            except VocabularyError as exc:
+                errors.append(error_item(["body", field], exc.message))
     if payload.code and (problem := code_problem(payload.code)):
         errors.append(error_item(["body", "code"], problem))
     if errors:
@@ -126,8 +132,8 @@ def create_role(request, payload: RoleIn):
             title=payload.title,
             code=payload.code,
             description=payload.description,
-            grade_min=payload.grade_min,
-            grade_max=payload.grade_max,
+            grade_min=grades["grade_min"],
+            grade_max=grades["grade_max"],
             requirements=specs,
             filters=filters,
         )

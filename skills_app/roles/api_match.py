@@ -15,15 +15,11 @@ from typing import Literal
 from ninja import Field, Router, Schema, Status
 
 from skills_app.accounts.permissions import Cap
-from skills_app.api_inputs import (
-    ErrorOut,
-    StrictSchema,
-    error_item,
-    parse_level,
-    resolve_skill,
-)
+from skills_app.api_inputs import ErrorOut, StrictSchema, error_item
 from skills_app.api_support import authorize
-from skills_app.people.models import Clearance, Grade, OrgUnit
+from skills_app.core import vocabulary
+from skills_app.core.vocabulary import VocabularyError
+from skills_app.people.models import OrgUnit
 from skills_app.roles import selectors
 from skills_app.roles.search import (
     MAX_LIMIT,
@@ -33,7 +29,6 @@ from skills_app.roles.search import (
     run_search,
 )
 from skills_app.roles.services import MAX_REQUIREMENTS
-from taxonomy.models import Skill, SkillStatus
 
 router = Router(tags=["match"])
 
@@ -46,7 +41,9 @@ class RequirementIn(StrictSchema):
 
 
 class FiltersIn(StrictSchema):
-    grades: list[str] = Field([], description="Grade codes, e.g. HEO, SEO, G7")
+    grades: list[str] = Field(
+        [], description="Grade codes or names, any case, e.g. HEO, G7, Grade 7"
+    )
     org_units: list[int | str] = Field(
         [], description="Org units (id or path) to search in, subtrees included"
     )
@@ -145,13 +142,13 @@ def requirement_specs(items: list[RequirementIn], *, held: set[int] = frozenset(
     specs, errors, seen = [], [], {}
     for index, item in enumerate(items):
         loc = ["body", "requirements", index]
-        skill, message, suggestions = resolve_skill(item.skill, set(held))
         item_errors = []
-        if skill is None:
-            item_errors.append(error_item([*loc, "skill"], message, suggestions=suggestions))
+        try:
+            skill = vocabulary.skill_ref(item.skill, held=held)
+        except VocabularyError as exc:
+            suggestions = exc.suggestions
+            item_errors.append(error_item([*loc, "skill"], exc.message, suggestions=suggestions))
         else:
-            while skill.status == SkillStatus.MERGED and skill.merged_into_id:
-                skill = Skill.objects.get(pk=skill.merged_into_id)
             if skill.pk in seen:
                 item_errors.append(
                     error_item(
@@ -161,9 +158,9 @@ def requirement_specs(items: list[RequirementIn], *, held: set[int] = frozenset(
                 )
             seen.setdefault(skill.pk, index)
         try:
-            level = parse_level(item.level)
-        except ValueError as exc:
-            item_errors.append(error_item([*loc, "level"], str(exc)))
+            level = vocabulary.level(item.level)
+        except VocabularyError as exc:
+            item_errors.append(error_item([*loc, "level"], exc.message))
         if not item.weight > 0:
             item_errors.append(error_item([*loc, "weight"], "Weight must be greater than 0"))
         if item_errors:
@@ -171,9 +168,6 @@ def requirement_specs(items: list[RequirementIn], *, held: set[int] = frozenset(
         else:
             specs.append(RequirementSpec(skill.pk, level, float(item.weight), item.essential))
     return specs, errors
-
-
-_CLEARANCE_BY_NAME = {c.label.casefold(): c.value for c in Clearance}
 
 
 def _units(refs, field: str, errors: list) -> tuple[int, ...]:
@@ -196,28 +190,16 @@ def search_filters(data: FiltersIn):
     errors: list[dict] = []
     grades = []
     for index, raw in enumerate(data.grades):
-        code = raw.strip().upper()
-        if code in Grade.values:
-            grades.append(code)
-        else:
-            errors.append(
-                error_item(
-                    ["body", "filters", "grades", index],
-                    f"Unknown grade {raw}: use one of " + ", ".join(Grade.values),
-                )
-            )
-    clearance = data.min_clearance
-    if isinstance(clearance, str):
-        text = clearance.strip()
-        clearance = int(text) if text.isdigit() else _CLEARANCE_BY_NAME.get(text.casefold())
-    if data.min_clearance is not None and clearance not in Clearance.values:
-        errors.append(
-            error_item(
-                ["body", "filters", "min_clearance"],
-                "Clearance must be 0–4 or one of None, BPSS, CTC, SC, DV",
-            )
-        )
-        clearance = None
+        try:
+            grades.append(vocabulary.grade(raw))
+        except VocabularyError as exc:
+            errors.append(error_item(["body", "filters", "grades", index], exc.message))
+    clearance = None
+    if data.min_clearance is not None:
+        try:
+            clearance = vocabulary.clearance(data.min_clearance)
+        except VocabularyError as exc:
+            errors.append(error_item(["body", "filters", "min_clearance"], exc.message))
     hours = data.min_weekly_hours
     if hours is not None and not 0 <= hours <= 168:
         errors.append(error_item(["body", "filters", "min_weekly_hours"], "Hours must be 0 to 168"))

@@ -25,6 +25,13 @@ from decimal import Decimal
 from django import forms
 from django.db.models import Q
 
+from skills_app.core.vocabulary import (
+    ClearanceField,
+    GradeField,
+    GradesField,
+    LevelField,
+    YesNoField,
+)
 from skills_app.people.forms import DatePartsMixin, date_initial
 from skills_app.people.models import GRADE_ORDER, Clearance, Grade, OrgUnit
 from skills_app.people.selectors import known_locations
@@ -74,7 +81,7 @@ class FiltersForm(DatePartsMixin, forms.Form):
     """Hard filters (DESIGN.md section 4 rule 9). ``cleaned_data["filters"]``
     is a ``SearchFilters`` once the form is valid."""
 
-    grades = forms.MultipleChoiceField(
+    grades = GradesField(
         label="Grades",
         required=False,
         choices=Grade.choices,
@@ -126,7 +133,7 @@ class FiltersForm(DatePartsMixin, forms.Form):
         help_text="Separate places with commas, for example: Cardiff, Swansea",
         error_messages={"max_length": "Other locations must be 2,000 characters or fewer"},
     )
-    clearance = forms.TypedChoiceField(
+    clearance = ClearanceField(
         label="Minimum security clearance",
         required=False,
         choices=[("", "No minimum")]
@@ -138,7 +145,7 @@ class FiltersForm(DatePartsMixin, forms.Form):
     available_day = forms.CharField(required=False, max_length=8)
     available_month = forms.CharField(required=False, max_length=8)
     available_year = forms.CharField(required=False, max_length=8)
-    redeployable = forms.ChoiceField(
+    redeployable = YesNoField(
         label="Only people who can be released?",
         choices=YES_NO,
         initial="yes",
@@ -333,7 +340,7 @@ class SearchForm(FiltersForm):
             "max_decimal_places": "Minimum match can have one decimal place, like 72.5",
         },
     )
-    prior = forms.ChoiceField(
+    prior = YesNoField(
         label="Include people who hold or recently held a role that covers this one?",
         choices=YES_NO,
         help_text="They are listed under their own heading, below the minimum match, if they hold "
@@ -372,7 +379,7 @@ class RequirementRowForm(SkillPickerForm):
     picker_label = "Skill"
     picker_hint = ""
 
-    level = forms.TypedChoiceField(label="Level", choices=LEVEL_CHOICES, coerce=int)
+    level = LevelField(label="Level", choices=LEVEL_CHOICES, coerce=int)
     weight = forms.CharField(label="Weight", max_length=12)
     essential = forms.BooleanField(label="Essential", required=False)
 
@@ -455,13 +462,13 @@ class RoleDetailsForm(FiltersForm):
             "max_length": f"Description must be {DESCRIPTION_MAX:,} characters or fewer"
         },
     )
-    grade_min = forms.ChoiceField(
+    grade_min = GradeField(
         label="Lowest grade",
         required=False,
         choices=[("", "Not set")] + list(Grade.choices),
         error_messages={"invalid_choice": "Choose the lowest grade from the list"},
     )
-    grade_max = forms.ChoiceField(
+    grade_max = GradeField(
         label="Highest grade",
         required=False,
         choices=[("", "Not set")] + list(Grade.choices),
