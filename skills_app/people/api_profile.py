@@ -35,10 +35,10 @@ from skills_app.api_inputs import (
     resolve_skill,
 )
 from skills_app.api_support import authorize
+from skills_app.core.concurrency import ConflictError
 from skills_app.people.models import EvidenceKind, Person, PersonSkill
 from skills_app.people.profile_services import (
     NOTE_MAX,
-    ConflictError,
     SkillClaim,
     profile_replace_skills,
 )

@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from skills_app.accounts.permissions import Cap, requires
+from skills_app.core.concurrency import ConflictError
 from skills_app.people import profile_services as services
 from skills_app.people import selectors
 from skills_app.people.forms import (
@@ -344,7 +345,7 @@ def skill_change(request, person, pk):
                 last_used=form.cleaned_data["last_used"],
                 note=form.cleaned_data["note"],
             )
-        except services.ConflictError as exc:
+        except ConflictError as exc:
             if exc.current is None:
                 return _gone(request, thing)
             entered = form.cleaned_data
@@ -411,7 +412,7 @@ def _remove_flow(request, *, row, thing, name, rows_for, remove, anchor, action_
     if form.is_valid():
         try:
             remove(form.cleaned_data["version"])
-        except services.ConflictError as exc:
+        except ConflictError as exc:
             if exc.current is None:
                 return _gone(request, thing, removing=True)
             form = RemoveForm({"version": exc.current.version})
@@ -566,7 +567,7 @@ def _role_flow(request, person, *, row):
                 role_profile=role_profile,
             )
             text = f"You changed the role {saved.title}"
-    except services.ConflictError as exc:
+    except ConflictError as exc:
         if exc.current is None:
             return _gone(request, "role")
         form = _rebind_with_version(form_class, request, exc.current.version)
@@ -750,7 +751,7 @@ def qualification_change(request, person, pk):
                 awarded=cd["awarded"],
                 expires=cd["expires"],
             )
-        except services.ConflictError as exc:
+        except ConflictError as exc:
             if exc.current is None:
                 return _gone(request, "qualification")
             entered = dict(cd)
@@ -863,7 +864,7 @@ def preferences(request, person):
                 weekly_hours=cd["weekly_hours"],
                 available_from=cd["available_from"],
             )
-        except services.ConflictError as exc:
+        except ConflictError as exc:
             current = exc.current
             entered = dict(cd)
             form = _rebind_with_version(

@@ -19,6 +19,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from skills_app.accounts.permissions import Cap, has_cap, requires
+from skills_app.core.concurrency import ConflictError
 from skills_app.people import team as svc
 from skills_app.people.models import Person, PersonSkill
 from skills_app.people.selectors import review_due
@@ -236,7 +237,7 @@ def skill_verify(request, pk, skill_pk):
                 person_skill_id=row.pk,
                 expected_version=form.cleaned_data["version"],
             )
-        except svc.ConflictError as exc:
+        except ConflictError as exc:
             if exc.current is None:
                 messages.info(
                     request, f"{person.full_name} removed “{row.skill.name}” from their profile"
@@ -277,7 +278,7 @@ def skill_query(request, pk, skill_pk):
                 expected_version=form.cleaned_data["version"],
                 note=form.cleaned_data["note"],
             )
-        except svc.ConflictError as exc:
+        except ConflictError as exc:
             if exc.current is None:
                 messages.info(
                     request, f"{person.full_name} removed “{row.skill.name}” from their profile"
@@ -333,7 +334,7 @@ def protection(request, pk):
                 protected=wanted,
                 expected_version=form.cleaned_data["version"],
             )
-        except svc.ConflictError as exc:
+        except ConflictError as exc:
             if exc.current is None:
                 raise Http404("No such person") from None
             person = _person_or_404(pk)

@@ -23,7 +23,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from skills_app.accounts.permissions import Cap, has_cap, requires
-from skills_app.people.services import ConflictError
+from skills_app.core.concurrency import ConflictError
 from skills_app.roles import selectors, services
 from skills_app.roles.forms import (
     MAX_REQUIREMENTS,

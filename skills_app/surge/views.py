@@ -27,7 +27,7 @@ from django.views.decorators.http import require_http_methods
 from skills_app.accounts.permissions import Cap, has_cap, requires
 from skills_app.audit.models import Action
 from skills_app.audit.services import record_event
-from skills_app.people.services import ConflictError
+from skills_app.core.concurrency import ConflictError
 from skills_app.surge import exports, selectors, services
 from skills_app.surge.forms import (
     DEFAULT_LINE,
