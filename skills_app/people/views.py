@@ -25,6 +25,7 @@ from django.views.decorators.http import require_http_methods
 
 from skills_app.accounts.permissions import Cap, requires
 from skills_app.core.concurrency import ConflictError
+from skills_app.core.conflicts import CONFLICT_STATUS, rebound_at_version, render_edit_page
 from skills_app.people import profile_services as services
 from skills_app.people import selectors
 from skills_app.people.forms import (
@@ -44,7 +45,6 @@ from taxonomy.forms import apply_validation_error
 from taxonomy.models import LEVEL_NAMES, Skill, SkillKind, SkillStatus
 
 EVENTS_PER_PAGE = 25
-CONFLICT_STATUS = 409
 
 
 def own_profile(view):
@@ -156,8 +156,7 @@ def _skill_form_page(request, form, *, mode: str, skill: Skill | None, row=None,
         **_levels_context(skill, value=form["level"].value(), errors=form["level"].errors),
     }
     context.update(extra)
-    status = CONFLICT_STATUS if extra.get("conflict") else 200
-    return render(request, "people/skill_form.html", context, status=status)
+    return render_edit_page(request, "people/skill_form.html", context)
 
 
 def _added_message(ps) -> str:
@@ -269,16 +268,6 @@ def _skill_conflict_rows(data: dict | None, current) -> list[dict]:
     ]
 
 
-def _rebind_with_version(form_class, request, version: int, **kwargs):
-    """The entered values again, now against the current version: saving once
-    more deliberately replaces what is saved."""
-    data = request.POST.copy()
-    data["version"] = str(version)
-    form = form_class(data, **kwargs)
-    form.is_valid()
-    return form
-
-
 CONFLICT_MESSAGE = (
     "Someone else changed this {thing} since you opened it. Your changes have not been "
     "saved. Check the saved values, then save again to replace them with yours"
@@ -349,10 +338,13 @@ def skill_change(request, person, pk):
             if exc.current is None:
                 return _gone(request, thing)
             entered = form.cleaned_data
-            form = _rebind_with_version(
-                SkillChangeForm, request, exc.current.version, note_required=queried
+            form = rebound_at_version(
+                SkillChangeForm,
+                request.POST,
+                exc.current.version,
+                message=CONFLICT_MESSAGE.format(thing=thing),
+                note_required=queried,
             )
-            form.add_error(None, CONFLICT_MESSAGE.format(thing=thing))
             return _skill_form_page(
                 request,
                 form,
@@ -376,8 +368,7 @@ def skill_change(request, person, pk):
 
 
 def _remove_page(request, *, thing, name, action_url, form, current_rows, back, **extra):
-    status = CONFLICT_STATUS if extra.get("conflict") else 200
-    return render(
+    return render_edit_page(
         request,
         "people/remove.html",
         {
@@ -389,7 +380,6 @@ def _remove_page(request, *, thing, name, action_url, form, current_rows, back, 
             "back": back,
             **extra,
         },
-        status=status,
     )
 
 
@@ -415,12 +405,12 @@ def _remove_flow(request, *, row, thing, name, rows_for, remove, anchor, action_
         except ConflictError as exc:
             if exc.current is None:
                 return _gone(request, thing, removing=True)
-            form = RemoveForm({"version": exc.current.version})
-            form.is_valid()
-            form.add_error(
-                None,
-                f"Someone else changed this {thing} since you opened it. It has not been "
-                "removed. Check the saved values, then remove it again if you still want to",
+            form = rebound_at_version(
+                RemoveForm,
+                {},
+                exc.current.version,
+                message=f"Someone else changed this {thing} since you opened it. It has not "
+                "been removed. Check the saved values, then remove it again if you still want to",
             )
             return _remove_page(
                 request,
@@ -492,12 +482,9 @@ def _role_rows(row) -> list[dict]:
     ]
 
 
-def _role_page(request, form, *, row=None, offer=None, status=200, **extra):
-    return render(
-        request,
-        "people/role_form.html",
-        {"form": form, "row": row, "offer": offer, **extra},
-        status=status,
+def _role_page(request, form, *, row=None, offer=None, **extra):
+    return render_edit_page(
+        request, "people/role_form.html", {"form": form, "row": row, "offer": offer, **extra}
     )
 
 
@@ -570,8 +557,12 @@ def _role_flow(request, person, *, row):
     except ConflictError as exc:
         if exc.current is None:
             return _gone(request, "role")
-        form = _rebind_with_version(form_class, request, exc.current.version)
-        form.add_error(None, CONFLICT_MESSAGE.format(thing="role"))
+        form = rebound_at_version(
+            form_class,
+            request.POST,
+            exc.current.version,
+            message=CONFLICT_MESSAGE.format(thing="role"),
+        )
         entered = {
             "title": cd["title"],
             "start": cd["start"],
@@ -584,7 +575,6 @@ def _role_flow(request, person, *, row):
             row=exc.current,
             offer=match,
             conflict=_role_conflict_rows(entered, exc.current),
-            status=CONFLICT_STATUS,
         )
     except ValidationError as exc:
         _role_errors(form, exc)
@@ -684,12 +674,9 @@ def _qualification_conflict_rows(entered: dict, current) -> list[dict]:
     ]
 
 
-def _qualification_page(request, form, *, row=None, status=200, **extra):
-    return render(
-        request,
-        "people/qualification_form.html",
-        {"form": form, "row": row, **extra},
-        status=status,
+def _qualification_page(request, form, *, row=None, **extra):
+    return render_edit_page(
+        request, "people/qualification_form.html", {"form": form, "row": row, **extra}
     )
 
 
@@ -755,14 +742,17 @@ def qualification_change(request, person, pk):
             if exc.current is None:
                 return _gone(request, "qualification")
             entered = dict(cd)
-            form = _rebind_with_version(QualificationChangeForm, request, exc.current.version)
-            form.add_error(None, CONFLICT_MESSAGE.format(thing="qualification"))
+            form = rebound_at_version(
+                QualificationChangeForm,
+                request.POST,
+                exc.current.version,
+                message=CONFLICT_MESSAGE.format(thing="qualification"),
+            )
             return _qualification_page(
                 request,
                 form,
                 row=exc.current,
                 conflict=_qualification_conflict_rows(entered, exc.current),
-                status=CONFLICT_STATUS,
             )
         except ValidationError as exc:
             _qualification_errors(form, exc)
@@ -867,11 +857,14 @@ def preferences(request, person):
         except ConflictError as exc:
             current = exc.current
             entered = dict(cd)
-            form = _rebind_with_version(
-                PreferencesForm, request, current.version, location_choices=choices
+            form = rebound_at_version(
+                PreferencesForm,
+                request.POST,
+                current.version,
+                message=CONFLICT_MESSAGE.format(thing="information"),
+                location_choices=choices,
             )
-            form.add_error(None, CONFLICT_MESSAGE.format(thing="information"))
-            return render(
+            return render_edit_page(
                 request,
                 "people/preferences.html",
                 {
@@ -879,7 +872,6 @@ def preferences(request, person):
                     "person": current,
                     "conflict": _preferences_conflict_rows(entered, current),
                 },
-                status=CONFLICT_STATUS,
             )
         except ValidationError as exc:
             apply_validation_error(form, exc)
