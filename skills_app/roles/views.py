@@ -26,10 +26,9 @@ from skills_app.accounts.permissions import Cap, has_cap, requires
 from skills_app.core.concurrency import ConflictError
 from skills_app.core.conflicts import CONFLICT_STATUS, posted_at_version, render_edit_page
 from skills_app.roles import selectors, services
-from skills_app.roles.forms import (
-    MAX_REQUIREMENTS,
+from skills_app.roles.forms import FiltersForm
+from skills_app.roles.forms_builder import (
     TOTAL_FIELD,
-    FiltersForm,
     RoleBuilder,
     RoleDetailsForm,
     blank_row,
@@ -37,6 +36,7 @@ from skills_app.roles.forms import (
 )
 from skills_app.roles.models import RoleProfile, RoleSource
 from skills_app.roles.search import SearchFilters, SearchQuery, run_search
+from skills_app.roles.services import MAX_REQUIREMENTS
 from taxonomy.models import LEVEL_CHOICES, Occupation
 
 ROLES_PER_PAGE = 50
