@@ -21,9 +21,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from skills_app.accounts.permissions import Role
+from skills_app.core.concurrency import ConflictError
 from skills_app.people import profile_services as services
 from skills_app.people.models import EvidenceKind, Person, PersonSkill, Qualification, RoleHistory
-from skills_app.people.services import ConflictError
 from taxonomy.models import Skill
 from tests.factories import PersonFactory, PersonSkillFactory
 

@@ -6,7 +6,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from skills_app.audit.models import AccessEvent, Action
-from skills_app.people.services import ConflictError
+from skills_app.core.concurrency import ConflictError
 from skills_app.surge.models import Allocation, AllocationStatus, ScenarioStatus
 from skills_app.surge.services import (
     LineSpec,

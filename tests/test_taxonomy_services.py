@@ -7,8 +7,9 @@ from django.db import connection, connections
 
 from skills_app.accounts.permissions import Role
 from skills_app.audit.models import AccessEvent
+from skills_app.core.concurrency import ConflictError
 from skills_app.people.models import PersonSkill
-from skills_app.people.services import ConflictError, person_skill_set
+from skills_app.people.services import person_skill_set
 from skills_app.roles.models import RoleRequirement
 from taxonomy.labels import label_index, search_skills
 from taxonomy.models import ProposalStatus, Skill, SkillAlias, SkillRelation, SkillStatus

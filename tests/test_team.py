@@ -11,9 +11,9 @@ from django.utils import timezone
 
 from skills_app.accounts.permissions import Role
 from skills_app.audit.models import AccessEvent, Action
+from skills_app.core.concurrency import ConflictError
 from skills_app.people import team as svc
 from skills_app.people.models import EvidenceKind, Person, PersonSkill
-from skills_app.people.services import ConflictError
 from tests.factories import OrgUnitFactory, PersonFactory, PersonSkillFactory, SkillFactory
 
 pytestmark = pytest.mark.django_db

@@ -9,9 +9,9 @@ from django.db import connections
 
 from skills_app.accounts.permissions import Role
 from skills_app.audit.models import AccessEvent, Action
+from skills_app.core.concurrency import ConflictError
 from skills_app.people import team as svc
 from skills_app.people.models import EvidenceKind, Person, PersonSkill
-from skills_app.people.services import ConflictError
 from tests.factories import PersonFactory, PersonSkillFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -6,7 +6,7 @@ by position; the ``WorkforceIndex`` keeps the maps between database ids and
 positions so results can be turned back into people and skills.
 
 Freshness: every write that changes search results appends to the
-``WorkforceChange`` sequence in its own transaction (``people.changes``). Each
+``WorkforceChange`` sequence in its own transaction (``skills_app.index.changes``). Each
 search starts with ``current_index()``, which reads the rows it has not seen (an
 index range scan on the primary key) and applies them: changed people get their
 attributes updated in place and their skills re-read into the engine's patch;

@@ -28,11 +28,11 @@ from skills_app.accounts.permissions import Cap, has_cap
 from skills_app.api_inputs import ErrorOut, StrictSchema, error_item
 from skills_app.api_support import authorize
 from skills_app.core import vocabulary
+from skills_app.core.concurrency import ConflictError
 from skills_app.core.vocabulary import VocabularyError
 from skills_app.people.models import Person, PersonSkill
 from skills_app.people.profile_services import (
     NOTE_MAX,
-    ConflictError,
     SkillClaim,
     profile_replace_skills,
 )

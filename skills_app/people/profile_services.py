@@ -1,11 +1,11 @@
 """Writes behind "Your profile" and PUT /api/v1/people/{staff_number}/skills.
 
-No lost updates: every change or removal takes the version the editor read
-(``expected_version``), locks the row (``SELECT ... FOR UPDATE``) and compares
-before writing. A mismatch raises :class:`ConflictError` carrying the current
-row (or ``None`` when it has gone) and writes nothing; each successful write
-bumps the row's version. Person-level fields use ``Person.version``; each
-skill, role and qualification row has its own.
+No lost updates (``skills_app.core.concurrency``): every change or removal
+takes the version the editor read (``expected_version``), locks the row
+(``SELECT ... FOR UPDATE``) and compares before writing. A mismatch raises
+``ConflictError`` carrying the current row (or ``None`` when it has gone) and
+writes nothing; each successful write bumps the row's version. Person-level
+fields use ``Person.version``; each skill, role and qualification row has its own.
 
 A person's self-entered skills are evidence "self". Changing the level of a
 skill that a manager verified (or that was assessed or certified) makes it
@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from skills_app.audit.services import record_event
+from skills_app.core.concurrency import locked_for_edit, require_version, save_new_version
 from skills_app.core.vocabulary import follow_merges
 from skills_app.index.changes import workforce_changed
 from skills_app.people.models import (
@@ -34,12 +35,10 @@ from skills_app.people.models import (
     Qualification,
     RoleHistory,
 )
-from skills_app.people.services import ConflictError, _lock_skill_for_use, person_skill_set
+from skills_app.people.services import _lock_skill_for_use, person_skill_set
 from skills_app.roles.models import RoleProfile
 from taxonomy.models import Skill, SkillKind, SkillStatus, Source
 from taxonomy.services import taxonomy_changed
-
-__all__ = ["ConflictError"]
 
 NOTE_MAX = 500
 # audit.Action has no "changed a profile" yet; the value is stable either way.
@@ -61,17 +60,6 @@ def _check_note(note: str) -> str:
 
 def _lock_person(person: Person) -> Person:
     return Person.objects.select_for_update().get(pk=person.pk)
-
-
-def _locked_own_row(model, person: Person, pk: int, expected_version: int):
-    """One of the person's own rows, locked, at the version the form was read at;
-    ConflictError (with the current row, or None when it is gone) otherwise."""
-    row = model.objects.select_for_update().filter(pk=pk, person=person).first()
-    if row is None:
-        raise ConflictError(current=None)
-    if row.version != expected_version:
-        raise ConflictError(current=row)
-    return row
 
 
 # --- skills and languages -----------------------------------------------------------
@@ -116,7 +104,9 @@ def profile_change_skill(
     skills. Saving also answers an open manager's query (the note is the answer)."""
     _check_level(level)
     note = _check_note(note)
-    row = _locked_own_row(PersonSkill, person, person_skill_id, expected_version)
+    row = locked_for_edit(
+        PersonSkill.objects.filter(person=person), person_skill_id, expected_version
+    )
     if row.level != level and row.evidence != EvidenceKind.SELF:
         row.evidence = EvidenceKind.SELF
         row.verified_by = None
@@ -126,14 +116,15 @@ def profile_change_skill(
         row.queried_at = None
         row.query_note = ""
     row.level, row.last_used, row.note = level, last_used, note
-    row.version += 1
-    row.save()
+    save_new_version(row)
     return row
 
 
 @transaction.atomic
 def profile_remove_skill(*, person: Person, person_skill_id: int, expected_version: int) -> None:
-    row = _locked_own_row(PersonSkill, person, person_skill_id, expected_version)
+    row = locked_for_edit(
+        PersonSkill.objects.filter(person=person), person_skill_id, expected_version
+    )
     row.delete()
     workforce_changed(ChangeScope.PERSON, [person.pk])
 
@@ -254,14 +245,13 @@ def profile_change_role(
     role_profile: RoleProfile | None = None,
 ) -> RoleHistory:
     title = _check_role(title, start, end)
-    row = _locked_own_row(RoleHistory, person, role_id, expected_version)
+    row = locked_for_edit(RoleHistory.objects.filter(person=person), role_id, expected_version)
     if _role_clash(person, title, start, row.pk):
         raise _role_clash_error(title, start)
     row.title, row.start, row.end, row.role_profile = title, start, end, role_profile
-    row.version += 1
     try:
         with transaction.atomic():
-            row.save()
+            save_new_version(row)
     except IntegrityError as exc:
         raise _role_clash_error(title, start) from exc
     return row
@@ -269,7 +259,7 @@ def profile_change_role(
 
 @transaction.atomic
 def profile_remove_role(*, person: Person, role_id: int, expected_version: int) -> None:
-    row = _locked_own_row(RoleHistory, person, role_id, expected_version)
+    row = locked_for_edit(RoleHistory.objects.filter(person=person), role_id, expected_version)
     row.delete()
     workforce_changed(ChangeScope.HISTORY, [person.pk])
 
@@ -337,14 +327,15 @@ def profile_change_qualification(
     expires: dt.date | None = None,
 ) -> Qualification:
     name, issuer = _check_qualification(name, issuer, awarded, expires)
-    row = _locked_own_row(Qualification, person, qualification_id, expected_version)
+    row = locked_for_edit(
+        Qualification.objects.filter(person=person), qualification_id, expected_version
+    )
     if _qualification_clash(person, name, issuer, row.pk):
         raise _qualification_clash_error(name, issuer)
     row.name, row.issuer, row.awarded, row.expires = name, issuer, awarded, expires
-    row.version += 1
     try:
         with transaction.atomic():
-            row.save()
+            save_new_version(row)
     except IntegrityError as exc:
         raise _qualification_clash_error(name, issuer) from exc
     return row
@@ -354,7 +345,9 @@ def profile_change_qualification(
 def profile_remove_qualification(
     *, person: Person, qualification_id: int, expected_version: int
 ) -> None:
-    row = _locked_own_row(Qualification, person, qualification_id, expected_version)
+    row = locked_for_edit(
+        Qualification.objects.filter(person=person), qualification_id, expected_version
+    )
     row.delete()
 
 
@@ -380,23 +373,13 @@ def profile_update_preferences(
         place = " ".join(str(place).split())
         if place and place.casefold() not in {p.casefold() for p in places}:
             places.append(place[:120])
-    locked = _lock_person(person)
-    if locked.version != expected_version:
-        raise ConflictError(current=locked)
+    locked = require_version(_lock_person(person), expected_version)
     locked.redeployable = redeployable
     locked.preferred_locations = places
     locked.weekly_hours = Decimal(weekly_hours)
     locked.available_from = available_from
-    locked.version += 1
-    locked.save(
-        update_fields=[
-            "redeployable",
-            "preferred_locations",
-            "weekly_hours",
-            "available_from",
-            "version",
-            "updated_at",
-        ]
+    save_new_version(
+        locked, ["redeployable", "preferred_locations", "weekly_hours", "available_from"]
     )
     return locked
 
@@ -458,8 +441,8 @@ def profile_replace_skills(
     audited against the person.
     """
     locked = _lock_person(person)
-    if expected_version is not None and locked.version != expected_version:
-        raise ConflictError(current=locked)
+    if expected_version is not None:
+        require_version(locked, expected_version)
     # Share-lock the claimed skills (ascending ids) before any person-skill row:
     # the order a merge takes them in, so a concurrent merge waits rather than
     # deadlocks.
@@ -530,8 +513,7 @@ def profile_replace_skills(
     if gone:
         result.deleted = PersonSkill.objects.filter(pk__in=gone).delete()[0]
     if result.created or result.updated or result.deleted:
-        locked.version += 1
-        locked.save(update_fields=["version", "updated_at"])
+        save_new_version(locked, [])
         if not as_owner:
             record_event(
                 actor=actor,

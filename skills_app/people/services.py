@@ -1,6 +1,7 @@
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from skills_app.core.concurrency import require_version, save_new_version
 from skills_app.people.models import Person
 
 
@@ -35,17 +36,8 @@ def person_set_line_manager(*, person: Person, manager: Person | None) -> Person
     if manager is not None and management_cycle(person_id=locked.pk, manager_id=manager.pk):
         raise ValidationError({"line_manager": "This would create a management loop."})
     locked.line_manager = manager
-    locked.version += 1
-    locked.save(update_fields=["line_manager", "version", "updated_at"])
+    save_new_version(locked, ["line_manager"])
     return locked
-
-
-class ConflictError(Exception):
-    """Someone else saved this record since it was read: nothing was written."""
-
-    def __init__(self, current):
-        super().__init__("This record was changed by someone else")
-        self.current = current
 
 
 def _lock_skill_for_use(skill_id: int):
@@ -85,11 +77,13 @@ def person_skill_set(
     if not 1 <= int(level) <= 4:
         raise ValidationError({"level": "Choose a level from 1 to 4"})
     row = PersonSkill.objects.select_for_update().filter(person=person, skill=skill).first()
+    if row is None and skill.status == SkillStatus.DEPRECATED:
+        raise ValidationError({"skill": f"“{skill.name}” is deprecated: choose another skill"})
+    if expected_version is not None:
+        # The row is found by skill, not by its own id, so lock-then-compare
+        # here rather than through locked_for_edit; gone raises the same way.
+        require_version(row, expected_version)
     if row is None:
-        if skill.status == SkillStatus.DEPRECATED:
-            raise ValidationError({"skill": f"“{skill.name}” is deprecated: choose another skill"})
-        if expected_version is not None:
-            raise ConflictError(current=None)
         return PersonSkill.objects.create(
             person=person,
             skill=skill,
@@ -98,9 +92,6 @@ def person_skill_set(
             evidence=evidence,
             note=note,
         )
-    if expected_version is not None and row.version != expected_version:
-        raise ConflictError(current=row)
     row.level, row.last_used, row.evidence, row.note = level, last_used, evidence, note
-    row.version += 1
-    row.save()
+    save_new_version(row)
     return row

@@ -1,5 +1,5 @@
 """Single-row ORM saves that change what a search returns append to the
-workforce change sequence in the same transaction (see people.changes).
+workforce change sequence in the same transaction (see skills_app.index.changes).
 
 Deletes of people, person skills, role history and requirements are recorded by
 the services and admin actions that make them, not by post_delete receivers:

@@ -32,13 +32,12 @@ from django.utils import timezone
 from skills_app.accounts.permissions import Cap, has_cap
 from skills_app.audit.models import Action
 from skills_app.audit.services import record_event, record_events_for_subjects
+from skills_app.core.concurrency import locked_for_edit, save_new_version
 from skills_app.people.models import EvidenceKind, Person, PersonSkill
 from skills_app.people.selectors import fresh_reviews_since, review_due
-from skills_app.people.services import ConflictError
 from taxonomy.models import LEVEL_NAMES
 
 __all__ = [
-    "ConflictError",
     "FieldSet",
     "QUERY_NOTE_MAX",
     "SEARCH_LIMIT",
@@ -372,16 +371,12 @@ def person_search(*, viewer, q: str, limit: int = SEARCH_LIMIT) -> list[Person]:
 # --- a line manager's writes --------------------------------------------------------------
 
 
-def _locked_skill(*, person: Person, person_skill_id: int) -> PersonSkill:
-    row = (
-        PersonSkill.objects.select_for_update()
-        .select_related("skill")
-        .filter(pk=person_skill_id, person_id=person.pk)
-        .first()
+def _locked_skill(*, person: Person, person_skill_id: int, expected_version: int) -> PersonSkill:
+    return locked_for_edit(
+        PersonSkill.objects.select_related("skill").filter(person_id=person.pk),
+        person_skill_id,
+        expected_version,
     )
-    if row is None:  # removed since the editor read it
-        raise ConflictError(current=None)
-    return row
 
 
 @transaction.atomic
@@ -391,9 +386,9 @@ def person_skill_verify(
     """A line manager confirms a claimed skill: the evidence becomes
     manager-verified, with who and when, and any open query is closed."""
     _require_manage(viewer=verifier, person=person)
-    row = _locked_skill(person=person, person_skill_id=person_skill_id)
-    if row.version != expected_version:
-        raise ConflictError(current=row)
+    row = _locked_skill(
+        person=person, person_skill_id=person_skill_id, expected_version=expected_version
+    )
     if row.evidence not in VERIFIABLE_EVIDENCE:
         raise ValidationError(
             f"This skill is already {row.get_evidence_display().lower()}, "
@@ -402,18 +397,9 @@ def person_skill_verify(
     row.evidence = EvidenceKind.MANAGER_VERIFIED
     row.verified_by, row.verified_at = verifier, timezone.now()
     row.queried_by, row.queried_at, row.query_note = None, None, ""
-    row.version += 1
-    row.save(
-        update_fields=[
-            "evidence",
-            "verified_by",
-            "verified_at",
-            "queried_by",
-            "queried_at",
-            "query_note",
-            "version",
-            "updated_at",
-        ]
+    save_new_version(
+        row,
+        ["evidence", "verified_by", "verified_at", "queried_by", "queried_at", "query_note"],
     )
     record_event(
         actor=verifier,
@@ -440,12 +426,11 @@ def person_skill_query(
         raise ValidationError(
             {"note": f"Your question must be {QUERY_NOTE_MAX} characters or fewer"}
         )
-    row = _locked_skill(person=person, person_skill_id=person_skill_id)
-    if row.version != expected_version:
-        raise ConflictError(current=row)
+    row = _locked_skill(
+        person=person, person_skill_id=person_skill_id, expected_version=expected_version
+    )
     row.queried_by, row.queried_at, row.query_note = verifier, timezone.now(), note
-    row.version += 1
-    row.save(update_fields=["queried_by", "queried_at", "query_note", "version", "updated_at"])
+    save_new_version(row, ["queried_by", "queried_at", "query_note"])
     return row
 
 
@@ -455,13 +440,8 @@ def person_set_protected(
 ) -> Person:
     """Mark ``person`` as in a critical role that must never be released (or not)."""
     _require_manage(viewer=actor, person=person)
-    locked = Person.objects.select_for_update().filter(pk=person.pk).first()
-    if locked is None:
-        raise ConflictError(current=None)
-    if locked.version != expected_version:
-        raise ConflictError(current=locked)
+    locked = locked_for_edit(Person.objects, person.pk, expected_version)
     if locked.protected != protected:
         locked.protected = protected
-        locked.version += 1
-        locked.save(update_fields=["protected", "version", "updated_at"])
+        save_new_version(locked, ["protected"])
     return locked

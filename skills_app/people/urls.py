@@ -1,6 +1,6 @@
 from django.urls import path
 
-from skills_app.people import views
+from skills_app.people import views, views_data, views_history, views_skills
 
 # Mounted at /profile/. Every page is the signed-in user's own profile: no URL
 # here names a person, only rows of the user's own record.
@@ -8,27 +8,27 @@ app_name = "people"
 urlpatterns = [
     path("me/", views.my_profile, name="my_profile"),
     path("me/reviewed/", views.mark_reviewed, name="reviewed"),
-    path("me/skills/add/", views.skill_add, name="skill_add"),
-    path("me/skills/levels/", views.skill_levels, name="skill_levels"),
-    path("me/languages/add/", views.language_add, name="language_add"),
-    path("me/skills/<int:pk>/change/", views.skill_change, name="skill_change"),
-    path("me/skills/<int:pk>/remove/", views.skill_remove, name="skill_remove"),
-    path("me/roles/add/", views.role_add, name="role_add"),
-    path("me/roles/<int:pk>/change/", views.role_change, name="role_change"),
-    path("me/roles/<int:pk>/remove/", views.role_remove, name="role_remove"),
-    path("me/qualifications/add/", views.qualification_add, name="qualification_add"),
+    path("me/skills/add/", views_skills.skill_add, name="skill_add"),
+    path("me/skills/levels/", views_skills.skill_levels, name="skill_levels"),
+    path("me/languages/add/", views_skills.language_add, name="language_add"),
+    path("me/skills/<int:pk>/change/", views_skills.skill_change, name="skill_change"),
+    path("me/skills/<int:pk>/remove/", views_skills.skill_remove, name="skill_remove"),
+    path("me/roles/add/", views_history.role_add, name="role_add"),
+    path("me/roles/<int:pk>/change/", views_history.role_change, name="role_change"),
+    path("me/roles/<int:pk>/remove/", views_history.role_remove, name="role_remove"),
+    path("me/qualifications/add/", views_history.qualification_add, name="qualification_add"),
     path(
         "me/qualifications/<int:pk>/change/",
-        views.qualification_change,
+        views_history.qualification_change,
         name="qualification_change",
     ),
     path(
         "me/qualifications/<int:pk>/remove/",
-        views.qualification_remove,
+        views_history.qualification_remove,
         name="qualification_remove",
     ),
     path("me/redeployment/", views.preferences, name="preferences"),
-    path("me/activity/", views.activity, name="activity"),
-    path("me/data/", views.my_data, name="my_data"),
-    path("me/download.json", views.download, name="download"),
+    path("me/activity/", views_data.activity, name="activity"),
+    path("me/data/", views_data.my_data, name="my_data"),
+    path("me/download.json", views_data.download, name="download"),
 ]

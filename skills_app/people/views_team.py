@@ -19,6 +19,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from skills_app.accounts.permissions import Cap, has_cap, requires
+from skills_app.core.concurrency import ConflictError
+from skills_app.core.conflicts import render_edit_page
 from skills_app.people import team as svc
 from skills_app.people.models import Person, PersonSkill
 from skills_app.people.selectors import review_due
@@ -226,7 +228,6 @@ def person(request, pk):
 def skill_verify(request, pk, skill_pk):
     person, row = _managed(request, pk, skill_pk)
     form = VersionForm(_data(request), initial={"version": row.version})
-    status = 200
     extra = {}
     if request.method == "POST" and form.is_valid():
         try:
@@ -236,7 +237,7 @@ def skill_verify(request, pk, skill_pk):
                 person_skill_id=row.pk,
                 expected_version=form.cleaned_data["version"],
             )
-        except svc.ConflictError as exc:
+        except ConflictError as exc:
             if exc.current is None:
                 messages.info(
                     request, f"{person.full_name} removed “{row.skill.name}” from their profile"
@@ -245,19 +246,18 @@ def skill_verify(request, pk, skill_pk):
             person = _person_or_404(pk)
             row = next(r for r in person.skills.all() if r.pk == row.pk)
             form = VersionForm(initial={"version": row.version})
-            extra, status = {"conflict": True}, 409
+            extra = {"conflict": True}
         except ValidationError as exc:
             _apply(form, exc)
         else:
             messages.success(request, f"You verified {person.full_name}’s skill “{row.skill.name}”")
             return redirect("team:person", pk=person.pk)
     profile = _viewed(request, person)
-    return render(
+    return render_edit_page(
         request,
         "person/verify.html",
         _nav(request, person=person, profile=profile, entry=_skill_entry(profile, row), form=form)
         | extra,
-        status=status,
     )
 
 
@@ -266,7 +266,6 @@ def skill_verify(request, pk, skill_pk):
 def skill_query(request, pk, skill_pk):
     person, row = _managed(request, pk, skill_pk)
     form = QueryForm(_data(request), initial={"version": row.version})
-    status = 200
     extra = {}
     if request.method == "POST" and form.is_valid():
         try:
@@ -277,7 +276,7 @@ def skill_query(request, pk, skill_pk):
                 expected_version=form.cleaned_data["version"],
                 note=form.cleaned_data["note"],
             )
-        except svc.ConflictError as exc:
+        except ConflictError as exc:
             if exc.current is None:
                 messages.info(
                     request, f"{person.full_name} removed “{row.skill.name}” from their profile"
@@ -287,7 +286,7 @@ def skill_query(request, pk, skill_pk):
             row = next(r for r in person.skills.all() if r.pk == row.pk)
             # Keep what they typed; only the version moves on.
             form = QueryForm(initial={"version": row.version, "note": form.cleaned_data["note"]})
-            extra, status = {"conflict": True}, 409
+            extra = {"conflict": True}
         except ValidationError as exc:
             _apply(form, exc)
         else:
@@ -298,7 +297,7 @@ def skill_query(request, pk, skill_pk):
             )
             return redirect("team:person", pk=person.pk)
     profile = _viewed(request, person)
-    return render(
+    return render_edit_page(
         request,
         "person/query.html",
         _nav(
@@ -310,7 +309,6 @@ def skill_query(request, pk, skill_pk):
             max_length=svc.QUERY_NOTE_MAX,
         )
         | extra,
-        status=status,
     )
 
 
@@ -322,7 +320,6 @@ def protection(request, pk):
         _data(request),
         initial={"version": person.version, "protected": "no" if person.protected else "yes"},
     )
-    status = 200
     extra = {}
     if request.method == "POST" and form.is_valid():
         wanted = form.cleaned_data["protected"] == "yes"
@@ -333,7 +330,7 @@ def protection(request, pk):
                 protected=wanted,
                 expected_version=form.cleaned_data["version"],
             )
-        except svc.ConflictError as exc:
+        except ConflictError as exc:
             if exc.current is None:
                 raise Http404("No such person") from None
             person = _person_or_404(pk)
@@ -343,7 +340,7 @@ def protection(request, pk):
                     "protected": "no" if person.protected else "yes",
                 }
             )
-            extra, status = {"conflict": True, "wanted": wanted}, 409
+            extra = {"conflict": True, "wanted": wanted}
         except ValidationError as exc:
             _apply(form, exc)
         else:
@@ -354,9 +351,8 @@ def protection(request, pk):
             messages.success(request, text)
             return redirect("team:person", pk=person.pk)
     profile = _viewed(request, person)
-    return render(
+    return render_edit_page(
         request,
         "person/protection.html",
         _nav(request, person=person, profile=profile, form=form) | extra,
-        status=status,
     )

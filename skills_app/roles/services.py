@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
-from skills_app.people.services import ConflictError
+from skills_app.core.concurrency import require_version, save_new_version
 from skills_app.roles import selectors
 from skills_app.roles.models import RoleProfile, RoleRequirement, RoleSource
 from skills_app.roles.search import RequirementSpec, SearchFilters
@@ -184,15 +184,13 @@ def role_update(
         raise RoleError(
             "Framework roles are kept as published: start a new role from this one instead"
         )
-    if current.version != expected_version:
-        raise ConflictError(current)
+    require_version(current, expected_version)
     _check(title, requirements)
     current.title = title.strip()
     current.description = description.strip()
     current.grade_min, current.grade_max = grade_min, grade_max
     current.filters = (filters or SearchFilters()).to_json()
-    current.version += 1
-    current.save()
+    save_new_version(current)
     _write_requirements(current, requirements)
     return current
 
@@ -218,8 +216,7 @@ def role_upsert(
     if held == wanted and current.title == title.strip():
         return current, "unchanged"
     current.title = title.strip()
-    current.version += 1
-    current.save(update_fields=["title", "version", "updated_at"])
+    save_new_version(current, ["title"])
     _write_requirements(current, requirements)
     return current, "updated"
 

@@ -23,12 +23,12 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from skills_app.accounts.permissions import Cap, has_cap, requires
-from skills_app.people.services import ConflictError
+from skills_app.core.concurrency import ConflictError
+from skills_app.core.conflicts import CONFLICT_STATUS, posted_at_version, render_edit_page
 from skills_app.roles import selectors, services
-from skills_app.roles.forms import (
-    MAX_REQUIREMENTS,
+from skills_app.roles.forms import FiltersForm
+from skills_app.roles.forms_builder import (
     TOTAL_FIELD,
-    FiltersForm,
     RoleBuilder,
     RoleDetailsForm,
     blank_row,
@@ -36,13 +36,13 @@ from skills_app.roles.forms import (
 )
 from skills_app.roles.models import RoleProfile, RoleSource
 from skills_app.roles.search import SearchFilters, SearchQuery, run_search
+from skills_app.roles.services import MAX_REQUIREMENTS
 from taxonomy.models import LEVEL_CHOICES, Occupation
 
 ROLES_PER_PAGE = 50
 START_MATCHES = 20
 PREVIEW_LIMIT = 10
 QUERY_MAX = 100
-CONFLICT_STATUS = 409
 CONFLICT_MESSAGE = (
     "Someone else saved this role since you opened it. Your changes have not been saved. "
     "Check what is saved now, then save again to replace it with your version"
@@ -151,9 +151,9 @@ def role_new(request):
 # --- the builder ----------------------------------------------------------------------
 
 
-def _builder_page(request, builder: RoleBuilder, *, role, status=200, **extra):
+def _builder_page(request, builder: RoleBuilder, *, role, **extra):
     errors = builder.summary()
-    return render(
+    return render_edit_page(
         request,
         "roles/builder.html",
         {
@@ -172,7 +172,6 @@ def _builder_page(request, builder: RoleBuilder, *, role, status=200, **extra):
             ),
             **extra,
         },
-        status=status,
     )
 
 
@@ -242,16 +241,13 @@ def _builder_post(request, *, role: RoleProfile | None):
             saved = services.role_update(role=role, expected_version=cd["version"], **fields)
     except ConflictError as exc:
         current = selectors.role_get(code=exc.current.code)
-        again = data.copy()
-        again["version"] = str(current.version)
-        builder = RoleBuilder.for_post(again)
+        builder = RoleBuilder.for_post(posted_at_version(data, current.version))
         builder.is_valid()
         builder.add_error(CONFLICT_MESSAGE, "#conflict")
         return _builder_page(
             request,
             builder,
             role=current,
-            status=CONFLICT_STATUS,
             conflict=current,
             conflict_requirements=current.requirements.all(),
         )

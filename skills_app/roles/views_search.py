@@ -30,7 +30,7 @@ from skills_app.accounts.permissions import Cap, has_cap, requires
 from skills_app.audit.models import Action
 from skills_app.people.models import EvidenceKind
 from skills_app.roles import exports, selectors, services
-from skills_app.roles.forms import FILTER_FIELDS, SearchForm, error_items
+from skills_app.roles.forms_search import FILTER_FIELDS, SearchForm, error_items
 from skills_app.roles.search import (
     EXPORT_LIMIT,
     SearchFilters,

@@ -14,7 +14,7 @@ from skills_app.api_inputs import ErrorOut, StrictSchema, error_item
 from skills_app.api_support import authorize
 from skills_app.audit.models import Action
 from skills_app.audit.services import record_event
-from skills_app.people.services import ConflictError
+from skills_app.core.concurrency import ConflictError
 from skills_app.roles.api_match import FiltersIn, search_filters
 from skills_app.roles.selectors import role_map
 from skills_app.surge.models import SurgeScenario

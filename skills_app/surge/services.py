@@ -26,9 +26,9 @@ from matching.rules import DEFAULT_THRESHOLD
 from matching.surge import SurgeProblem, release_caps, solve_greedy, solve_optimal
 from skills_app.audit.models import Action
 from skills_app.audit.services import record_event, record_events_for_subjects
+from skills_app.core.concurrency import require_version, save_new_version
 from skills_app.index.adapter import WorkforceIndex, current_index
 from skills_app.people.models import Person
-from skills_app.people.services import ConflictError
 from skills_app.roles.search import (
     RequirementSpec,
     SearchFilters,
@@ -175,8 +175,7 @@ def scenario_update(
     if scenario.status in (ScenarioStatus.APPROVED, ScenarioStatus.CLOSED):
         raise SurgeError(_frozen(scenario, "it cannot change"))
     _refuse_while_solving(scenario)
-    if scenario.version != expected_version:
-        raise ConflictError(scenario)
+    require_version(scenario, expected_version)
     if not name.strip():
         raise SurgeError("Enter a name for the scenario")
     _check_lines(lines)
@@ -188,8 +187,7 @@ def scenario_update(
     scenario.status = ScenarioStatus.DRAFT
     scenario.result, scenario.solved_at = {}, None
     scenario.solve_state, scenario.solve_progress, scenario.solve_message = "", 0, ""
-    scenario.version += 1
-    scenario.save()
+    save_new_version(scenario)
     _write_lines(scenario, lines)
     _audit(actor, scenario, "edited", lines=len(lines))
     return scenario
@@ -401,8 +399,7 @@ def scenario_solve(*, scenario_id: int, progress: Callable[[int, str], None] | N
         locked.result = result
         locked.solved_at = timezone.now()
         locked.solve_state, locked.solve_progress, locked.solve_message = "done", 100, ""
-        locked.version += 1
-        locked.save()
+        save_new_version(locked)
     return locked
 
 
@@ -446,8 +443,7 @@ def scenario_approve(*, actor, scenario_id: int, expected_version: int) -> Scena
     if scenario.status != ScenarioStatus.SOLVED:
         raise SurgeError("Only a solved scenario can be approved")
     _refuse_while_solving(scenario)
-    if scenario.version != expected_version:
-        raise ConflictError(scenario)
+    require_version(scenario, expected_version)
     person_ids = sorted(scenario.allocations.values_list("person_id", flat=True))
     list(
         Person.objects.select_for_update()
@@ -473,8 +469,7 @@ def scenario_approve(*, actor, scenario_id: int, expected_version: int) -> Scena
     scenario.status = ScenarioStatus.APPROVED
     scenario.approved_by = actor if getattr(actor, "is_authenticated", False) else None
     scenario.approved_at = timezone.now()
-    scenario.version += 1
-    scenario.save()
+    save_new_version(scenario)
     _audit(actor, scenario, "approved", people=len(person_ids))
     record_events_for_subjects(
         actor=actor,
@@ -491,12 +486,10 @@ def scenario_close(*, actor, scenario_id: int, expected_version: int) -> Scenari
     scenario = _locked(scenario_id)
     if scenario.status == ScenarioStatus.CLOSED:
         raise SurgeError("This scenario is already closed")
-    if scenario.version != expected_version:
-        raise ConflictError(scenario)
+    require_version(scenario, expected_version)
     if scenario.status == ScenarioStatus.APPROVED:
         scenario.allocations.update(status=AllocationStatus.RELEASED)
     scenario.status = ScenarioStatus.CLOSED
-    scenario.version += 1
-    scenario.save()
+    save_new_version(scenario)
     _audit(actor, scenario, "closed")
     return scenario

@@ -27,7 +27,8 @@ from django.views.decorators.http import require_http_methods
 from skills_app.accounts.permissions import Cap, has_cap, requires
 from skills_app.audit.models import Action
 from skills_app.audit.services import record_event
-from skills_app.people.services import ConflictError
+from skills_app.core.concurrency import ConflictError
+from skills_app.core.conflicts import CONFLICT_STATUS, rebound_at_version, render_edit_page
 from skills_app.surge import exports, selectors, services
 from skills_app.surge.forms import (
     DEFAULT_LINE,
@@ -40,7 +41,6 @@ from skills_app.surge.forms import (
 )
 from skills_app.surge.models import ScenarioStatus, SurgeScenario
 
-CONFLICT_STATUS = 409
 SCENARIOS_PER_PAGE = 50
 CONFLICT_MESSAGE = (
     "Someone else changed this scenario since you opened it. Your changes have not been "
@@ -118,7 +118,7 @@ def _editor_page(request, scenario, form, line_forms, *, status=200, **extra):
     has_errors = (
         bool(form.errors) or any(f.errors for f in line_forms) or bool(extra.get("lines_error"))
     )
-    return render(
+    return render_edit_page(
         request,
         "surge/editor.html",
         {
@@ -198,15 +198,15 @@ def _editor(request, scenario: SurgeScenario | None):
             )
     except ConflictError as exc:
         current = exc.current
-        data = request.POST.copy()
-        data["version"] = str(current.version)
         conflict = _conflict_rows(form, line_forms, current)
-        form = ScenarioForm(data, depth_choices=depths)
-        form.is_valid()
-        form.add_error(None, CONFLICT_MESSAGE)
-        return _editor_page(
-            request, current, form, line_forms, status=CONFLICT_STATUS, conflict=conflict
+        form = rebound_at_version(
+            ScenarioForm,
+            request.POST,
+            current.version,
+            message=CONFLICT_MESSAGE,
+            depth_choices=depths,
         )
+        return _editor_page(request, current, form, line_forms, conflict=conflict)
     except services.SurgeError as exc:
         form.add_error(None, str(exc))
         frozen = scenario is not None and selectors.is_frozen(
@@ -306,7 +306,8 @@ ACTIONS = {
 
 
 def _action_page(request, scenario, action: str, *, error: str = "", conflict=False):
-    return render(
+    # Refusals answer 409 too: the scenario's state, not the request, is in the way.
+    return render_edit_page(
         request,
         "surge/confirm.html",
         {
