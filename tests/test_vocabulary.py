@@ -13,7 +13,8 @@ from skills_app.core.vocabulary import MAX_MERGE_HOPS, VocabularyError
 from skills_app.imports.service import import_file
 from skills_app.people.forms import SkillClaimForm
 from skills_app.people.models import Person, PersonSkill
-from skills_app.roles.forms import FiltersForm, RequirementRowForm
+from skills_app.roles.forms import FiltersForm
+from skills_app.roles.forms_builder import RequirementRowForm
 from taxonomy.models import Skill, SkillStatus
 from tests.factories import OrgUnitFactory, PersonFactory, PersonSkillFactory, SkillFactory
 
