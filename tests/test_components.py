@@ -20,8 +20,10 @@ class SampleForm(forms.Form):
     clearance = forms.ChoiceField(label="Clearance", choices=CHOICES)
     prior = forms.ChoiceField(label="Include recent roles?", choices=[("yes", "Yes"), ("no", "No")])
     grades = forms.MultipleChoiceField(
-        label="Grades", choices=[("heo", "HEO"), ("seo", "SEO"), ("g7", "Grade 7")],
-        widget=forms.CheckboxSelectMultiple, required=False,
+        label="Grades",
+        choices=[("heo", "HEO"), ("seo", "SEO"), ("g7", "Grade 7")],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
     )
     dry_run = forms.BooleanField(label="Check only", help_text="Nothing is saved", required=False)
     start_month = forms.IntegerField(label="Month", min_value=1, max_value=12)
@@ -34,10 +36,25 @@ class SampleForm(forms.Form):
         return super().clean()
 
 
-VALID = {"threshold": "80", "note": "short", "clearance": "sc", "prior": "no",
-         "grades": ["seo", "g7"], "dry_run": "on", "start_month": "4", "start_year": "2021"}
-INVALID = {"threshold": "150", "note": "far too long a note", "clearance": "ts", "prior": "maybe",
-           "grades": ["nope"], "start_month": "13", "start_year": "2021"}
+VALID = {
+    "threshold": "80",
+    "note": "short",
+    "clearance": "sc",
+    "prior": "no",
+    "grades": ["seo", "g7"],
+    "dry_run": "on",
+    "start_month": "4",
+    "start_year": "2021",
+}
+INVALID = {
+    "threshold": "150",
+    "note": "far too long a note",
+    "clearance": "ts",
+    "prior": "maybe",
+    "grades": ["nope"],
+    "start_month": "13",
+    "start_year": "2021",
+}
 
 
 class Elements(HTMLParser):
@@ -60,7 +77,9 @@ class Elements(HTMLParser):
         return found[0]
 
     def all(self, tag, **where):
-        return [a for t, a in self.tags if t == tag and all(a.get(k) == v for k, v in where.items())]
+        return [
+            a for t, a in self.tags if t == tag and all(a.get(k) == v for k, v in where.items())
+        ]
 
     def classes(self, attrs):
         return attrs.get("class", "").split()
@@ -96,9 +115,16 @@ def assert_error_wired(page, control, error_id, group_error=True):
 
 # --- input ----------------------------------------------------------------------
 
+
 def test_input_without_error_keeps_value_hint_and_options():
-    page = render("input.html", field=form(VALID)["threshold"], classes="govuk-input--width-4",
-                  inputmode="decimal", suffix="%", prefix="about")
+    page = render(
+        "input.html",
+        field=form(VALID)["threshold"],
+        classes="govuk-input--width-4",
+        inputmode="decimal",
+        suffix="%",
+        prefix="about",
+    )
     box = page.by_id("id_threshold")
     assert box["name"] == "threshold" and box["type"] == "text" and box["value"] == "80"
     assert page.classes(box) == ["govuk-input", "govuk-input--width-4"]
@@ -124,8 +150,9 @@ def test_input_with_error_is_wired_and_keeps_what_was_typed():
 
 
 def test_input_without_a_form_field_and_password_never_echoed():
-    page = render("input.html", id="q", name="q", value="Ada", label="Name", type="search",
-                  label_class="")
+    page = render(
+        "input.html", id="q", name="q", value="Ada", label="Name", type="search", label_class=""
+    )
     box = page.by_id("q")
     assert (box["name"], box["value"], box["type"]) == ("q", "Ada", "search")
     assert page.classes(page.all("label")[0]) == ["govuk-label"]
@@ -134,6 +161,7 @@ def test_input_without_a_form_field_and_password_never_echoed():
 
 
 # --- textarea and character count -----------------------------------------------
+
 
 def test_textarea_with_and_without_error_and_character_count():
     page = render("textarea.html", field=form(VALID)["note"], rows=3)
@@ -153,6 +181,7 @@ def test_textarea_with_and_without_error_and_character_count():
 
 # --- select ---------------------------------------------------------------------
 
+
 def test_select_marks_the_chosen_option():
     page = render("select.html", field=form(VALID)["clearance"])
     select = page.by_id("id_clearance")
@@ -169,17 +198,28 @@ def test_select_with_error_keeps_nothing_invalid_selected_and_is_wired():
 
 
 def test_select_without_a_form_field():
-    page = render("select.html", id="sort", name="sort", label="Sort by", value="b",
-                  choices=[("a", "A"), ("b", "B")])
+    page = render(
+        "select.html",
+        id="sort",
+        name="sort",
+        label="Sort by",
+        value="b",
+        choices=[("a", "A"), ("b", "B")],
+    )
     assert page.by_id("sort")["name"] == "sort"
     assert [o["value"] for o in page.all("option") if "selected" in o] == ["b"]
 
 
 # --- radios ---------------------------------------------------------------------
 
+
 def test_radios_ids_checked_and_full_answers():
-    page = render("radios.html", field=form(VALID)["prior"], classes="govuk-radios--inline",
-                  yes_label="Yes, include them")
+    page = render(
+        "radios.html",
+        field=form(VALID)["prior"],
+        classes="govuk-radios--inline",
+        yes_label="Yes, include them",
+    )
     first, second = page.by_id("id_prior"), page.by_id("id_prior-2")
     assert (first["value"], second["value"]) == ("yes", "no")
     assert "checked" in second and "checked" not in first
@@ -200,6 +240,7 @@ def test_radios_with_error_are_wired_on_the_fieldset():
 
 
 # --- checkboxes -----------------------------------------------------------------
+
 
 def test_checkboxes_keep_what_was_ticked():
     page = render("checkboxes.html", field=form(VALID)["grades"], classes="govuk-checkboxes--small")
@@ -225,27 +266,42 @@ def test_single_checkbox_has_no_fieldset_and_an_item_hint():
 
 # --- date input -----------------------------------------------------------------
 
+
 def test_date_input_with_and_without_error():
-    page = render("date_input.html", id="start", legend="When did you start?",
-                  hint="For example, 4 2021", month=form(VALID)["start_month"],
-                  year=form(VALID)["start_year"])
+    page = render(
+        "date_input.html",
+        id="start",
+        legend="When did you start?",
+        hint="For example, 4 2021",
+        month=form(VALID)["start_month"],
+        year=form(VALID)["start_year"],
+    )
     fieldset = page.all("fieldset")[0]
     assert fieldset["role"] == "group" and described_by(fieldset) == ["start-hint"]
     assert page.by_id("id_start_month")["value"] == "4"
     assert not page.all("input", id="id_start_day")
 
     bad = form(INVALID)
-    page = render("date_input.html", id="start", legend="When did you start?",
-                  hint="For example, 4 2021", month=bad["start_month"], year=bad["start_year"])
+    page = render(
+        "date_input.html",
+        id="start",
+        legend="When did you start?",
+        hint="For example, 4 2021",
+        month=bad["start_month"],
+        year=bad["start_year"],
+    )
     fieldset = page.all("fieldset")[0]
     assert described_by(fieldset) == ["start-hint", "start-error"]
     assert_error_wired(page, fieldset, "start-error")
     month, year = page.by_id("id_start_month"), page.by_id("id_start_year")
     assert month["value"] == "13"
-    assert "govuk-input--error" in page.classes(month) and "govuk-input--error" in page.classes(year)
+    assert "govuk-input--error" in page.classes(month) and "govuk-input--error" in page.classes(
+        year
+    )
 
 
 # --- error summary --------------------------------------------------------------
+
 
 def test_error_summary_links_each_error_to_its_control():
     bad = SampleForm({**INVALID, "version": "stale"})
@@ -254,8 +310,16 @@ def test_error_summary_links_each_error_to_its_control():
     hrefs = [a["href"] for a in page.all("a")]
     # Form-level errors first, to the first visible field; then fields in form order,
     # radios and checkboxes to their first item; the hidden version's error is form-level.
-    assert hrefs == ["#id_threshold", "#id_threshold", "#id_note", "#id_clearance",
-                     "#id_prior", "#id_grades", "#id_start_month", "#id_threshold"]
+    assert hrefs == [
+        "#id_threshold",
+        "#id_threshold",
+        "#id_note",
+        "#id_clearance",
+        "#id_prior",
+        "#id_grades",
+        "#id_start_month",
+        "#id_threshold",
+    ]
     assert page.all("div", **{"class": "govuk-error-summary", "data-module": "govuk-error-summary"})
     assert page.all("div", role="alert")
     assert "There is a problem" in page.words and "Someone else saved this first" in page.words
@@ -263,9 +327,13 @@ def test_error_summary_links_each_error_to_its_control():
 
 def test_error_summary_renders_nothing_without_errors_and_takes_single_errors():
     assert render("error_summary.html", form=form(VALID)).tags == []
-    page = render("error_summary.html", error_text="Enter a name", error_href="#q",
-                  error_list=[{"text": "Choose a role", "href": "#role"}],
-                  description="Nothing was saved.")
+    page = render(
+        "error_summary.html",
+        error_text="Enter a name",
+        error_href="#q",
+        error_list=[{"text": "Choose a role", "href": "#role"}],
+        description="Nothing was saved.",
+    )
     assert [a["href"] for a in page.all("a")] == ["#q", "#role"]
     assert "Nothing was saved." in page.words
 
@@ -283,19 +351,29 @@ def test_error_summary_hidden_field_errors_go_where_form_errors_go():
 
 
 def test_error_summary_more_forms_follow_in_order():
-    page = render("error_summary.html", form=form(VALID), more_forms=[form(INVALID)], show=True,
-                  error_text="Add a line", error_href="#add-line")
+    page = render(
+        "error_summary.html",
+        form=form(VALID),
+        more_forms=[form(INVALID)],
+        show=True,
+        error_text="Add a line",
+        error_href="#add-line",
+    )
     hrefs = [a["href"] for a in page.all("a")]
     assert hrefs[0] == "#add-line" and hrefs[1:3] == ["#id_threshold", "#id_note"]
 
 
 # --- conflict panel -------------------------------------------------------------
 
+
 def test_conflict_panel_puts_saved_beside_typed():
-    page = render("conflict_panel.html", rows=[
-        {"label": "Title", "yours": "Analyst", "saved": "Lead analyst"},
-        {"label": "Grade", "yours": "", "saved": "SEO"},
-    ])
+    page = render(
+        "conflict_panel.html",
+        rows=[
+            {"label": "Title", "yours": "Analyst", "saved": "Lead analyst"},
+            {"label": "Grade", "yours": "", "saved": "SEO"},
+        ],
+    )
     assert page.by_id("conflict")
     assert "You entered Saved now" in page.words
     assert "Title Analyst Lead analyst" in page.words and "Grade – SEO" in page.words
