@@ -309,7 +309,7 @@ def test_error_summary_links_each_error_to_its_control():
     page = render("error_summary.html", form=bad)
     hrefs = [a["href"] for a in page.all("a")]
     # Form-level errors first, to the first visible field; then fields in form order,
-    # radios and checkboxes to their first item; the hidden version's error is form-level.
+    # radios and checkboxes to their first item; a hidden field's to its own id.
     assert hrefs == [
         "#id_threshold",
         "#id_threshold",
@@ -318,7 +318,7 @@ def test_error_summary_links_each_error_to_its_control():
         "#id_prior",
         "#id_grades",
         "#id_start_month",
-        "#id_threshold",
+        "#id_version",
     ]
     assert page.all("div", **{"class": "govuk-error-summary", "data-module": "govuk-error-summary"})
     assert page.all("div", role="alert")
@@ -338,14 +338,14 @@ def test_error_summary_renders_nothing_without_errors_and_takes_single_errors():
     assert "Nothing was saved." in page.words
 
 
-def test_error_summary_hidden_field_errors_go_where_form_errors_go():
+def test_error_summary_hidden_field_errors_go_to_their_id_or_non_field_href():
     class OnlyHidden(forms.Form):
         version = forms.IntegerField(widget=forms.HiddenInput)
 
     f = OnlyHidden({"version": "x"})
     f.is_valid()
     page = render("error_summary.html", form=f)
-    assert page.all("a") == [] and "Enter a whole number" in page.words
+    assert [a["href"] for a in page.all("a")] == ["#id_version"]
     page = render("error_summary.html", form=f, non_field_href="#saved")
     assert [a["href"] for a in page.all("a")] == ["#saved"]
 
