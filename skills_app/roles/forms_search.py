@@ -66,7 +66,7 @@ FILTER_FIELDS = tuple(FiltersForm.base_fields)
 
 
 def error_items(form: forms.Form, *, first_field: str = "") -> list[dict]:
-    """A form's errors as {text, href} for roles/_error_summary.html, in field
+    """A form's errors as {text, href} for components/error_summary.html, in field
     order; each links to the field's first input (its ``auto_id``)."""
     names = list(form.fields)
     items = [
