@@ -34,6 +34,7 @@ from django.db.models import Exists, Max, OuterRef
 from django.utils import timezone
 from django.utils.text import slugify
 
+from matching.rules import add_months
 from skills_app.accounts.permissions import ROLE_LABELS, Role
 from skills_app.accounts.services import user_create_with_roles
 from skills_app.audit.models import AccessEvent
@@ -1015,7 +1016,7 @@ class Generator:
         if rng.random() < (0.4 if m.digital else 0.22):
             for name, issuer, years in rng.sample(options, rng.randint(1, 2)):
                 awarded = self.as_of - timedelta(days=rng.randint(30, 10 * 365))
-                expires = (awarded + timedelta(days=365 * years)) if years else None
+                expires = add_months(awarded, 12 * years) if years else None
                 self.qualifications.append((m.pk, name, issuer, awarded, expires))
 
         # Evidence and recency, in the (deterministic) order the skills were added.

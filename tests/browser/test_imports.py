@@ -11,7 +11,7 @@ from skills_app.accounts.permissions import Role
 from skills_app.people.models import ImportJob, ImportStatus, Person
 from tests.browser.conftest import assert_accessible, assert_no_csp_violations, login
 from tests.conftest import PASSWORD
-from tests.test_imports import PEOPLE_HEADER, csv_text, person_row
+from tests.imports.test_imports import PEOPLE_HEADER, csv_text, person_row
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

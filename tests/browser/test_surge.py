@@ -13,7 +13,7 @@ from skills_app.surge.models import ScenarioStatus, SurgeScenario
 from skills_app.surge.tasks import solve_scenario
 from tests.browser.conftest import assert_accessible, assert_no_csp_violations, login
 from tests.conftest import PASSWORD
-from tests.test_surge_views import build_world
+from tests.surge.test_surge_views import build_world
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

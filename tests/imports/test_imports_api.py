@@ -11,7 +11,7 @@ from skills_app.accounts.services import api_token_create
 from skills_app.imports import reading, service
 from skills_app.people.models import ImportJob, ImportStatus, Person
 from taxonomy.models import Skill
-from tests.test_imports import (  # noqa: F401  (skills, staff: fixtures)
+from tests.imports.test_imports import (  # noqa: F401  (skills, staff: fixtures)
     PEOPLE_HEADER,
     csv_text,
     person_row,

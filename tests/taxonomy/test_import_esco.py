@@ -17,7 +17,7 @@ from taxonomy.models import (
     SkillStatus,
 )
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "esco-v1.1.1"
+SHARED = Path(__file__).resolve().parents[3] / "shared" / "data" / "esco-v1.1.1"
 # The full published set when it is beside the repository, else the copy we ship.
 ESCO_PATH = SHARED if SHARED.is_dir() else None
 PYTHON_URI = "http://data.europa.eu/esco/skill/ccd0a1d9-afda-43d9-b901-96344886e14d"

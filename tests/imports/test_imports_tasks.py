@@ -13,7 +13,7 @@ from skills_app.imports import base, service
 from skills_app.imports.service import import_submit
 from skills_app.imports.tasks import run_import_job
 from skills_app.people.models import ImportJob, ImportStatus, Person
-from tests.test_imports import PEOPLE_HEADER, csv_text, person_row
+from tests.imports.test_imports import PEOPLE_HEADER, csv_text, person_row
 
 IMMEDIATE = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
 FILE = csv_text(PEOPLE_HEADER, *[person_row(f"T{i}", "T0" if i else "") for i in range(12)])

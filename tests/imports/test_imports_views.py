@@ -11,7 +11,7 @@ from django.utils import timezone
 from skills_app.accounts.permissions import Role
 from skills_app.imports import service
 from skills_app.people.models import ImportJob, ImportStatus, Person
-from tests.test_imports import (  # noqa: F401  (skills, staff: fixtures)
+from tests.imports.test_imports import (  # noqa: F401  (skills, staff: fixtures)
     PEOPLE_HEADER,
     csv_text,
     person_row,
