@@ -16,8 +16,8 @@ from ninja.responses import Status
 from skills_app.accounts.permissions import Cap, has_cap
 from skills_app.api_inputs import ErrorOut, error_item
 from skills_app.api_support import authorize
+from skills_app.core.presenters import percent_value
 from skills_app.reports import inventory, selectors, services, supply
-from skills_app.reports.services import percent
 from skills_app.surge.models import SurgeScenario
 
 router = Router(tags=["reports"])
@@ -53,7 +53,7 @@ class QualityOut(Schema):
 
 def _quality_row(r: selectors.QualityRow) -> dict:
     def share(value):
-        return None if value is None else percent(value)
+        return None if value is None else percent_value(value)
 
     return {
         "org_unit": r.unit,
@@ -66,7 +66,7 @@ def _quality_row(r: selectors.QualityRow) -> dict:
         "expired_qualifications": r.expired_qualifications,
         "people_without_skills": r.no_skills,
         "people_without_skills_percent": share(r.no_skills_share),
-        "quality_score_percent": percent(r.score),
+        "quality_score_percent": percent_value(r.score),
     }
 
 

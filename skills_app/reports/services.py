@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from skills_app.audit.models import Action
 from skills_app.audit.services import record_event, record_events_for_subjects
+from skills_app.core.presenters import percent_value
 from skills_app.exports import csv_download, safe_cell, xlsx_download
 from skills_app.reports.selectors import Heatmap, QualityReport
 from skills_app.reports.supply import SupplyReport
@@ -36,25 +37,20 @@ QUALITY_COLUMNS = [
 ]
 
 
-def percent(share: float | None) -> float | str:
-    """0.8767 -> 87.7; no denominator -> "" (an empty cell, not 0)."""
-    return "" if share is None else round(share * 100, 1)
-
-
 def quality_rows(report: QualityReport) -> Iterator[list]:
     for r in report.rows:
         yield [
             safe_cell(r.unit),
             r.people,
             r.reviewed,
-            percent(r.reviewed_share),
+            percent_value(r.reviewed_share),
             r.skills,
             r.verified,
-            percent(r.verified_share),
+            percent_value(r.verified_share),
             r.expired_qualifications,
             r.no_skills,
-            percent(r.no_skills_share),
-            percent(r.score),
+            percent_value(r.no_skills_share),
+            percent_value(r.score),
         ]
 
 

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 
 from django.utils import timezone
 
+from skills_app.core.presenters import percent_value
 from skills_app.exports import csv_download, safe_cell, xlsx_download
 from skills_app.roles.search import SearchHit, SearchResult
 
@@ -59,7 +60,7 @@ def shortlist_rows(result: SearchResult) -> Iterator[list]:
                 prior.title,
                 prior.start.isoformat() if prior.start else "",
                 "current" if prior.current else prior.end.isoformat(),
-                round(prior.coverage * 100, 1),
+                percent_value(prior.coverage),
             ]
         row = [
             rank,
@@ -69,7 +70,7 @@ def shortlist_rows(result: SearchResult) -> Iterator[list]:
             hit.org_unit,
             hit.location,
             hit.percent,
-            round(hit.rank_score * 100, 1),
+            percent_value(hit.rank_score),
             "yes" if hit.meets_essentials else "no",
             hit.qualifies_by,
             hit.confidence,

@@ -28,6 +28,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from matching.rules import BY_PRIOR_ROLE, BY_SCORE
 from skills_app.accounts.permissions import Cap, has_cap, requires
 from skills_app.audit.models import Action
+from skills_app.core.presenters import level_label, percent_number
 from skills_app.people.models import EvidenceKind
 from skills_app.roles import exports, selectors, services
 from skills_app.roles.forms_search import FILTER_FIELDS, SearchForm, error_items
@@ -39,7 +40,6 @@ from skills_app.roles.search import (
     run_search,
 )
 from skills_app.surge import selectors as surge_selectors
-from taxonomy.models import LEVEL_NAMES
 
 EVIDENCE_LABELS = dict(EvidenceKind.choices)
 PER_PAGE = 25
@@ -93,7 +93,7 @@ def _rows(result) -> list[dict]:
             "hit": hit,
             "bar": min(100, int(hit.percent // 5) * 5),
             "confidence_meaning": CONFIDENCE_MEANINGS.get(hit.confidence, ""),
-            "coverage_percent": _percent(hit.prior_role.coverage) if hit.prior_role else "",
+            "coverage_percent": percent_number(hit.prior_role.coverage) if hit.prior_role else "",
         }
         for number, hit in enumerate(result.hits, start=1)
     ]
@@ -125,15 +125,6 @@ def _group(request, role, specs, form, qualifies_by: str, param: str) -> dict:
     return {"result": result, "page": page, "rows": _rows(result), "param": param}
 
 
-def _percent(fraction: float) -> str:
-    """0.9 -> "90", 0.8767 -> "87.7": one decimal, none when it is 0."""
-    return f"{fraction * 100:.1f}".removesuffix(".0")
-
-
-def _level(level: int) -> str:
-    return f"{level} {LEVEL_NAMES[level]}" if level else "Not held"
-
-
 def _explained(r) -> dict:
     """One requirement of an explanation, in words and numbers for the table."""
     held = r.level > 0
@@ -146,12 +137,12 @@ def _explained(r) -> dict:
     return {
         "skill": r.skill.name,
         "essential": r.essential,
-        "required": _level(r.required_level),
-        "held": _level(r.level),
+        "required": level_label(r.required_level),
+        "held": level_label(r.level),
         "via": via,
-        "recency": f"{_percent(r.recency)}%" if held else "–",
+        "recency": f"{percent_number(r.recency)}%" if held else "–",
         "effective": f"{r.effective_level:.2f}",
-        "credit": f"{_percent(r.credit)}%",
+        "credit": f"{percent_number(r.credit)}%",
         "weight": f"{r.weight:g}",
         "gap": (f"{r.gap} level{'s' if r.gap != 1 else ''}" if r.gap else "None"),
         "evidence": EVIDENCE_LABELS.get(r.evidence, "–") if held else "–",
@@ -254,12 +245,12 @@ def explanation(request, code, person_id):
         "items": [_explained(r) for r in hit.requirements],
         "training": sum(1 for r in hit.requirements if r.gap),
         "rank_percent": f"{hit.rank_score * 100:.1f}",
-        "coverage_percent": _percent(hit.prior_role.coverage) if hit.prior_role else "",
+        "coverage_percent": percent_number(hit.prior_role.coverage) if hit.prior_role else "",
         "confidence_meaning": CONFIDENCE_MEANINGS.get(hit.confidence, ""),
-        "evidence_percent": _percent(explained.evidence_value)
+        "evidence_percent": percent_number(explained.evidence_value)
         if explained.evidence_value is not None
         else "",
-        "confidence_percent": _percent(explained.confidence_value)
+        "confidence_percent": percent_number(explained.confidence_value)
         if explained.confidence_value is not None
         else "",
         "back": back,

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 
 from django.utils import timezone
 
+from skills_app.core.presenters import percent_value
 from skills_app.exports import csv_download, safe_cell, xlsx_download
 from skills_app.surge import selectors
 from skills_app.surge.models import SurgeScenario
@@ -46,10 +47,6 @@ RELEASE_COLUMNS = [
 NO_MANAGER = "No line manager recorded"
 
 
-def _score(value: float) -> float:
-    return round(value * 100, 1)
-
-
 def allocation_rows(scenario: SurgeScenario) -> Iterator[list]:
     for a in selectors.allocation_rows(scenario):
         person = a.person
@@ -61,7 +58,7 @@ def allocation_rows(scenario: SurgeScenario) -> Iterator[list]:
             person.grade,
             person.org_unit.path,
             person.location,
-            _score(a.score),
+            percent_value(a.score),
             a.qualifies_by,
             a.get_status_display(),
         ]

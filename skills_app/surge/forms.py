@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from django import forms
 
+from skills_app.core.presenters import percent_number
 from skills_app.people.forms import DatePartsMixin, date_initial
 from skills_app.surge.services import MAX_LINES, LineSpec
 
@@ -49,12 +50,6 @@ def _percent_field(*, label: str, help_text: str, what: str, example: str) -> fo
             "max_decimal_places": f"{subject} can have one decimal place, like 12.5",
         },
     )
-
-
-def percent_text(fraction) -> str:
-    """0.2 -> "20", 0.725 -> "72.5": how a stored fraction is shown in an input."""
-    value = (Decimal(str(fraction)) * 100).quantize(Decimal("0.1")).normalize()
-    return f"{value:f}"
 
 
 class ScenarioForm(forms.Form):
@@ -109,7 +104,7 @@ class ScenarioForm(forms.Form):
         return {
             "name": scenario.name,
             "description": scenario.description,
-            "release_cap": percent_text(scenario.release_cap),
+            "release_cap": percent_number(scenario.release_cap),
             "cap_org_depth": str(scenario.cap_org_depth),
             "version": scenario.version,
         }
@@ -192,7 +187,7 @@ class LineForm(DatePartsMixin, forms.Form):
             "role": str(line.role_profile_id),
             "headcount": str(line.headcount),
             "location": line.location,
-            "min_score": percent_text(line.min_score),
+            "min_score": percent_number(line.min_score),
             **date_initial("start", line.start_date),
         }
 

@@ -17,6 +17,7 @@ from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.urls import NoReverseMatch, reverse
 
+from skills_app.core.presenters import percent_label, percent_number
 from skills_app.people.models import OrgUnit, OrgUnitKind, Person
 from skills_app.roles.models import RoleProfile
 from skills_app.surge.models import (
@@ -42,16 +43,6 @@ KIND_PLURALS = {
     OrgUnitKind.DIVISION: "Divisions",
     OrgUnitKind.TEAM: "Teams",
 }
-
-
-def percent(fraction) -> str:
-    """0.8123 -> "81.2%"; None -> "" (no one to average)."""
-    return "" if fraction is None else f"{float(fraction) * 100:.1f}%"
-
-
-def percent_number(fraction) -> str:
-    """0.8 -> "80", 0.725 -> "72.5": a threshold as the search page takes it."""
-    return f"{float(fraction) * 100:.1f}".removesuffix(".0")
 
 
 def status_tag(status: str) -> str:
@@ -207,7 +198,7 @@ def _line_allocations(line: DemandLine, *, explain: bool) -> tuple[list[dict], i
                 "name": person.full_name,
                 "staff_number": person.staff_number,
                 "unit": person.org_unit.path,
-                "score": percent(allocation.score),
+                "score": percent_label(allocation.score),
                 "by_prior_role": allocation.qualifies_by == QualifiesBy.PRIOR_ROLE,
                 "status": allocation.get_status_display(),
                 "explain_url": _explanation_url(
@@ -256,8 +247,8 @@ def scenario_results(scenario: SurgeScenario, *, explain: bool) -> dict | None:
                 eligible=item.get("eligible", 0),
                 filled=item.get("filled", 0),
                 greedy_filled=item.get("greedy_filled", 0),
-                mean=percent(item.get("mean_score")),
-                greedy_mean=percent(item.get("greedy_mean_score")),
+                mean=percent_label(item.get("mean_score")),
+                greedy_mean=percent_label(item.get("greedy_mean_score")),
                 total_score=item.get("total_score") or 0,
                 reason=REASON_TEXT.get(item.get("reason", ""), ""),
                 allocations=allocations,
@@ -277,10 +268,10 @@ def scenario_results(scenario: SurgeScenario, *, explain: bool) -> dict | None:
         "filled": result.get("filled", 0),
         "posts": result.get("posts", 0),
         "total_score": result.get("total_score") or 0,
-        "mean": percent(result.get("mean_score")),
+        "mean": percent_label(result.get("mean_score")),
         "greedy_filled": greedy.get("filled", 0),
         "greedy_total_score": greedy.get("total_score") or 0,
-        "greedy_mean": percent(greedy.get("mean_score")),
+        "greedy_mean": percent_label(greedy.get("mean_score")),
         "sentence": comparison_sentence(result),
         "lines": out_lines,
         "units": units,
@@ -335,7 +326,7 @@ def line_chart(lines: list[dict]) -> dict:
                 (
                     PANELS[1],
                     BAR_MAX * float(mean or 0),
-                    f"{series}: {percent(mean)}" if mean is not None else f"{series}: no one",
+                    f"{series}: {percent_label(mean)}" if mean is not None else f"{series}: no one",
                 ),
             ):
                 bars.append(

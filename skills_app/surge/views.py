@@ -29,6 +29,7 @@ from skills_app.audit.models import Action
 from skills_app.audit.services import record_event
 from skills_app.core.concurrency import ConflictError
 from skills_app.core.conflicts import CONFLICT_STATUS, rebound_at_version, render_edit_page
+from skills_app.core.presenters import percent_number
 from skills_app.surge import exports, selectors, services
 from skills_app.surge.forms import (
     DEFAULT_LINE,
@@ -91,7 +92,7 @@ def _conflict_rows(form: ScenarioForm, line_forms: list[LineForm], current) -> l
         {
             "label": "Release cap",
             "yours": f"{cd['release_cap']:f}%",
-            "saved": f"{selectors.percent_number(current.release_cap)}%",
+            "saved": f"{percent_number(current.release_cap)}%",
         },
         {
             "label": "Cap applies to",
@@ -250,13 +251,13 @@ def _scenario_context(request, scenario) -> dict:
     results = selectors.scenario_results(scenario, explain=has_cap(request.user, Cap.SEARCH_RUN))
     lines = selectors.scenario_lines(scenario)
     for line in lines:
-        line.min_percent = f"{selectors.percent_number(line.min_score)}%"
+        line.min_percent = f"{percent_number(line.min_score)}%"
     solving = scenario.solve_state in ("queued", "running")
     return {
         "scenario": scenario,
         "tag": selectors.status_tag(scenario.status),
         "lines": lines,
-        "release_cap": f"{selectors.percent_number(scenario.release_cap)}%",
+        "release_cap": f"{percent_number(scenario.release_cap)}%",
         "cap_level": dict(selectors.depth_choices(include=scenario.cap_org_depth)).get(
             scenario.cap_org_depth, f"Level {scenario.cap_org_depth}"
         ),
