@@ -223,20 +223,17 @@ def person(request, pk):
     )
 
 
-@requires(Cap.SKILL_VERIFY_TEAM)
-@require_http_methods(["GET", "POST"])
-def skill_verify(request, pk, skill_pk):
+def _skill_action(request, pk, skill_pk, *, form_class, act, done, template, **context):
+    """A line manager's action on one skill of a team member (verify, query): the
+    form carries the version the page was opened at; ``act(person, row, data)``
+    calls the service. A conflict shows the page again at the saved version,
+    keeping what was typed; a skill removed meanwhile goes back to the person."""
     person, row = _managed(request, pk, skill_pk)
-    form = VersionForm(_data(request), initial={"version": row.version})
+    form = form_class(_data(request), initial={"version": row.version})
     extra = {}
     if request.method == "POST" and form.is_valid():
         try:
-            svc.person_skill_verify(
-                verifier=request.user,
-                person=person,
-                person_skill_id=row.pk,
-                expected_version=form.cleaned_data["version"],
-            )
+            act(person, row, form.cleaned_data)
         except ConflictError as exc:
             if exc.current is None:
                 messages.info(
@@ -245,70 +242,69 @@ def skill_verify(request, pk, skill_pk):
                 return redirect("team:person", pk=person.pk)
             person = _person_or_404(pk)
             row = next(r for r in person.skills.all() if r.pk == row.pk)
-            form = VersionForm(initial={"version": row.version})
+            form = form_class(initial={**form.cleaned_data, "version": row.version})
             extra = {"conflict": True}
         except ValidationError as exc:
             _apply(form, exc)
         else:
-            messages.success(request, f"You verified {person.full_name}’s skill “{row.skill.name}”")
+            messages.success(request, done(person, row))
             return redirect("team:person", pk=person.pk)
     profile = _viewed(request, person)
     return render_edit_page(
         request,
-        "person/verify.html",
-        _nav(request, person=person, profile=profile, entry=_skill_entry(profile, row), form=form)
-        | extra,
-    )
-
-
-@requires(Cap.SKILL_VERIFY_TEAM)
-@require_http_methods(["GET", "POST"])
-def skill_query(request, pk, skill_pk):
-    person, row = _managed(request, pk, skill_pk)
-    form = QueryForm(_data(request), initial={"version": row.version})
-    extra = {}
-    if request.method == "POST" and form.is_valid():
-        try:
-            svc.person_skill_query(
-                verifier=request.user,
-                person=person,
-                person_skill_id=row.pk,
-                expected_version=form.cleaned_data["version"],
-                note=form.cleaned_data["note"],
-            )
-        except ConflictError as exc:
-            if exc.current is None:
-                messages.info(
-                    request, f"{person.full_name} removed “{row.skill.name}” from their profile"
-                )
-                return redirect("team:person", pk=person.pk)
-            person = _person_or_404(pk)
-            row = next(r for r in person.skills.all() if r.pk == row.pk)
-            # Keep what they typed; only the version moves on.
-            form = QueryForm(initial={"version": row.version, "note": form.cleaned_data["note"]})
-            extra = {"conflict": True}
-        except ValidationError as exc:
-            _apply(form, exc)
-        else:
-            messages.success(
-                request,
-                f"You queried {person.full_name}’s skill “{row.skill.name}”. "
-                "They will see your question on their profile.",
-            )
-            return redirect("team:person", pk=person.pk)
-    profile = _viewed(request, person)
-    return render_edit_page(
-        request,
-        "person/query.html",
+        template,
         _nav(
             request,
             person=person,
             profile=profile,
             entry=_skill_entry(profile, row),
             form=form,
-            max_length=svc.QUERY_NOTE_MAX,
+            **context,
         )
         | extra,
+    )
+
+
+@requires(Cap.SKILL_VERIFY_TEAM)
+@require_http_methods(["GET", "POST"])
+def skill_verify(request, pk, skill_pk):
+    return _skill_action(
+        request,
+        pk,
+        skill_pk,
+        form_class=VersionForm,
+        act=lambda person, row, data: svc.person_skill_verify(
+            verifier=request.user,
+            person=person,
+            person_skill_id=row.pk,
+            expected_version=data["version"],
+        ),
+        done=lambda person, row: f"You verified {person.full_name}’s skill “{row.skill.name}”",
+        template="person/verify.html",
+    )
+
+
+@requires(Cap.SKILL_VERIFY_TEAM)
+@require_http_methods(["GET", "POST"])
+def skill_query(request, pk, skill_pk):
+    return _skill_action(
+        request,
+        pk,
+        skill_pk,
+        form_class=QueryForm,
+        act=lambda person, row, data: svc.person_skill_query(
+            verifier=request.user,
+            person=person,
+            person_skill_id=row.pk,
+            expected_version=data["version"],
+            note=data["note"],
+        ),
+        done=lambda person, row: (
+            f"You queried {person.full_name}’s skill “{row.skill.name}”. "
+            "They will see your question on their profile."
+        ),
+        template="person/query.html",
+        max_length=svc.QUERY_NOTE_MAX,
     )
 
 
