@@ -148,8 +148,9 @@ def _role_flow(request, person, *, row):
     return redirect(profile_url("roles"))
 
 
-def _role_errors(form, exc: ValidationError) -> None:
-    fields = {"start": "start_month", "end": "end_month"}
+def _errors_on_dates(form, exc: ValidationError, fields: dict[str, str]) -> None:
+    """A service's ValidationError on the form: errors about a date go to the
+    first of its day/month/year boxes (``fields``: model field -> form field)."""
     if hasattr(exc, "error_dict"):
         for key, errors in exc.error_dict.items():
             for error in errors:
@@ -158,6 +159,10 @@ def _role_errors(form, exc: ValidationError) -> None:
                     form.add_error(name if name in form.fields else None, message)
     else:
         apply_validation_error(form, exc)
+
+
+def _role_errors(form, exc: ValidationError) -> None:
+    _errors_on_dates(form, exc, {"start": "start_month", "end": "end_month"})
 
 
 def _role_conflict_rows(entered: dict, current) -> list[dict]:
@@ -246,15 +251,7 @@ def _qualification_page(request, form, *, row=None, **extra):
 
 
 def _qualification_errors(form, exc: ValidationError) -> None:
-    fields = {"awarded": "awarded_day", "expires": "expires_day"}
-    if hasattr(exc, "error_dict"):
-        for key, errors in exc.error_dict.items():
-            for error in errors:
-                for message in error.messages:
-                    name = fields.get(key, key)
-                    form.add_error(name if name in form.fields else None, message)
-    else:
-        apply_validation_error(form, exc)
+    _errors_on_dates(form, exc, {"awarded": "awarded_day", "expires": "expires_day"})
 
 
 @own_profile
