@@ -22,6 +22,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
+from matching.rules import BY_SCORE
 from skills_app.accounts.permissions import Cap, has_cap, requires
 from skills_app.core.concurrency import ConflictError
 from skills_app.core.conflicts import CONFLICT_STATUS, posted_at_version, render_edit_page
@@ -185,6 +186,9 @@ def _preview(request, builder: RoleBuilder, role: RoleProfile | None):
         filters=builder.details.cleaned_data["filters"],
         limit=PREVIEW_LIMIT,
         role_code=role.code if role else "",
+        # The "80% or more" list only; people in through a recent role are counted
+        # apart, never mixed in (rule 7).
+        qualifies_by=BY_SCORE,
     )
     return run_search(actor=request.user, query=query)
 

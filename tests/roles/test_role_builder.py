@@ -3,6 +3,7 @@ every starting point, add and remove rows without JavaScript, every validation
 error in the GOV.UK error summary with nothing lost, a stale save (409), framework
 roles kept as published, and who may build roles at all."""
 
+import datetime as dt
 import re
 
 import pytest
@@ -575,17 +576,29 @@ def test_preview_who_matches_without_saving(planner, skills):
     bo = PersonFactory(full_name="Bo Smith", staff_number="S2")
     PersonSkillFactory(person=ada, skill=skills["Casework"], level=4)
     PersonSkillFactory(person=bo, skill=skills["Casework"], level=3)
+    # Cy holds a role that covers this one: counted apart, never listed among the 80%.
+    from skills_app.people.models import RoleHistory
+
+    senior = RoleProfile.objects.create(code="senior-casework", title="Senior caseworker")
+    senior.requirements.create(skill=skills["Casework"], level=4)
+    cy = PersonFactory(full_name="Cy Jones", staff_number="S3")
+    RoleHistory.objects.create(
+        person=cy, title="Senior caseworker", role_profile=senior, start=dt.date(2020, 1, 1)
+    )
     data = builder_data("Not saved yet", [row(skills["Casework"], level="4")], action="preview")
     response = planner.post(NEW, data)
     page = html(response)
     assert response.status_code == 200
-    assert "1 person matches at 80% or more" in page  # Bo: 3 of 4 = 75%
+    assert (
+        "1 person matches at 80% or more; 1 more person holds or recently held a role that "
+        "covers this one" in " ".join(page.split())
+    )  # Bo: 3 of 4 = 75%
     assert "Ada Lovelace" in page and "100.0%" in page
-    assert "Bo Smith" not in page
+    assert "Bo Smith" not in page and "Cy Jones" not in page
     assert field_value(page, "title") == "Not saved yet"  # the form is still there
     assert not RoleProfile.objects.filter(title="Not saved yet").exists()
     event = AccessEvent.objects.get(actor__username="planner", action=Action.SEARCH, subject=None)
-    assert event.parameters["total"] == 1
+    assert (event.parameters["total_by_score"], event.parameters["total_by_prior_role"]) == (1, 1)
     # Bad input: the errors, and no search.
     page = html(planner.post(NEW, builder_data("", [row(skills["Casework"])], action="preview")))
     assert error_summary(page) == ["Enter a title for the role"]
