@@ -31,7 +31,7 @@ class ReadOnlyMixin:
 
 
 class ReadOnlyAdmin(ReadOnlyMixin, admin.ModelAdmin):
-    pass
+    """A model admin that lists and shows rows only."""
 
 
 class ReadOnlyInline(ReadOnlyMixin, admin.TabularInline):
