@@ -21,7 +21,14 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from matching.engine import EPSILON, Filters, People, Requirement, SkillColumns, Workforce  # noqa: E402
+from matching.engine import (  # noqa: E402
+    QUALIFIES_NOT,
+    Filters,
+    People,
+    Requirement,
+    SkillColumns,
+    Workforce,
+)
 from matching.surge import SurgeProblem, release_caps, solve_greedy, solve_optimal  # noqa: E402
 
 TARGET_SOLVE_SECONDS = 3.0
@@ -109,11 +116,15 @@ def run(seed, args):
     usable = workforce.filter_mask(Filters())
     pair_person, pair_line, pair_score = [], [], []
     for line, (requirements, theta) in enumerate(zip(roles, min_score, strict=True)):
-        score, _ = workforce.scores(requirements, AS_OF)
-        eligible = np.flatnonzero((score >= theta - EPSILON) & usable)
+        # The service's eligibility: the engine's one evaluation (rule 7) at the
+        # line's minimum score, then the filters.
+        evaluation = workforce.evaluate(
+            requirements, as_of=dt.date.fromordinal(AS_OF), threshold=theta
+        )
+        eligible = np.flatnonzero((evaluation.qualifies != QUALIFIES_NOT) & usable)
         pair_person.append(eligible)
         pair_line.append(np.full(len(eligible), line))
-        pair_score.append(score[eligible])
+        pair_score.append(evaluation.score[eligible])
     scoring = time.perf_counter() - started
     staff = np.bincount(workforce.people.org_unit, minlength=args.units)
     problem = SurgeProblem(
