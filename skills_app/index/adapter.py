@@ -102,16 +102,30 @@ def _ordinal(value) -> int:
     return value.toordinal()
 
 
-def _local_day(value) -> int:
-    """A timestamp's local day as an ordinal (0 for none): rule 10 counts a
-    review by the day it was made where the department is."""
-    if value is None:
-        return 0
-    if isinstance(value, str):  # SQLite returns timestamps as UTC text through a raw cursor
-        value = parse_datetime(value)
-    if timezone.is_naive(value):
-        value = timezone.make_aware(value, dt.UTC)
-    return timezone.localdate(value).toordinal()
+# Time zones change their offset only on quarter hours, so every timestamp in one
+# UTC quarter hour has the same local day: one conversion per quarter hour, not per row.
+_QUARTER_HOUR = 900
+
+
+def _local_days(values) -> np.ndarray:
+    """Timestamps' local days as ordinals (0 for none): rule 10 counts a review by
+    the day it was made where the department is."""
+    zone = timezone.get_current_timezone()
+    days: dict[int, int] = {}
+    out = np.zeros(len(values), dtype=np.int32)
+    for i, value in enumerate(values):
+        if value is None:
+            continue
+        if isinstance(value, str):  # SQLite returns timestamps as UTC text through a raw cursor
+            value = parse_datetime(value)
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=dt.UTC)
+        key = int(value.timestamp()) // _QUARTER_HOUR
+        day = days.get(key)
+        if day is None:
+            day = days[key] = value.astimezone(zone).date().toordinal()
+        out[i] = day
+    return out
 
 
 def _allocated_ids() -> np.ndarray:
@@ -145,7 +159,7 @@ def _people_arrays(rows, unit_index, location_code, allocated: np.ndarray) -> di
             [_ordinal(r[9]) if r[9] else NOT_AVAILABLE for r in rows], dtype=np.int32
         ),
         "allocated": np.isin(person_ids, allocated),
-        "reviewed_at": np.array([_local_day(r[10]) for r in rows], dtype=np.int32),
+        "reviewed_at": _local_days([r[10] for r in rows]),
     }
 
 

@@ -51,3 +51,17 @@ def test_index_reproduces_the_database_for_the_engine(django_assert_max_num_quer
     assert alice_match.score == pytest.approx(0.72, abs=1e-3)
     assert index.skill_ids[alice_match.requirements[0].via_skill] == python.pk
     assert index.position_of(alice.pk) is not None
+
+
+def test_the_index_holds_the_local_day_of_each_review():
+    """Rule 10 counts a review by the day it was made in the department's time zone
+    (Europe/London): 23:30 UTC on 30 June is 1 July, in summer time; 23:30 UTC on
+    30 December is still 30 December."""
+    summer = PersonFactory(profile_reviewed_at=dt.datetime(2025, 6, 30, 23, 30, tzinfo=dt.UTC))
+    winter = PersonFactory(profile_reviewed_at=dt.datetime(2025, 12, 30, 23, 30, tzinfo=dt.UTC))
+    never = PersonFactory(profile_reviewed_at=None)
+    index = build_workforce_index()
+    reviewed = index.workforce.people.reviewed_at
+    assert reviewed[index.position_of(summer.pk)] == dt.date(2025, 7, 1).toordinal()
+    assert reviewed[index.position_of(winter.pk)] == dt.date(2025, 12, 30).toordinal()
+    assert reviewed[index.position_of(never.pk)] == 0
