@@ -195,12 +195,13 @@ def search_page(request, code):
 
 
 def _explanation_query(request, role, specs) -> SearchQuery:
-    """The search the explanation belongs to: its threshold and prior-role choice
-    when the link carries them (from the results or a scenario), else the defaults."""
+    """The search the explanation belongs to: the threshold and prior-role choice
+    the link carries (from the results, or a scenario line's minimum score) over
+    the search's or the role's own settings."""
     data = _form_data(request, role).copy()
-    defaults = SearchForm.defaults_for(SearchFilters.from_json(role.filters))
     for name in ("threshold", "prior"):
-        data.setdefault(name, defaults[name])
+        if name in request.GET:
+            data[name] = request.GET[name]
     form = SearchForm(data)
     if not form.is_valid():
         return SearchQuery(requirements=tuple(specs), role_code=role.code)
