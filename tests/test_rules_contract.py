@@ -198,6 +198,13 @@ def test_an_explanation_gives_the_same_numbers(client_for, world, make_user):
         "the profile has never been reviewed, 12 months or more before, "
         "so the evidence counts at 80%: 65.1%" in text
     )
+    assert "Yes, by score" in text
+    # Opened at another minimum (as from a scenario line at 90%), it is judged there.
+    at_90 = client_for(Role.PLANNER).get(
+        reverse("roles:explanation", args=[profile.code, world["people"]["BEN"].pk])
+        + "?threshold=90"
+    )
+    assert "No: the match is below the minimum" in at_90.content.decode()
 
 
 def test_a_surge_solve_gives_the_same_numbers(world, client_for):
