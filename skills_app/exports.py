@@ -1,13 +1,23 @@
 """Helpers shared by every CSV/XLSX export."""
 
+import unicodedata
+
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 
 def safe_cell(value):
     """Neutralise spreadsheet formula injection: a text cell that a spreadsheet
-    would evaluate (=, +, -, @, tab, CR) is prefixed with an apostrophe, which
-    Excel, LibreOffice and Google Sheets all treat as "this is text"."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+    would evaluate is prefixed with an apostrophe, which Excel, LibreOffice and
+    Google Sheets all treat as "this is text". A cell counts when it starts with
+    =, +, -, @, a tab, CR or LF, also after leading spaces (" =1+1": spreadsheets
+    trim them) and in full-width or other compatibility forms ("＝1+1": some
+    spreadsheets read U+FF1D as "=")."""
+    if not isinstance(value, str):
+        return value
+    if value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    first = value.lstrip(" \u00a0\u3000")[:1]
+    if first and unicodedata.normalize("NFKC", first).startswith(FORMULA_PREFIXES):
         return "'" + value
     return value
 

@@ -55,6 +55,6 @@ def download(request, person):
         content_type="application/json; charset=utf-8",
     )
     response["Content-Disposition"] = (
-        f'attachment; filename="muster-my-data-{person.staff_number}.json"'
+        f'attachment; filename="muster-my-data-{timezone.localdate():%Y-%m-%d}.json"'
     )
     return response

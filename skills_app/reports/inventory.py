@@ -75,9 +75,11 @@ def inventory_queryset(people: QuerySet[Person]):
     )
 
 
-def inventory_rows(people: QuerySet[Person]) -> Iterator[list]:
-    """The export's rows, escaped; dates stay dates (CSV writes them as ISO 8601,
-    XLSX as date cells). A person's and a skill's cells are escaped once each."""
+def inventory_rows(people: QuerySet[Person], *, escape=safe_cell) -> Iterator[list]:
+    """The export's rows; text ``escape``d for spreadsheets (the JSON answer passes
+    text through as held: its clients are programs, not spreadsheets); dates stay
+    dates (CSV writes them as ISO 8601, XLSX as date cells). A person's and a
+    skill's cells are escaped once each."""
     person_key, person_cells = None, []
     skill_cells: dict[int, list] = {}
     for (
@@ -97,13 +99,13 @@ def inventory_rows(people: QuerySet[Person]) -> Iterator[list]:
     ) in inventory_queryset(people).iterator(chunk_size=CHUNK_ROWS):
         if pk != person_key:
             person_key = pk
-            person_cells = [safe_cell(v) for v in (staff_number, full_name, grade, unit, location)]
+            person_cells = [escape(v) for v in (staff_number, full_name, grade, unit, location)]
         if skill_id is None:
             yield [*person_cells, None, None, None, None, None, None, None]
             continue
         skill = skill_cells.get(skill_id)
         if skill is None:
-            skill = skill_cells[skill_id] = [safe_cell(skill_name), safe_cell(skill_uri)]
+            skill = skill_cells[skill_id] = [escape(skill_name), escape(skill_uri)]
         yield [
             *person_cells,
             *skill,
@@ -122,6 +124,10 @@ def inventory_counts(user) -> dict[str, int]:
         "people": people.count(),
         "skills": PersonSkill.objects.filter(person__in=people.values("pk")).count(),
     }
+
+
+def _as_held(value):
+    return value
 
 
 def _json_chunks(rows: Iterator[list]) -> Iterator[str]:
@@ -160,7 +166,7 @@ def export_inventory(*, user, fmt: str):
         parameters={"format": fmt, "scope": str(scope), "people": exported},
     )
     name = filename(REPORT, fmt)
-    rows = inventory_rows(people)
+    rows = inventory_rows(people, escape=safe_cell if fmt != "json" else _as_held)
     if fmt == "csv":
         return csv_download(COLUMNS, rows, name)
     if fmt == "xlsx":

@@ -800,7 +800,7 @@ def test_download_my_data(client, me, pm, make_user):
     response = client.get(DOWNLOAD)
     assert response["Content-Type"].startswith("application/json")
     assert response["Content-Disposition"] == (
-        f'attachment; filename="muster-my-data-{me.staff_number}.json"'
+        f'attachment; filename="muster-my-data-{timezone.localdate():%Y-%m-%d}.json"'
     )
     assert response["Cache-Control"] == "no-store"
     data = json.loads(response.content)

@@ -59,13 +59,14 @@ def org(make_user):
     return {"mgr": mgr, "mgr_user": mgr_user, "hr_user": make_user(Role.HR, username="hr")}
 
 
-def escaped(text: str) -> str:
+def _escaped(text: str) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-def expected_rows(person_ids) -> list[tuple]:
+def expected_rows(person_ids, *, spreadsheet: bool = True) -> list[tuple]:
     """The export's rows built person by person through the ORM, as strings the
-    way a CSV carries them."""
+    way a CSV carries them (``spreadsheet=False``: text as held, the JSON way)."""
+    escaped = _escaped if spreadsheet else str
     rows = []
     people = Person.objects.filter(pk__in=person_ids).select_related("org_unit")
     for person in people.prefetch_related("skills__skill"):
@@ -155,14 +156,20 @@ def test_api_streams_json_csv_and_xlsx_in_scope(org, client):
     client.force_login(org["mgr_user"])
     response = client.get("/api/v1/reports/inventory?format=json")
     body = json.loads(b"".join(response.streaming_content))
-    expected = expected_rows(team_of(org["mgr"]))
     got = [
         tuple("" if v is None else str(v) for v in (r[c] for c in inventory.COLUMNS)) for r in body
     ]
-    assert got == expected
+    # JSON carries text as held (its clients are programs): no spreadsheet apostrophe.
+    assert got == expected_rows(team_of(org["mgr"]), spreadsheet=False)
     csv_response = client.get("/api/v1/reports/inventory")
     assert csv_response["Content-Type"].startswith("text/csv")
-    assert csv_rows(csv_response) == expected
+    assert csv_rows(csv_response) == expected_rows(team_of(org["mgr"]))
+    client.force_login(org["hr_user"])
+    everyone = json.loads(
+        b"".join(client.get("/api/v1/reports/inventory?format=json").streaming_content)
+    )
+    assert '=HYPERLINK("http://x")' in {r["full_name"] for r in everyone}
+    assert "@SUM(1,2)" in {r["skill"] for r in everyone}
     assert client.get("/api/v1/reports/inventory?format=pdf").status_code == 422
 
 
