@@ -210,3 +210,30 @@ def test_the_engine_evaluates_everyone_as_the_reference_does(
             if effective > 0:
                 assert explained.via_skill == via
         assert gains[person] == pytest.approx(expected.one_level_gain, abs=1e-12)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from([0.0, 0.1, 0.2, 0.3, 0.1 + 0.2, 0.5, 0.8, 1.0]),
+            st.sampled_from([0.0, 0.1, 0.2, 0.3, 0.1 + 0.2, 0.5, 0.8, 1.0]),
+        ),
+        min_size=1,
+        max_size=30,
+    )
+)
+def test_rank_order_is_rule_8_for_everyone(pairs):
+    """The engine's order (search and greedy) sorts as ``rules.order_key`` does:
+    rank score desc, score desc, staff number asc, with 0.1 + 0.2 tying 0.3."""
+    from matching.engine import rank_order
+
+    rank_score = np.array([r for r, _ in pairs])
+    score = np.array([s for _, s in pairs])
+    staff_numbers = [f"S{i:03d}" for i in range(len(pairs))][::-1]  # rank = reverse order
+    staff_rank = np.argsort(np.argsort(staff_numbers))
+    expected = sorted(
+        range(len(pairs)),
+        key=lambda i: rules.order_key(rank_score[i], score[i], staff_numbers[i]),
+    )
+    assert rank_order(rank_score, score, staff_rank).tolist() == expected
