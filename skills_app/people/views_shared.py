@@ -121,17 +121,21 @@ def remove_flow(request, *, row, thing, name, rows_for, remove, anchor, action_u
     """GET asks "Are you sure?"; POST removes the row it was asked about, unless
     it changed (the page comes back with the saved values) or went."""
     back = profile_url(anchor)
-    if request.method != "POST":
-        form = RemoveForm(initial={"version": row.version})
+
+    def page(form, shown, **extra):
         return remove_page(
             request,
             thing=thing,
             name=name,
             action_url=action_url,
             form=form,
-            current_rows=rows_for(row),
+            current_rows=rows_for(shown),
             back=back,
+            **extra,
         )
+
+    if request.method != "POST":
+        return page(RemoveForm(initial={"version": row.version}), row)
     form = RemoveForm(request.POST)
     if form.is_valid():
         try:
@@ -146,24 +150,7 @@ def remove_flow(request, *, row, thing, name, rows_for, remove, anchor, action_u
                 message=f"Someone else changed this {thing} since you opened it. It has not "
                 "been removed. Check the saved values, then remove it again if you still want to",
             )
-            return remove_page(
-                request,
-                thing=thing,
-                name=name,
-                action_url=action_url,
-                form=form,
-                current_rows=rows_for(exc.current),
-                back=back,
-                conflict=True,
-            )
+            return page(form, exc.current, conflict=True)
         messages.success(request, f"You removed {name} from your profile")
         return redirect(back)
-    return remove_page(
-        request,
-        thing=thing,
-        name=name,
-        action_url=action_url,
-        form=form,
-        current_rows=rows_for(row),
-        back=back,
-    )
+    return page(form, row)
