@@ -101,6 +101,10 @@ class Person(models.Model):
         on_delete=models.SET_NULL,
         related_name="person",
     )
+    # The day the person left the department; retention anonymises leavers
+    # (``manage.py apply_retention``) once the configured period has passed.
+    left_on = models.DateField(null=True, blank=True, db_index=True)
+    anonymised_at = models.DateTimeField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -259,6 +263,9 @@ class ImportJob(models.Model):
     phase = models.CharField(max_length=32, blank=True)
     total_rows = models.PositiveIntegerField(default=0)
     processed_rows = models.PositiveIntegerField(default=0)
+    # Touched by the worker as it progresses; a running job whose heartbeat stops
+    # is reaped as failed (its worker died).
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
     # {ok, rows, created, updated, errors: [{row, column, message, suggestions}]}
     result = models.JSONField(default=dict, blank=True)
     # A dry run from the import page keeps its file (until ``kept_until``, an hour after
