@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.core.cache import cache
+from django.db import connection
 from django.db.models import Count, QuerySet
 from django.shortcuts import get_object_or_404
 
@@ -320,3 +321,20 @@ def duplicate_pairs_hydrate(pairs: list[tuple[int, int, float]]) -> list[Duplica
         for a, b, score in pairs
         if a in skills and b in skills
     ]
+
+
+def active_skill_count(skill_ids: set[int], *, lock: bool) -> int:
+    """How many of ``skill_ids`` are still active; on PostgreSQL also share-locks them so
+    a merge (which takes FOR UPDATE) waits until the import has committed."""
+    if not skill_ids:
+        return 0
+    ids = sorted(skill_ids)
+    if lock and connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM (SELECT id FROM taxonomy_skill WHERE id = ANY(%s) "
+                "AND status = 'active' FOR SHARE) locked",
+                [ids],
+            )
+            return cursor.fetchone()[0]
+    return Skill.objects.filter(pk__in=ids, status=SkillStatus.ACTIVE).count()

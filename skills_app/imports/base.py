@@ -4,24 +4,16 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import date
 
 from django.utils import timezone
 
+from skills_app.core.staging import Counts
 from skills_app.imports.errors import ErrorList, FileProblem
 from skills_app.imports.kinds import KindSpec
 from skills_app.imports.reading import Table, UnsavedFormula
 
 PROGRESS_EVERY = 5000  # rows between progress writes
-
-
-@dataclass
-class Counts:
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    extra: dict = field(default_factory=dict)
 
 
 class Progress:
@@ -59,9 +51,21 @@ class Importer(ABC):
 
     spec: KindSpec
 
-    def __init__(self, *, table: Table, user=None, progress: Progress | None = None, today=None):
+    def __init__(
+        self,
+        *,
+        table: Table,
+        user=None,
+        progress: Progress | None = None,
+        today=None,
+        job_id=None,
+    ):
         self.table = table
         self.user = user
+        # What each changed person's audit row says did it (never the file's contents).
+        self.audit_source = {"via": "import", "kind": self.spec.kind}
+        if job_id is not None:
+            self.audit_source["import_job"] = str(job_id)
         self.progress = progress or Progress()
         self.today: date = today or timezone.localdate()
         self.errors = ErrorList()

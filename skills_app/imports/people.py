@@ -18,35 +18,20 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
-from django.db import connection
-from django.utils import timezone
 
 from skills_app.core import vocabulary
+from skills_app.core.staging import Counts
 from skills_app.imports import values
-from skills_app.imports.base import Counts, Importer
+from skills_app.imports.base import Importer
 from skills_app.imports.kinds import PEOPLE
-from skills_app.imports.staging import (
-    Staging,
-    counts_by_action,
-    differs,
-    insert_select,
-    param,
-    q,
-)
-from skills_app.people.models import OrgUnit, OrgUnitKind, Person
+from skills_app.people.bulk_services import people_bulk_upsert
+from skills_app.people.models import Person
 
 MAX_PATH = 1000
 MAX_SEGMENT = 255
 CYCLE_SHOWN = 6
 NO_MANAGER = "none"  # written in line_manager_staff_number: no line manager
 _email_validator = EmailValidator()
-
-STAGING = "muster_import_people"
-CLASSIFIED = "muster_import_people_c"
-
-
-def _path_key(path: str) -> str:
-    return path.casefold()
 
 
 class PeopleImporter(Importer):
@@ -268,174 +253,12 @@ class PeopleImporter(Importer):
 
     # -- writing ----------------------------------------------------------------------------
 
-    def _ensure_units(self) -> tuple[dict[str, int], int]:
-        """Every path in the file -> org unit id, creating missing units (and their
-        missing ancestors) level by level."""
-        existing = {
-            _path_key(path): (pk, path) for pk, path in OrgUnit.objects.values_list("pk", "path")
-        }
-        wanted: dict[str, str] = {}  # key -> path as it will be stored
-        parents_of_new: set[str] = set()
-        for path in sorted(self.paths, key=lambda p: p.count("/")):
-            segments = path.split("/")
-            canonical = ""
-            for depth, segment in enumerate(segments):
-                candidate = f"{canonical}/{segment}" if canonical else segment
-                key = _path_key(candidate)
-                if key in existing:
-                    canonical = existing[key][1]
-                elif key in wanted:
-                    canonical = wanted[key]
-                else:
-                    wanted[key] = candidate
-                    canonical = candidate
-                if depth < len(segments) - 1:
-                    parents_of_new.add(_path_key(canonical))
-        created = 0
-        by_depth: dict[int, list[str]] = {}
-        for key, path in wanted.items():
-            by_depth.setdefault(path.count("/"), []).append(key)
-        for depth in sorted(by_depth):
-            units = []
-            for key in by_depth[depth]:
-                path = wanted[key]
-                parent_path, _, name = path.rpartition("/")
-                if depth == 0:
-                    kind = OrgUnitKind.DEPARTMENT
-                elif depth == 1:
-                    kind = OrgUnitKind.DIRECTORATE
-                else:
-                    kind = OrgUnitKind.DIVISION if key in parents_of_new else OrgUnitKind.TEAM
-                units.append(
-                    OrgUnit(
-                        name=name,
-                        path=path,
-                        depth=depth,
-                        kind=kind,
-                        parent_id=existing[_path_key(parent_path)][0] if parent_path else None,
-                    )
-                )
-            OrgUnit.objects.bulk_create(units)
-            for pk, path in OrgUnit.objects.filter(path__in=[u.path for u in units]).values_list(
-                "pk", "path"
-            ):
-                existing[_path_key(path)] = (pk, path)
-            created += len(units)
-        return {path: existing[_path_key(path)][0] for path in self.paths}, created
-
     def write(self, *, dry_run: bool) -> Counts:
-        units, units_created = self._ensure_units()
-        staging = Staging(
-            STAGING,
-            [
-                ("staff_number", "text"),
-                ("full_name", "text"),
-                ("work_email", "text"),
-                ("grade", "text"),
-                ("org_unit_id", "bigint"),
-                ("location", "text"),
-                ("weekly_hours", "decimal"),
-                ("clearance", "smallint"),
-                ("redeployable", "bool"),
-                ("protected", "bool"),
-                ("available_from", "date"),
-                ("manager_sn", "text"),
-            ],
-        )
-        rows = ((sn, r[1], r[2], r[3], units[r[4]], *r[5:12]) for sn, r in self.records.items())
-        person = q(Person._meta.db_table)
-        protected = q("protected")
-        c = q(CLASSIFIED)
-        now = param(timezone.now())
-        with connection.cursor() as cursor:
-            staging.create(cursor)
-            self.progress.begin("writing", len(self.records))
-            staging.load(cursor, rows, progress=self.progress)
-            staging.index(cursor, "staff_number")
-            self.progress.begin("saving", len(self.records))
-            changed = " OR ".join(
-                [
-                    "t.full_name <> p.full_name",
-                    "t.work_email <> p.work_email",
-                    "t.grade <> p.grade",
-                    "t.org_unit_id <> p.org_unit_id",
-                    "(t.location IS NOT NULL AND t.location <> p.location)",
-                    "(t.weekly_hours IS NOT NULL AND t.weekly_hours <> p.weekly_hours)",
-                    "(t.clearance IS NOT NULL AND t.clearance <> p.clearance)",
-                    "(t.redeployable IS NOT NULL AND t.redeployable <> p.redeployable)",
-                    f"(t.{protected} IS NOT NULL AND t.{protected} <> p.{protected})",
-                    "(t.available_from IS NOT NULL AND "
-                    + differs("t.available_from", "p.available_from")
-                    + ")",
-                    "(t.manager_sn IS NOT NULL AND "
-                    + differs("NULLIF(t.manager_sn, '')", "m.staff_number")
-                    + ")",
-                ]
-            )
-            cursor.execute(f"DROP TABLE IF EXISTS {c}")
-            cursor.execute(
-                f"CREATE TEMPORARY TABLE {c} AS SELECT t.*, p.id AS person_id, "  # noqa: S608
-                f"CASE WHEN p.id IS NULL THEN 'c' WHEN {changed} THEN 'u' ELSE 'n' END AS action "
-                f"FROM {staging.table} t LEFT JOIN {person} p ON p.staff_number = t.staff_number "
-                f"LEFT JOIN {person} m ON m.id = p.line_manager_id"
-            )
-            counts = counts_by_action(cursor, c)
-            counts.extra["org_units_created"] = units_created
-            if not dry_run:
-                self._apply(cursor, c, person, now)
-            cursor.execute(f"DROP TABLE IF EXISTS {c}")
-            staging.drop(cursor)
-        return counts
-
-    def _apply(self, cursor, c: str, person: str, now) -> None:
-        # New people first (without managers), so every manager exists.
-        insert_select(
-            cursor,
-            Person,
-            [
-                ("staff_number", "staff_number"),
-                ("full_name", "full_name"),
-                ("work_email", "work_email"),
-                ("grade", "grade"),
-                ("org_unit_id", "org_unit_id"),
-                ("location", "COALESCE(location, '')"),
-                ("weekly_hours", "COALESCE(weekly_hours, 37)"),
-                ("clearance", "COALESCE(clearance, 1)"),
-                ("redeployable", "COALESCE(redeployable, TRUE)"),
-                ("protected", f"COALESCE({q('protected')}, FALSE)"),
-                ("available_from", "available_from"),
-            ],
-            f"FROM {c} WHERE action = 'c'",  # noqa: S608
-        )
-        # Email changes go through a placeholder, so two people may swap addresses.
-        cursor.execute(
-            f"UPDATE {person} AS p SET work_email = '#' || p.id || '@import.invalid' "  # noqa: S608
-            f"FROM {c} WHERE p.id = {c}.person_id AND {c}.action = 'u' "
-            f"AND {c}.work_email <> p.work_email"
-        )
-        cursor.execute(
-            f"UPDATE {person} AS p SET full_name = {c}.full_name, "  # noqa: S608
-            f"work_email = {c}.work_email, grade = {c}.grade, org_unit_id = {c}.org_unit_id, "
-            f"location = COALESCE({c}.location, p.location), "
-            f"weekly_hours = COALESCE({c}.weekly_hours, p.weekly_hours), "
-            f"clearance = COALESCE({c}.clearance, p.clearance), "
-            f"redeployable = COALESCE({c}.redeployable, p.redeployable), "
-            f"{q('protected')} = COALESCE({c}.{q('protected')}, p.{q('protected')}), "
-            f"available_from = COALESCE({c}.available_from, p.available_from), "
-            f"version = p.version + 1, updated_at = %s "
-            f"FROM {c} WHERE p.id = {c}.person_id AND {c}.action = 'u'",
-            [now],
-        )
-        # Line managers last, when everyone in the file exists. (Rows whose only change
-        # is the manager were classified "u" above, so their version moved once.)
-        cursor.execute(
-            f"UPDATE {person} AS p SET line_manager_id = m.id "  # noqa: S608
-            f"FROM {c} JOIN {person} m ON m.staff_number = {c}.manager_sn "
-            f"WHERE p.staff_number = {c}.staff_number AND {c}.action IN ('c', 'u') "
-            f"AND {c}.manager_sn <> '' AND {differs('p.line_manager_id', 'm.id')}"
-        )
-        cursor.execute(
-            f"UPDATE {person} AS p SET line_manager_id = NULL "  # noqa: S608
-            f"FROM {c} WHERE p.id = {c}.person_id AND {c}.action = 'u' "
-            f"AND {c}.manager_sn = '' AND p.line_manager_id IS NOT NULL"
+        rows = [(sn, *record[1:12]) for sn, record in self.records.items()]
+        return people_bulk_upsert(
+            rows=rows,
+            actor=self.user,
+            source=self.audit_source,
+            dry_run=dry_run,
+            progress=self.progress,
         )

@@ -12,27 +12,17 @@ from array import array
 from datetime import date
 
 import numpy as np
-from django.db import connection
-from django.utils import timezone
 
 from skills_app.core import vocabulary
+from skills_app.core.staging import Counts
 from skills_app.imports import values
-from skills_app.imports.base import Counts, Importer
+from skills_app.imports.base import Importer
 from skills_app.imports.errors import ImportConflict
 from skills_app.imports.kinds import PERSON_SKILLS
-from skills_app.imports.skills import SkillResolver, active_skill_count
-from skills_app.imports.staging import (
-    Staging,
-    counts_by_action,
-    differs,
-    insert_select,
-    param,
-    q,
-)
-from skills_app.people.models import EvidenceKind, Person, PersonSkill
+from skills_app.imports.skills import SkillResolver
+from skills_app.people.bulk_services import SkillsChanged, person_skills_bulk_upsert
+from skills_app.people.models import EvidenceKind, Person
 
-STAGING = "muster_import_person_skills"
-CLASSIFIED = "muster_import_person_skills_c"
 EVIDENCE = [None, *EvidenceKind.values]  # code 0 = blank
 USED_KEEP = 0  # last_used blank: keep the recorded date (a new skill: in current use)
 USED_CURRENT = -1  # last_used "current": in use now, whatever was recorded
@@ -186,72 +176,18 @@ class PersonSkillsImporter(Importer):
             yield person, skill, level, day, int(used != USED_KEEP), EVIDENCE[evidence]
 
     def write(self, *, dry_run: bool) -> Counts:
-        used = self.resolver.used
-        if active_skill_count(used, lock=True) != len(used):
+        try:
+            return person_skills_bulk_upsert(
+                rows=self._staged_rows(),
+                count=len(self.person_ids),
+                skill_ids=self.resolver.used,
+                actor=self.user,
+                source=self.audit_source,
+                dry_run=dry_run,
+                progress=self.progress,
+            )
+        except SkillsChanged:
             raise ImportConflict(
                 "A skill in the file was merged or withdrawn while the file was being "
                 "checked, so nothing was imported. Upload the file again."
-            )
-        table = q(PersonSkill._meta.db_table)
-        c = q(CLASSIFIED)
-        staging = Staging(
-            STAGING,
-            [
-                ("person_id", "bigint"),
-                ("skill_id", "bigint"),
-                ("level", "smallint"),
-                ("last_used", "date"),
-                ("used_given", "smallint"),  # 0: blank, keep the recorded date
-                ("evidence", "text"),
-            ],
-        )
-        total = len(self.person_ids)
-        with connection.cursor() as cursor:
-            staging.create(cursor)
-            self.progress.begin("writing", total)
-            staging.load(cursor, self._staged_rows(), progress=self.progress)
-            if connection.vendor != "postgresql":
-                staging.index(cursor, "person_id", "skill_id")
-            self.progress.begin("saving", total)
-            changed = (
-                f"t.level <> p.level "
-                f"OR (t.used_given = 1 AND {differs('t.last_used', 'p.last_used')}) "
-                "OR (t.evidence IS NOT NULL AND t.evidence <> p.evidence)"
-            )
-            cursor.execute(f"DROP TABLE IF EXISTS {c}")
-            cursor.execute(
-                f"CREATE TEMPORARY TABLE {c} AS SELECT t.*, p.id AS row_id, "  # noqa: S608
-                f"CASE WHEN p.id IS NULL THEN 'c' WHEN {changed} THEN 'u' ELSE 'n' END AS action "
-                f"FROM {staging.table} t LEFT JOIN {table} p "
-                "ON p.person_id = t.person_id AND p.skill_id = t.skill_id"
-            )
-            counts = counts_by_action(cursor, c)
-            if not dry_run:
-                if counts.updated:
-                    cursor.execute(
-                        f"UPDATE {table} AS p SET level = {c}.level, "  # noqa: S608
-                        f"last_used = CASE WHEN {c}.used_given = 1 THEN {c}.last_used "
-                        "ELSE p.last_used END, "
-                        f"evidence = COALESCE({c}.evidence, p.evidence), "
-                        f"version = p.version + 1, updated_at = %s "
-                        f"FROM {c} WHERE p.id = {c}.row_id AND {c}.action = 'u'",
-                        [param(timezone.now())],
-                    )
-                if counts.created:
-                    insert_select(
-                        cursor,
-                        PersonSkill,
-                        [
-                            ("person_id", "person_id"),
-                            ("skill_id", "skill_id"),
-                            ("level", "level"),
-                            ("last_used", "last_used"),
-                            ("evidence", f"COALESCE(evidence, '{EvidenceKind.SELF.value}')"),
-                        ],
-                        f"FROM {c} WHERE action = 'c'",  # noqa: S608
-                    )
-                if counts.created > 50_000 and connection.vendor == "postgresql":
-                    cursor.execute(f"ANALYZE {table}")
-            cursor.execute(f"DROP TABLE IF EXISTS {c}")
-            staging.drop(cursor)
-        return counts
+            ) from None

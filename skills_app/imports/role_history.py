@@ -10,25 +10,15 @@ column out of the file is the same as leaving it blank on every row.
 
 from __future__ import annotations
 
-from django.db import connection
-
 from skills_app.core import vocabulary
+from skills_app.core.staging import Counts
 from skills_app.imports import values
-from skills_app.imports.base import Counts, Importer
+from skills_app.imports.base import Importer
 from skills_app.imports.kinds import ROLE_HISTORY
-from skills_app.imports.staging import (
-    Staging,
-    counts_by_action,
-    differs,
-    insert_select,
-    q,
-)
-from skills_app.people.models import Person, RoleHistory
+from skills_app.people.bulk_services import role_history_bulk_upsert
+from skills_app.people.models import Person
 from skills_app.roles.models import RoleProfile
 from skills_app.roles.selectors import role_map
-
-STAGING = "muster_import_role_history"
-CLASSIFIED = "muster_import_role_history_c"
 
 
 class RoleHistoryImporter(Importer):
@@ -132,61 +122,10 @@ class RoleHistoryImporter(Importer):
                 record[5] = found[record[5]].pk
 
     def write(self, *, dry_run: bool) -> Counts:
-        table = q(RoleHistory._meta.db_table)
-        c = q(CLASSIFIED)
-        start, end = q("start"), q("end")
-        staging = Staging(
-            STAGING,
-            [
-                ("person_id", "bigint"),
-                ("title", "text"),
-                ("start", "date"),
-                ("end", "date"),
-                ("end_given", "smallint"),  # 0: blank, keep the recorded end date
-                ("role_profile_id", "bigint"),
-                ("title_profile_id", "bigint"),
-            ],
+        return role_history_bulk_upsert(
+            rows=self.records,
+            actor=self.user,
+            source=self.audit_source,
+            dry_run=dry_run,
+            progress=self.progress,
         )
-        with connection.cursor() as cursor:
-            staging.create(cursor)
-            self.progress.begin("writing", len(self.records))
-            staging.load(cursor, self.records, progress=self.progress)
-            if connection.vendor != "postgresql":
-                staging.index(cursor, "person_id", "title", "start")
-            self.progress.begin("saving", len(self.records))
-            changed = (
-                f"(t.end_given = 1 AND {differs(f't.{end}', f'p.{end}')}) "
-                "OR (t.role_profile_id IS NOT NULL AND "
-                f"{differs('t.role_profile_id', 'p.role_profile_id')})"
-            )
-            cursor.execute(f"DROP TABLE IF EXISTS {c}")
-            cursor.execute(
-                f"CREATE TEMPORARY TABLE {c} AS SELECT t.*, p.id AS row_id, "  # noqa: S608
-                f"CASE WHEN p.id IS NULL THEN 'c' WHEN {changed} THEN 'u' ELSE 'n' END AS action "
-                f"FROM {staging.table} t LEFT JOIN {table} p ON p.person_id = t.person_id "
-                f"AND p.title = t.title AND p.{start} = t.{start}"
-            )
-            counts = counts_by_action(cursor, c)
-            if not dry_run:
-                cursor.execute(
-                    f"UPDATE {table} AS p "  # noqa: S608
-                    f"SET {end} = CASE WHEN {c}.end_given = 1 THEN {c}.{end} ELSE p.{end} END, "
-                    f"role_profile_id = COALESCE({c}.role_profile_id, p.role_profile_id), "
-                    f"version = p.version + 1 "
-                    f"FROM {c} WHERE p.id = {c}.row_id AND {c}.action = 'u'"
-                )
-                insert_select(
-                    cursor,
-                    RoleHistory,
-                    [
-                        ("person_id", "person_id"),
-                        ("title", "title"),
-                        ("start", start),
-                        ("end", end),
-                        ("role_profile_id", "COALESCE(role_profile_id, title_profile_id)"),
-                    ],
-                    f"FROM {c} WHERE action = 'c'",  # noqa: S608
-                )
-            cursor.execute(f"DROP TABLE IF EXISTS {c}")
-            staging.drop(cursor)
-        return counts

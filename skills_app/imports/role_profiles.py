@@ -12,11 +12,12 @@ of role profiles, not rows.
 from __future__ import annotations
 
 from skills_app.core import vocabulary
+from skills_app.core.staging import Counts
 from skills_app.imports import values
-from skills_app.imports.base import Counts, Importer
+from skills_app.imports.base import Importer
 from skills_app.imports.errors import ImportConflict
 from skills_app.imports.kinds import ROLE_PROFILES
-from skills_app.imports.skills import SkillResolver, active_skill_count
+from skills_app.imports.skills import SkillResolver
 from skills_app.roles.models import RoleSource
 from skills_app.roles.search import RequirementSpec
 from skills_app.roles.selectors import code_key, role_map
@@ -27,6 +28,7 @@ from skills_app.roles.services import (
     framework_role_message,
     role_upsert,
 )
+from taxonomy.selectors import active_skill_count
 
 
 class RoleProfilesImporter(Importer):

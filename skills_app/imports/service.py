@@ -32,7 +32,8 @@ from django.utils import timezone
 
 from skills_app.audit.models import Action
 from skills_app.audit.services import record_event
-from skills_app.imports.base import Counts, Importer, Progress
+from skills_app.core.staging import Counts
+from skills_app.imports.base import Importer, Progress
 from skills_app.imports.errors import MAX_ERRORS, FileProblem, ImportConflict
 from skills_app.imports.kinds import KINDS
 from skills_app.imports.people import PeopleImporter
@@ -40,8 +41,7 @@ from skills_app.imports.person_skills import PersonSkillsImporter
 from skills_app.imports.reading import Table, check_size, open_table
 from skills_app.imports.role_history import RoleHistoryImporter
 from skills_app.imports.role_profiles import RoleProfilesImporter
-from skills_app.index.changes import workforce_changed
-from skills_app.people.models import ChangeScope, ImportJob, ImportStatus
+from skills_app.people.models import ImportJob, ImportStatus
 
 logger = logging.getLogger(__name__)
 
@@ -321,7 +321,9 @@ def import_run_job(*, job_id) -> ImportJob:
     try:
         content = load_file(job.pk)
         table = open_table(content, kind_spec(job.kind))
-        importer = IMPORTERS[job.kind](table=table, user=job.created_by, progress=progress)
+        importer = IMPORTERS[job.kind](
+            table=table, user=job.created_by, progress=progress, job_id=job.pk
+        )
         importer.validate()
         rows = importer.rows
         matched = importer.matched_skills()
@@ -342,8 +344,6 @@ def import_run_job(*, job_id) -> ImportJob:
                 counts = importer.write(dry_run=job.dry_run)
                 if job.dry_run:
                     transaction.set_rollback(True)
-                else:
-                    workforce_changed(ChangeScope.ALL)  # bulk writes bypass the signals
             status = ImportStatus.SUCCEEDED
             result = _result(
                 job=job,

@@ -16,7 +16,7 @@ from matching.normaliser import Candidate
 from skills_app.core import vocabulary
 from skills_app.core.vocabulary import VocabularyError
 from taxonomy.labels import label_index
-from taxonomy.models import Skill, SkillStatus
+from taxonomy.models import Skill
 
 SUGGESTIONS = 3
 # An "auto" match by one of these is the skill's own name or other name, give or take
@@ -139,22 +139,3 @@ class SkillResolver:
 
 def _load(pk: int) -> Skill:
     return Skill.objects.only("pk", "name", "status", "merged_into").get(pk=pk)
-
-
-def active_skill_count(skill_ids: set[int], *, lock: bool) -> int:
-    """How many of ``skill_ids`` are still active; on PostgreSQL also share-locks them so
-    a merge (which takes FOR UPDATE) waits until the import has committed."""
-    from django.db import connection
-
-    if not skill_ids:
-        return 0
-    ids = sorted(skill_ids)
-    if lock and connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT count(*) FROM (SELECT id FROM taxonomy_skill WHERE id = ANY(%s) "
-                "AND status = 'active' FOR SHARE) locked",
-                [ids],
-            )
-            return cursor.fetchone()[0]
-    return Skill.objects.filter(pk__in=ids, status=SkillStatus.ACTIVE).count()

@@ -9,6 +9,7 @@ null-safe "is different" operator) are spelled by the helpers here.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -34,6 +35,16 @@ _SQLITE_TYPES = {
     "decimal": "NUMERIC",
     "float": "REAL",
 }
+
+
+@dataclass
+class Counts:
+    """What a bulk write did (or, for a dry run, would do)."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    extra: dict = field(default_factory=dict)
 
 
 def postgres() -> bool:
@@ -158,8 +169,6 @@ def _column_of(model, attname: str) -> str:
 
 def counts_by_action(cursor, classified: str):
     """Counts from a classified staging table's ``action`` column: c(reate), u(pdate), n(one)."""
-    from skills_app.imports.base import Counts
-
     cursor.execute(f"SELECT action, COUNT(*) FROM {classified} GROUP BY action")  # noqa: S608
     found = dict(cursor.fetchall())
     return Counts(created=found.get("c", 0), updated=found.get("u", 0), unchanged=found.get("n", 0))

@@ -1,0 +1,475 @@
+"""Set-based writes of many people, person skills or role-history rows at once: the
+write path of the HR imports, with the invariants of the one-row services in
+``services.py`` and ``profile_services.py``:
+
+- every change declares itself to the matching index (``workforce_changed``) in the same
+  transaction;
+- every person whose record is created or changed gets an audit row
+  (``Action.EDIT_PROFILE``, naming the import), so "who viewed me" shows it;
+- a changed row's ``version`` moves on, so an editor holding the old version gets a
+  conflict instead of overwriting the import;
+- person skills are written only against skills that are still active (share-locked
+  on PostgreSQL until commit, so a merge waits for the import).
+
+Rows arrive already checked (the importer's job) and go through a temporary staging
+table (``core/staging.py``), compared with the live tables in SQL, so 1.5 million rows
+write in seconds. ``dry_run`` classifies and counts without writing. Call inside
+``transaction.atomic()``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+
+from django.db import connection
+from django.db.models.expressions import RawSQL
+from django.utils import timezone
+
+from skills_app.audit.models import Action
+from skills_app.audit.services import record_events_for_people
+from skills_app.core.staging import (
+    Counts,
+    Staging,
+    counts_by_action,
+    differs,
+    insert_select,
+    param,
+    q,
+)
+from skills_app.index.changes import workforce_changed
+from skills_app.people.models import (
+    ChangeScope,
+    EvidenceKind,
+    OrgUnit,
+    OrgUnitKind,
+    Person,
+    PersonSkill,
+    RoleHistory,
+)
+from taxonomy.selectors import active_skill_count
+
+PEOPLE_STAGING = "muster_bulk_people"
+PEOPLE_CLASSIFIED = "muster_bulk_people_c"
+SKILLS_STAGING = "muster_bulk_person_skills"
+SKILLS_CLASSIFIED = "muster_bulk_person_skills_c"
+HISTORY_STAGING = "muster_bulk_role_history"
+HISTORY_CLASSIFIED = "muster_bulk_role_history_c"
+
+
+class SkillsChanged(Exception):
+    """A skill being written was merged or withdrawn since the rows were checked."""
+
+
+class _NoProgress:
+    def begin(self, phase: str, total: int = 0) -> None:
+        pass
+
+    def advance(self, rows: int = 1) -> None:
+        pass
+
+
+def _audit_changed(*, actor, classified: str, key: str, person_key: str, source: dict) -> None:
+    """One EDIT_PROFILE row per person created or changed in ``classified`` (a staging
+    table whose ``key`` column identifies the person by ``person_key``)."""
+    changed = Person.objects.filter(
+        **{
+            # Only module constants are spliced in; no value comes from the rows.
+            f"{person_key}__in": RawSQL(  # noqa: S611
+                f"SELECT DISTINCT {q(key)} FROM {q(classified)} "  # noqa: S608
+                "WHERE action IN ('c', 'u')",
+                [],
+            )
+        }
+    )
+    record_events_for_people(
+        actor=actor, action=Action.EDIT_PROFILE, people=changed, parameters=source
+    )
+
+
+# -- people ----------------------------------------------------------------------------------
+
+# The order of values in each row given to people_bulk_upsert.
+PEOPLE_COLUMNS = (
+    "staff_number",
+    "full_name",
+    "work_email",
+    "grade",
+    "org_path",
+    "location",  # None: keep what Muster holds (a new person: blank)
+    "weekly_hours",  # None: keep (new: 37)
+    "clearance",  # None: keep (new: BPSS)
+    "redeployable",  # None: keep (new: yes)
+    "protected",  # None: keep (new: no)
+    "available_from",  # None: keep (new: none)
+    "manager_sn",  # None: keep the line manager; "": no line manager
+)
+
+
+def _path_key(path: str) -> str:
+    return path.casefold()
+
+
+def _ensure_units(paths: Iterable[str]) -> tuple[dict[str, int], int]:
+    """Every path -> org unit id, creating missing units (and their missing ancestors)
+    level by level. Paths match existing units ignoring case."""
+    paths = set(paths)
+    existing = {
+        _path_key(path): (pk, path) for pk, path in OrgUnit.objects.values_list("pk", "path")
+    }
+    wanted: dict[str, str] = {}  # key -> path as it will be stored
+    parents_of_new: set[str] = set()
+    for path in sorted(paths, key=lambda p: p.count("/")):
+        segments = path.split("/")
+        canonical = ""
+        for depth, segment in enumerate(segments):
+            candidate = f"{canonical}/{segment}" if canonical else segment
+            key = _path_key(candidate)
+            if key in existing:
+                canonical = existing[key][1]
+            elif key in wanted:
+                canonical = wanted[key]
+            else:
+                wanted[key] = candidate
+                canonical = candidate
+            if depth < len(segments) - 1:
+                parents_of_new.add(_path_key(canonical))
+    created = 0
+    by_depth: dict[int, list[str]] = {}
+    for key, path in wanted.items():
+        by_depth.setdefault(path.count("/"), []).append(key)
+    for depth in sorted(by_depth):
+        units = []
+        for key in by_depth[depth]:
+            path = wanted[key]
+            parent_path, _, name = path.rpartition("/")
+            if depth == 0:
+                kind = OrgUnitKind.DEPARTMENT
+            elif depth == 1:
+                kind = OrgUnitKind.DIRECTORATE
+            else:
+                kind = OrgUnitKind.DIVISION if key in parents_of_new else OrgUnitKind.TEAM
+            units.append(
+                OrgUnit(
+                    name=name,
+                    path=path,
+                    depth=depth,
+                    kind=kind,
+                    parent_id=existing[_path_key(parent_path)][0] if parent_path else None,
+                )
+            )
+        OrgUnit.objects.bulk_create(units)
+        for pk, path in OrgUnit.objects.filter(path__in=[u.path for u in units]).values_list(
+            "pk", "path"
+        ):
+            existing[_path_key(path)] = (pk, path)
+        created += len(units)
+    return {path: existing[_path_key(path)][0] for path in paths}, created
+
+
+def people_bulk_upsert(
+    *, rows: Collection[tuple], actor, source: dict, dry_run: bool = False, progress=None
+) -> Counts:
+    """Create or update people matched on staff number; each row holds PEOPLE_COLUMNS.
+    The rows must be checked already: unique staff numbers and emails, managers that
+    exist in the rows or in Muster, no management loops. Missing org units are created
+    (counted in ``extra["org_units_created"]``, and kept on a dry run's rollback only
+    if the caller commits)."""
+    progress = progress or _NoProgress()
+    units, units_created = _ensure_units(row[4] for row in rows)
+    staging = Staging(
+        PEOPLE_STAGING,
+        [
+            ("staff_number", "text"),
+            ("full_name", "text"),
+            ("work_email", "text"),
+            ("grade", "text"),
+            ("org_unit_id", "bigint"),
+            ("location", "text"),
+            ("weekly_hours", "decimal"),
+            ("clearance", "smallint"),
+            ("redeployable", "bool"),
+            ("protected", "bool"),
+            ("available_from", "date"),
+            ("manager_sn", "text"),
+        ],
+    )
+    staged = ((*row[:4], units[row[4]], *row[5:12]) for row in rows)
+    person = q(Person._meta.db_table)
+    protected = q("protected")
+    c = q(PEOPLE_CLASSIFIED)
+    with connection.cursor() as cursor:
+        staging.create(cursor)
+        progress.begin("writing", len(rows))
+        staging.load(cursor, staged, progress=progress)
+        staging.index(cursor, "staff_number")
+        progress.begin("saving", len(rows))
+        changed = " OR ".join(
+            [
+                "t.full_name <> p.full_name",
+                "t.work_email <> p.work_email",
+                "t.grade <> p.grade",
+                "t.org_unit_id <> p.org_unit_id",
+                "(t.location IS NOT NULL AND t.location <> p.location)",
+                "(t.weekly_hours IS NOT NULL AND t.weekly_hours <> p.weekly_hours)",
+                "(t.clearance IS NOT NULL AND t.clearance <> p.clearance)",
+                "(t.redeployable IS NOT NULL AND t.redeployable <> p.redeployable)",
+                f"(t.{protected} IS NOT NULL AND t.{protected} <> p.{protected})",
+                "(t.available_from IS NOT NULL AND "
+                + differs("t.available_from", "p.available_from")
+                + ")",
+                "(t.manager_sn IS NOT NULL AND "
+                + differs("NULLIF(t.manager_sn, '')", "m.staff_number")
+                + ")",
+            ]
+        )
+        cursor.execute(f"DROP TABLE IF EXISTS {c}")
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {c} AS SELECT t.*, p.id AS person_id, "  # noqa: S608
+            f"CASE WHEN p.id IS NULL THEN 'c' WHEN {changed} THEN 'u' ELSE 'n' END AS action "
+            f"FROM {staging.table} t LEFT JOIN {person} p ON p.staff_number = t.staff_number "
+            f"LEFT JOIN {person} m ON m.id = p.line_manager_id"
+        )
+        counts = counts_by_action(cursor, c)
+        counts.extra["org_units_created"] = units_created
+        if not dry_run and (counts.created or counts.updated):
+            _apply_people(cursor, c, person, param(timezone.now()))
+            _audit_changed(
+                actor=actor,
+                classified=PEOPLE_CLASSIFIED,
+                key="staff_number",
+                person_key="staff_number",
+                source=source,
+            )
+            workforce_changed(ChangeScope.ALL)
+        cursor.execute(f"DROP TABLE IF EXISTS {c}")
+        staging.drop(cursor)
+    return counts
+
+
+def _apply_people(cursor, c: str, person: str, now) -> None:
+    # New people first (without managers), so every manager exists.
+    insert_select(
+        cursor,
+        Person,
+        [
+            ("staff_number", "staff_number"),
+            ("full_name", "full_name"),
+            ("work_email", "work_email"),
+            ("grade", "grade"),
+            ("org_unit_id", "org_unit_id"),
+            ("location", "COALESCE(location, '')"),
+            ("weekly_hours", "COALESCE(weekly_hours, 37)"),
+            ("clearance", "COALESCE(clearance, 1)"),
+            ("redeployable", "COALESCE(redeployable, TRUE)"),
+            ("protected", f"COALESCE({q('protected')}, FALSE)"),
+            ("available_from", "available_from"),
+        ],
+        f"FROM {c} WHERE action = 'c'",  # noqa: S608
+    )
+    # Email changes go through a placeholder, so two people may swap addresses.
+    cursor.execute(
+        f"UPDATE {person} AS p SET work_email = '#' || p.id || '@import.invalid' "  # noqa: S608
+        f"FROM {c} WHERE p.id = {c}.person_id AND {c}.action = 'u' "
+        f"AND {c}.work_email <> p.work_email"
+    )
+    cursor.execute(
+        f"UPDATE {person} AS p SET full_name = {c}.full_name, "  # noqa: S608
+        f"work_email = {c}.work_email, grade = {c}.grade, org_unit_id = {c}.org_unit_id, "
+        f"location = COALESCE({c}.location, p.location), "
+        f"weekly_hours = COALESCE({c}.weekly_hours, p.weekly_hours), "
+        f"clearance = COALESCE({c}.clearance, p.clearance), "
+        f"redeployable = COALESCE({c}.redeployable, p.redeployable), "
+        f"{q('protected')} = COALESCE({c}.{q('protected')}, p.{q('protected')}), "
+        f"available_from = COALESCE({c}.available_from, p.available_from), "
+        f"version = p.version + 1, updated_at = %s "
+        f"FROM {c} WHERE p.id = {c}.person_id AND {c}.action = 'u'",
+        [now],
+    )
+    # Line managers last, when everyone exists. (Rows whose only change is the manager
+    # were classified "u" above, so their version moved once.)
+    cursor.execute(
+        f"UPDATE {person} AS p SET line_manager_id = m.id "  # noqa: S608
+        f"FROM {c} JOIN {person} m ON m.staff_number = {c}.manager_sn "
+        f"WHERE p.staff_number = {c}.staff_number AND {c}.action IN ('c', 'u') "
+        f"AND {c}.manager_sn <> '' AND {differs('p.line_manager_id', 'm.id')}"
+    )
+    cursor.execute(
+        f"UPDATE {person} AS p SET line_manager_id = NULL "  # noqa: S608
+        f"FROM {c} WHERE p.id = {c}.person_id AND {c}.action = 'u' "
+        f"AND {c}.manager_sn = '' AND p.line_manager_id IS NOT NULL"
+    )
+
+
+# -- person skills ---------------------------------------------------------------------------
+
+
+def person_skills_bulk_upsert(
+    *,
+    rows: Iterable[tuple],
+    count: int,
+    skill_ids: set[int],
+    actor,
+    source: dict,
+    dry_run: bool = False,
+    progress=None,
+) -> Counts:
+    """Create or update person skills matched on (person, skill). Each row is
+    (person_id, skill_id, level, last_used, used_given, evidence): ``used_given`` 0 keeps
+    a recorded last-used date, ``evidence`` None keeps the recorded evidence (a new row:
+    self-assessed). ``skill_ids`` are the skills the rows name (``count`` rows); raises
+    SkillsChanged, writing nothing, if any is no longer active."""
+    progress = progress or _NoProgress()
+    if active_skill_count(skill_ids, lock=True) != len(skill_ids):
+        raise SkillsChanged
+    table = q(PersonSkill._meta.db_table)
+    c = q(SKILLS_CLASSIFIED)
+    staging = Staging(
+        SKILLS_STAGING,
+        [
+            ("person_id", "bigint"),
+            ("skill_id", "bigint"),
+            ("level", "smallint"),
+            ("last_used", "date"),
+            ("used_given", "smallint"),
+            ("evidence", "text"),
+        ],
+    )
+    with connection.cursor() as cursor:
+        staging.create(cursor)
+        progress.begin("writing", count)
+        staging.load(cursor, rows, progress=progress)
+        if connection.vendor != "postgresql":
+            staging.index(cursor, "person_id", "skill_id")
+        progress.begin("saving", count)
+        changed = (
+            f"t.level <> p.level "
+            f"OR (t.used_given = 1 AND {differs('t.last_used', 'p.last_used')}) "
+            "OR (t.evidence IS NOT NULL AND t.evidence <> p.evidence)"
+        )
+        cursor.execute(f"DROP TABLE IF EXISTS {c}")
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {c} AS SELECT t.*, p.id AS row_id, "  # noqa: S608
+            f"CASE WHEN p.id IS NULL THEN 'c' WHEN {changed} THEN 'u' ELSE 'n' END AS action "
+            f"FROM {staging.table} t LEFT JOIN {table} p "
+            "ON p.person_id = t.person_id AND p.skill_id = t.skill_id"
+        )
+        counts = counts_by_action(cursor, c)
+        if not dry_run:
+            if counts.updated:
+                cursor.execute(
+                    f"UPDATE {table} AS p SET level = {c}.level, "  # noqa: S608
+                    f"last_used = CASE WHEN {c}.used_given = 1 THEN {c}.last_used "
+                    "ELSE p.last_used END, "
+                    f"evidence = COALESCE({c}.evidence, p.evidence), "
+                    f"version = p.version + 1, updated_at = %s "
+                    f"FROM {c} WHERE p.id = {c}.row_id AND {c}.action = 'u'",
+                    [param(timezone.now())],
+                )
+            if counts.created:
+                insert_select(
+                    cursor,
+                    PersonSkill,
+                    [
+                        ("person_id", "person_id"),
+                        ("skill_id", "skill_id"),
+                        ("level", "level"),
+                        ("last_used", "last_used"),
+                        ("evidence", f"COALESCE(evidence, '{EvidenceKind.SELF.value}')"),
+                    ],
+                    f"FROM {c} WHERE action = 'c'",  # noqa: S608
+                )
+            if counts.created > 50_000 and connection.vendor == "postgresql":
+                cursor.execute(f"ANALYZE {table}")
+            if counts.created or counts.updated:
+                _audit_changed(
+                    actor=actor,
+                    classified=SKILLS_CLASSIFIED,
+                    key="person_id",
+                    person_key="pk",
+                    source=source,
+                )
+                workforce_changed(ChangeScope.ALL)
+        cursor.execute(f"DROP TABLE IF EXISTS {c}")
+        staging.drop(cursor)
+    return counts
+
+
+# -- role history ----------------------------------------------------------------------------
+
+
+def role_history_bulk_upsert(
+    *, rows: Collection[list], actor, source: dict, dry_run: bool = False, progress=None
+) -> Counts:
+    """Create or update role-history spells matched on (person, title, start). Each row
+    is (person_id, title, start, end, end_given, role_profile_id, title_profile_id):
+    ``end_given`` 0 keeps a recorded end date; ``role_profile_id`` None keeps a recorded
+    link, and a new spell falls back to ``title_profile_id`` (the one role profile with
+    the same title, if any)."""
+    progress = progress or _NoProgress()
+    table = q(RoleHistory._meta.db_table)
+    c = q(HISTORY_CLASSIFIED)
+    start, end = q("start"), q("end")
+    staging = Staging(
+        HISTORY_STAGING,
+        [
+            ("person_id", "bigint"),
+            ("title", "text"),
+            ("start", "date"),
+            ("end", "date"),
+            ("end_given", "smallint"),
+            ("role_profile_id", "bigint"),
+            ("title_profile_id", "bigint"),
+        ],
+    )
+    with connection.cursor() as cursor:
+        staging.create(cursor)
+        progress.begin("writing", len(rows))
+        staging.load(cursor, rows, progress=progress)
+        if connection.vendor != "postgresql":
+            staging.index(cursor, "person_id", "title", "start")
+        progress.begin("saving", len(rows))
+        changed = (
+            f"(t.end_given = 1 AND {differs(f't.{end}', f'p.{end}')}) "
+            "OR (t.role_profile_id IS NOT NULL AND "
+            f"{differs('t.role_profile_id', 'p.role_profile_id')})"
+        )
+        cursor.execute(f"DROP TABLE IF EXISTS {c}")
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {c} AS SELECT t.*, p.id AS row_id, "  # noqa: S608
+            f"CASE WHEN p.id IS NULL THEN 'c' WHEN {changed} THEN 'u' ELSE 'n' END AS action "
+            f"FROM {staging.table} t LEFT JOIN {table} p ON p.person_id = t.person_id "
+            f"AND p.title = t.title AND p.{start} = t.{start}"
+        )
+        counts = counts_by_action(cursor, c)
+        if not dry_run:
+            cursor.execute(
+                f"UPDATE {table} AS p "  # noqa: S608
+                f"SET {end} = CASE WHEN {c}.end_given = 1 THEN {c}.{end} ELSE p.{end} END, "
+                f"role_profile_id = COALESCE({c}.role_profile_id, p.role_profile_id), "
+                f"version = p.version + 1 "
+                f"FROM {c} WHERE p.id = {c}.row_id AND {c}.action = 'u'"
+            )
+            insert_select(
+                cursor,
+                RoleHistory,
+                [
+                    ("person_id", "person_id"),
+                    ("title", "title"),
+                    ("start", start),
+                    ("end", end),
+                    ("role_profile_id", "COALESCE(role_profile_id, title_profile_id)"),
+                ],
+                f"FROM {c} WHERE action = 'c'",  # noqa: S608
+            )
+            if counts.created or counts.updated:
+                _audit_changed(
+                    actor=actor,
+                    classified=HISTORY_CLASSIFIED,
+                    key="person_id",
+                    person_key="pk",
+                    source=source,
+                )
+                workforce_changed(ChangeScope.ALL)
+        cursor.execute(f"DROP TABLE IF EXISTS {c}")
+        staging.drop(cursor)
+    return counts
