@@ -118,6 +118,10 @@ from skills_app.people.api_profile import router as profile_router  # noqa: E402
 
 api.add_router("/people", profile_router)
 
+from skills_app.people.api_me import router as me_router  # noqa: E402
+
+api.add_router("/me", me_router)
+
 from skills_app.imports.api import router as imports_router  # noqa: E402
 
 api.add_router("/imports", imports_router)

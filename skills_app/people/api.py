@@ -147,5 +147,5 @@ def get_person(request, staff_number: str):
         raise PermissionDenied
     me = team.viewer_person(request.auth)
     if me is None or me.pk != person.pk:  # looking at yourself is not a view by someone else
-        team.profile_view_record(viewer=request.auth, person=person, fields=fields)
+        team.profile_view_record(viewer=request.auth, person=person, fields=fields, page="api")
     return _api_profile(team.profile_for_viewer(person=person, fields=fields))

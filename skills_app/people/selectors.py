@@ -225,19 +225,103 @@ def actor_role_names(user) -> list[str]:
 def access_events_about(*, person: Person) -> QuerySet[AccessEvent]:
     return (
         AccessEvent.objects.filter(subject=person)
-        .select_related("actor")
+        .select_related("actor", "actor__person")
         .prefetch_related("actor__groups")
         .order_by("-at", "-id")
     )
 
 
+def actor_name(event: AccessEvent) -> str:
+    """Who did it, as the person would know them: the name on the actor's staff
+    record, else the account's name, else the username recorded at the time."""
+    actor = event.actor
+    if actor is None:
+        return "Muster (automatic)" if event.actor_label == "system" else event.actor_label
+    person = getattr(actor, "person", None)
+    if person is not None:
+        return person.full_name
+    return actor.get_full_name() or event.actor_label
+
+
+_EXPORTS = {
+    "allocations": "the allocations download",
+    "releases": "the release list download",
+    "skills-inventory": "the skills inventory export",
+}
+_IMPORT_KINDS = {
+    "people": "people",
+    "person-skills": "person skills",
+    "role-history": "role history",
+}
+
+
+def _scenario(parameters: dict) -> str:
+    name = parameters.get("scenario_name")
+    return f"surge scenario “{name}”" if name else "a surge scenario"
+
+
+def event_what(event: AccessEvent) -> str:
+    """What the actor saw or did, in a sentence addressed to the person: which page,
+    which export, which import. Built from the row's summary parameters."""
+    action, p = event.action, event.parameters or {}
+    role = p.get("role")
+    if action == Action.VIEW_PROFILE:
+        return "Opened your profile" + (" through the API" if p.get("page") == "api" else "")
+    if action == Action.VIEW_EXPLANATION:
+        return f"Opened why you match role {role}" if role else "Opened why you match a role"
+    if action == Action.SEARCH:
+        if p.get("page") == "team":
+            return "Listed you on their team page"
+        if p.get("report") == "capability":
+            return "Listed you in a capability report's list of people"
+        if role:
+            return f"Found you in a search for role {role}"
+        return "Found you in a search by name or staff number"
+    if action == Action.VIEW_SCENARIO:
+        where = " through the API" if p.get("page") == "api" else ""
+        return f"Viewed the allocations of {_scenario(p)}{where}"
+    if action == Action.EXPORT:
+        what = _EXPORTS.get(p.get("export") or p.get("report"), "an export")
+        if p.get("scenario"):
+            return f"Included you in {what} of {_scenario(p)}"
+        return f"Included you in {what}"
+    if action == Action.ALLOCATE:
+        change = p.get("change")
+        return (
+            "Approved your allocation to surge work"
+            if change == "approved"
+            else ("Allocated you to surge work")
+        )
+    if action == Action.VERIFY:
+        return "Verified one of your skills"
+    if action == Action.EDIT_PROFILE:
+        if p.get("via") == "import":
+            kind = _IMPORT_KINDS.get(p.get("kind"), "HR data")
+            return f"Changed your record with an HR import of {kind}"
+        what = p.get("what")
+        if what == "skill query":
+            return "Asked a question about one of your skills"
+        if what == "protected":
+            return (
+                "Marked you as in a critical role (not to be released)"
+                if p.get("protected")
+                else "Removed your critical-role mark"
+            )
+        if what == "left":
+            return "Recorded that you left the department"
+        if what == "skills":
+            return "Changed your skills"
+        return "Changed your record"
+    return action_label(action)
+
+
 def describe_event(event: AccessEvent) -> dict:
     return {
         "at": event.at,
-        "who": event.actor_label,
+        "who": actor_name(event),
         "roles": actor_role_names(event.actor),
         "action": event.action,
-        "what": action_label(event.action),
+        "what": event_what(event),
         "object_type": event.object_type,
         "object_id": event.object_id,
         "parameters": event.parameters,

@@ -328,15 +328,24 @@ def profile_for_viewer(*, person: Person, fields: FieldSet) -> dict:
     return profile
 
 
-def profile_view_record(*, viewer, person: Person, fields: FieldSet):
-    """The audit row for one look at someone else's profile (web page or API)."""
+def profile_view_record(*, viewer, person: Person, fields: FieldSet, page: str = "profile"):
+    """The audit row for one look at someone else's profile (``page``: "profile" for
+    the web page, "api" for the API)."""
     return record_event(
         actor=viewer,
         action=Action.VIEW_PROFILE,
         object_type="person",
         object_id=person.pk,
         subject=person,
-        parameters={"fields": str(fields)},
+        parameters={"fields": str(fields), "page": page},
+    )
+
+
+def team_page_record(*, viewer, members) -> int:
+    """The team page lists names, grades and skill counts: one audit row per member
+    shown (one bulk insert), so each sees their manager's look in "who viewed me"."""
+    return record_events_for_subjects(
+        actor=viewer, action=Action.SEARCH, subjects=members, parameters={"page": "team"}
     )
 
 
@@ -431,6 +440,14 @@ def person_skill_query(
     )
     row.queried_by, row.queried_at, row.query_note = verifier, timezone.now(), note
     save_new_version(row, ["queried_by", "queried_at", "query_note"])
+    record_event(
+        actor=verifier,
+        action=Action.EDIT_PROFILE,
+        object_type="person_skill",
+        object_id=row.pk,
+        subject=person,
+        parameters={"what": "skill query"},
+    )
     return row
 
 
@@ -444,4 +461,12 @@ def person_set_protected(
     if locked.protected != protected:
         locked.protected = protected
         save_new_version(locked, ["protected"])
+        record_event(
+            actor=actor,
+            action=Action.EDIT_PROFILE,
+            object_type="person",
+            object_id=locked.pk,
+            subject=locked,
+            parameters={"what": "protected", "protected": protected},
+        )
     return locked

@@ -155,6 +155,7 @@ def team(request):
         for member in page:
             member.review_overdue = review_due(member)
             member.is_direct = member.line_manager_id == manager.pk
+        svc.team_page_record(viewer=request.user, members=page.object_list)
     return render(
         request,
         "team/team.html",

@@ -13,7 +13,6 @@ from skills_app.accounts.permissions import Cap
 from skills_app.api_inputs import ErrorOut, StrictSchema, error_item
 from skills_app.api_support import authorize
 from skills_app.audit.models import Action
-from skills_app.audit.services import record_event
 from skills_app.core.concurrency import ConflictError
 from skills_app.roles.api_match import FiltersIn, search_filters
 from skills_app.roles.selectors import role_map
@@ -24,6 +23,7 @@ from skills_app.surge.services import (
     MAX_LINES,
     LineSpec,
     SurgeError,
+    scenario_access_record,
     scenario_approve,
     scenario_create,
     scenario_queue_solve,
@@ -208,12 +208,11 @@ def solve_surge(request, surge_id: int):
 )
 def get_surge(request, surge_id: int):
     scenario = get_object_or_404(SurgeScenario, pk=surge_id)
-    record_event(
+    scenario_access_record(
         actor=request.auth,
+        scenario=scenario,
         action=Action.VIEW_SCENARIO,
-        object_type="scenario",
-        object_id=scenario.pk,
-        parameters={"allocations": scenario.allocations.count()},
+        parameters={"page": "api", "allocations": scenario.allocations.count()},
     )
     return _surge_json(scenario)
 

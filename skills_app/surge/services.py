@@ -25,7 +25,11 @@ from matching.engine import QUALIFIES_BY_PRIOR_ROLE, QUALIFIES_NOT, Evaluation
 from matching.rules import DEFAULT_THRESHOLD
 from matching.surge import SurgeProblem, release_caps, solve_greedy, solve_optimal
 from skills_app.audit.models import Action
-from skills_app.audit.services import record_event, record_events_for_subjects
+from skills_app.audit.services import (
+    record_event,
+    record_events_for_people,
+    record_events_for_subjects,
+)
 from skills_app.core.concurrency import require_version, save_new_version
 from skills_app.index.adapter import WorkforceIndex, current_index
 from skills_app.people.models import Person
@@ -132,6 +136,27 @@ def _audit(actor, scenario: Scenario, change: str, **details) -> None:
         object_type="scenario",
         object_id=scenario.pk,
         parameters={"change": change, **details},
+    )
+
+
+def scenario_access_record(*, actor, scenario: Scenario, action: str, parameters: dict) -> int:
+    """A look at (or a download of) a scenario's allocations: one scenario-level row
+    saying what it was, and one row per person allocated, so each of them sees it in
+    "who viewed me". The per-person rows are one INSERT ... SELECT, however many
+    people the scenario holds. Returns the number of people recorded."""
+    record_event(
+        actor=actor,
+        action=action,
+        object_type="scenario",
+        object_id=scenario.pk,
+        parameters=parameters,
+    )
+    listed = Person.objects.filter(allocations__scenario=scenario).distinct()
+    return record_events_for_people(
+        actor=actor,
+        action=action,
+        people=listed,
+        parameters={"scenario": scenario.pk, "scenario_name": scenario.name, **parameters},
     )
 
 

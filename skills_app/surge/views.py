@@ -26,7 +26,6 @@ from django.views.decorators.http import require_http_methods
 
 from skills_app.accounts.permissions import Cap, has_cap, requires
 from skills_app.audit.models import Action
-from skills_app.audit.services import record_event
 from skills_app.core.concurrency import ConflictError
 from skills_app.core.conflicts import CONFLICT_STATUS, rebound_at_version, render_edit_page
 from skills_app.core.presenters import percent_number
@@ -277,12 +276,11 @@ def scenario_detail(request, pk):
     context = _scenario_context(request, scenario)
     if context["results"]:
         shown = sum(len(line.allocations) for line in context["results"]["lines"])
-        record_event(
+        services.scenario_access_record(
             actor=request.user,
+            scenario=scenario,
             action=Action.VIEW_SCENARIO,
-            object_type="scenario",
-            object_id=scenario.pk,
-            parameters={"allocations": shown},
+            parameters={"page": "scenario", "allocations": shown},
         )
     return render(request, "surge/detail.html", context)
 
@@ -446,11 +444,10 @@ def _export(request, pk, kind: str, fmt: str):
     if fmt not in exports.FORMATS:
         raise Http404("Unknown format")
     scenario = selectors.scenario_get(pk=pk)
-    record_event(
+    services.scenario_access_record(
         actor=request.user,
+        scenario=scenario,
         action=Action.EXPORT,
-        object_type="scenario",
-        object_id=scenario.pk,
         parameters={"export": kind, "format": fmt, "rows": scenario.allocations.count()},
     )
     return exports.export(scenario, kind, fmt)

@@ -121,7 +121,7 @@ def test_web_profile_page(client, make_user, org, role, who, allowed, fields):
     assert response.status_code == 200
     events = list(_views(user, person))
     assert len(events) == 1
-    assert events[0].parameters == {"fields": fields}
+    assert events[0].parameters == {"fields": fields, "page": "profile"}
     assert events[0].object_id == str(person.pk)
     if who != "mina":
         return
@@ -152,7 +152,7 @@ def test_api_profile(client, make_user, org, role, who, allowed, fields):
     body = response.json()
     assert body["fields"] == fields
     assert body["staff_number"] == person.staff_number
-    assert [e.parameters for e in _views(user, person)] == [{"fields": fields}]
+    assert [e.parameters for e in _views(user, person)] == [{"fields": fields, "page": "api"}]
     if who != "mina":
         return
     assert body["full_name"] == "Mina Okafor"

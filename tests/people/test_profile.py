@@ -772,7 +772,9 @@ def test_who_viewed_me_lists_events_about_me_newest_first(client, me, make_user)
     assert "2 records, newest first" in page
     assert "harriet" in page
     assert "Line manager, HR and analyst" in page
-    assert page.index("Ran a search") < page.index("Viewed a profile")
+    assert page.index("Found you in a search by name or staff number") < page.index(
+        "Opened your profile"
+    )
 
 
 def test_who_viewed_me_is_paginated(client, me, make_user):
@@ -780,9 +782,9 @@ def test_who_viewed_me_is_paginated(client, me, make_user):
     for _ in range(30):
         record_event(actor=hr, action=Action.VIEW_PROFILE, subject=me)
     page = html(client.get(ACTIVITY))
-    assert page.count("Viewed a profile") == 25
+    assert page.count("Opened your profile") == 25
     assert 'aria-label="Pagination"' in page
-    assert html(client.get(ACTIVITY, {"page": 2})).count("Viewed a profile") == 5
+    assert html(client.get(ACTIVITY, {"page": 2})).count("Opened your profile") == 5
 
 
 def test_download_my_data(client, me, pm, make_user):
@@ -815,7 +817,7 @@ def test_download_my_data(client, me, pm, make_user):
     ]
     assert data["qualifications"][0]["issuer"] == "St John"
     assert [(e["who"], e["what"], e["roles"]) for e in data["access_events"]] == [
-        ("hr-download", "Viewed a profile", ["HR and analyst"])
+        ("hr-download", "Opened your profile", ["HR and analyst"])
     ]
 
     page = html(client.get(MY_DATA))
@@ -853,4 +855,4 @@ def test_pages_have_no_inline_styles_or_template_leaks(client, me, pm, make_user
         assert "<style" not in page and " style=" not in page, url
         for token in ["{%", "%}", "{#", "#}", "{{", "}}"]:
             assert token not in page, (url, token)
-    assert "Changed a profile" in html(client.get(ACTIVITY))
+    assert "Changed your record" in html(client.get(ACTIVITY))

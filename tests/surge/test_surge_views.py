@@ -695,9 +695,10 @@ def test_release_lists_group_people_by_line_manager(client_for, world):
     assert "Mary" not in xlsx["Content-Disposition"]
     # An empty text is a blank cell in the workbook.
     assert _xlsx_rows(xlsx)[2][:4] == ("No line manager recorded", None, "B", '\'=HYPERLINK("x")')
-    assert (
-        AccessEvent.objects.filter(action=Action.EXPORT, parameters__export="releases").count() == 2
-    )
+    releases = AccessEvent.objects.filter(action=Action.EXPORT, parameters__export="releases")
+    # Per download: one scenario-level row and one per person listed (two people).
+    assert releases.filter(subject__isnull=True).count() == 2
+    assert releases.filter(subject__isnull=False).count() == 4
 
 
 def test_unknown_export_format_is_not_found(client_for, world):
