@@ -90,6 +90,8 @@ class Person(models.Model):
     protected = models.BooleanField(
         default=False, help_text="In a critical role that must never be released"
     )
+    # Why the person is protected (or, after removal, why the protection was removed).
+    protected_reason = models.CharField(max_length=500, blank=True)
     available_from = models.DateField(null=True, blank=True)
     # Places the person would work in if redeployed (besides their own location).
     preferred_locations = models.JSONField(default=list, blank=True)
@@ -149,6 +151,8 @@ class PersonSkill(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     verified_at = models.DateTimeField(null=True, blank=True)
+    # Why the manager verified it ("Led the data migration in 2025"), shown with the evidence.
+    verification_note = models.CharField(max_length=500, blank=True)
     # A line manager's open question about the claim; cleared when answered or verified.
     queried_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -299,6 +299,8 @@ def event_what(event: AccessEvent) -> str:
             kind = _IMPORT_KINDS.get(p.get("kind"), "HR data")
             return f"Changed your record with an HR import of {kind}"
         what = p.get("what")
+        if what == "verification undone":
+            return "Undid the verification of one of your skills"
         if what == "skill query":
             return "Asked a question about one of your skills"
         if what == "protected":

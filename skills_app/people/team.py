@@ -47,6 +47,7 @@ __all__ = [
     "is_in_team",
     "person_search",
     "person_set_protected",
+    "person_skill_unverify",
     "person_skill_query",
     "person_skill_verify",
     "profile_access",
@@ -253,6 +254,7 @@ def _skill_entry(row: PersonSkill, *, full: bool) -> dict:
     if full:
         entry |= {
             "verified_by": _user_label(row.verified_by),
+            "verification_note": row.verification_note,
             "note": row.note,
             "query": (
                 {
@@ -321,6 +323,7 @@ def profile_for_viewer(*, person: Person, fields: FieldSet) -> dict:
                 }
                 for qual in person.qualifications.all()
             ],
+            "protected_reason": person.protected_reason,
             "profile_reviewed_at": person.profile_reviewed_at,
             "review_overdue": review_due(person),
             "version": person.version,
@@ -390,11 +393,13 @@ def _locked_skill(*, person: Person, person_skill_id: int, expected_version: int
 
 @transaction.atomic
 def person_skill_verify(
-    *, verifier, person: Person, person_skill_id: int, expected_version: int
+    *, verifier, person: Person, person_skill_id: int, expected_version: int, note: str
 ) -> PersonSkill:
-    """A line manager confirms a claimed skill: the evidence becomes
-    manager-verified, with who and when, and any open query is closed."""
+    """A line manager confirms a claimed skill, saying how they know: the evidence
+    becomes manager-verified, with who, when and why, and any open query is closed.
+    ``person_skill_unverify`` undoes it."""
     _require_manage(viewer=verifier, person=person)
+    note = _reason(note, field="note", missing="Enter how you know they have this skill")
     row = _locked_skill(
         person=person, person_skill_id=person_skill_id, expected_version=expected_version
     )
@@ -404,11 +409,19 @@ def person_skill_verify(
             "so it does not need a manager to verify it"
         )
     row.evidence = EvidenceKind.MANAGER_VERIFIED
-    row.verified_by, row.verified_at = verifier, timezone.now()
+    row.verified_by, row.verified_at, row.verification_note = verifier, timezone.now(), note
     row.queried_by, row.queried_at, row.query_note = None, None, ""
     save_new_version(
         row,
-        ["evidence", "verified_by", "verified_at", "queried_by", "queried_at", "query_note"],
+        [
+            "evidence",
+            "verified_by",
+            "verified_at",
+            "verification_note",
+            "queried_by",
+            "queried_at",
+            "query_note",
+        ],
     )
     record_event(
         actor=verifier,
@@ -419,6 +432,46 @@ def person_skill_verify(
         parameters={"evidence": EvidenceKind.MANAGER_VERIFIED.value},
     )
     return row
+
+
+@transaction.atomic
+def person_skill_unverify(
+    *, verifier, person: Person, person_skill_id: int, expected_version: int
+) -> PersonSkill:
+    """Undo a manager's verification: the claim is self-assessed again, and who,
+    when and why are cleared (the audit trail keeps both steps)."""
+    _require_manage(viewer=verifier, person=person)
+    row = _locked_skill(
+        person=person, person_skill_id=person_skill_id, expected_version=expected_version
+    )
+    if row.evidence != EvidenceKind.MANAGER_VERIFIED:
+        raise ValidationError(
+            "This skill is not verified by a manager, so there is nothing to undo"
+        )
+    row.evidence = EvidenceKind.SELF
+    row.verified_by, row.verified_at, row.verification_note = None, None, ""
+    save_new_version(row, ["evidence", "verified_by", "verified_at", "verification_note"])
+    record_event(
+        actor=verifier,
+        action=Action.EDIT_PROFILE,
+        object_type="person_skill",
+        object_id=row.pk,
+        subject=person,
+        parameters={"what": "verification undone"},
+    )
+    return row
+
+
+REASON_MAX = 500
+
+
+def _reason(text: str, *, field: str, missing: str) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError({field: missing})
+    if len(text) > REASON_MAX:
+        raise ValidationError({field: f"The reason must be {REASON_MAX} characters or fewer"})
+    return text
 
 
 @transaction.atomic
@@ -453,14 +506,17 @@ def person_skill_query(
 
 @transaction.atomic
 def person_set_protected(
-    *, actor, person: Person, protected: bool, expected_version: int
+    *, actor, person: Person, protected: bool, expected_version: int, reason: str
 ) -> Person:
-    """Mark ``person`` as in a critical role that must never be released (or not)."""
+    """Mark ``person`` as in a critical role that must never be released, or take
+    the mark away (its undo), saying why either way."""
     _require_manage(viewer=actor, person=person)
+    reason = _reason(reason, field="reason", missing="Enter the reason")
     locked = locked_for_edit(Person.objects, person.pk, expected_version)
     if locked.protected != protected:
         locked.protected = protected
-        save_new_version(locked, ["protected"])
+        locked.protected_reason = reason
+        save_new_version(locked, ["protected", "protected_reason"])
         record_event(
             actor=actor,
             action=Action.EDIT_PROFILE,

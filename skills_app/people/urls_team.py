@@ -15,4 +15,5 @@ urlpatterns = [
     path("<int:pk>/protection/", views_team.protection, name="protection"),
     path("<int:pk>/skills/<int:skill_pk>/verify/", views_team.skill_verify, name="verify"),
     path("<int:pk>/skills/<int:skill_pk>/query/", views_team.skill_query, name="query"),
+    path("<int:pk>/skills/<int:skill_pk>/unverify/", views_team.skill_unverify, name="unverify"),
 ]

@@ -60,11 +60,33 @@ class QueryForm(VersionForm):
     )
 
 
+class VerifyForm(VersionForm):
+    note = forms.CharField(
+        label="How do you know they have this skill at this level?",
+        help_text="For example, work you saw them do. They will see this with the verification.",
+        max_length=svc.REASON_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={
+            "required": "Enter how you know they have this skill",
+            "max_length": f"The reason must be {svc.REASON_MAX} characters or fewer",
+        },
+    )
+
+
 class ProtectForm(VersionForm):
     protected = forms.ChoiceField(
         choices=[("yes", "Protected"), ("no", "Not protected")],
         required=False,
         widget=forms.HiddenInput,
+    )
+    reason = forms.CharField(
+        label="Why?",
+        max_length=svc.REASON_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={
+            "required": "Enter the reason",
+            "max_length": f"The reason must be {svc.REASON_MAX} characters or fewer",
+        },
     )
 
     def clean(self):
@@ -273,15 +295,42 @@ def skill_verify(request, pk, skill_pk):
         request,
         pk,
         skill_pk,
-        form_class=VersionForm,
+        form_class=VerifyForm,
         act=lambda person, row, data: svc.person_skill_verify(
             verifier=request.user,
             person=person,
             person_skill_id=row.pk,
             expected_version=data["version"],
+            note=data["note"],
         ),
-        done=lambda person, row: f"You verified {person.full_name}’s skill “{row.skill.name}”",
+        done=lambda person, row: (
+            f"You verified {person.full_name}’s skill “{row.skill.name}”. "
+            "You can undo this from their skills list."
+        ),
         template="person/verify.html",
+        max_length=svc.REASON_MAX,
+    )
+
+
+@requires(Cap.SKILL_VERIFY_TEAM)
+@require_http_methods(["GET", "POST"])
+def skill_unverify(request, pk, skill_pk):
+    return _skill_action(
+        request,
+        pk,
+        skill_pk,
+        form_class=VersionForm,
+        act=lambda person, row, data: svc.person_skill_unverify(
+            verifier=request.user,
+            person=person,
+            person_skill_id=row.pk,
+            expected_version=data["version"],
+        ),
+        done=lambda person, row: (
+            f"You undid the verification of {person.full_name}’s skill “{row.skill.name}”: "
+            "it is self-assessed again"
+        ),
+        template="person/unverify.html",
     )
 
 
@@ -326,6 +375,7 @@ def protection(request, pk):
                 person=person,
                 protected=wanted,
                 expected_version=form.cleaned_data["version"],
+                reason=form.cleaned_data["reason"],
             )
         except ConflictError as exc:
             if exc.current is None:
@@ -335,6 +385,7 @@ def protection(request, pk):
                 initial={
                     "version": person.version,
                     "protected": "no" if person.protected else "yes",
+                    "reason": form.cleaned_data["reason"],
                 }
             )
             extra = {"conflict": True, "wanted": wanted}
@@ -342,9 +393,15 @@ def protection(request, pk):
             _apply(form, exc)
         else:
             if wanted:
-                text = f"{person.full_name} is now protected: they will not be released in a surge"
+                text = (
+                    f"{person.full_name} is now protected: they will not be released in a "
+                    "surge. To undo this, use Remove protection below."
+                )
             else:
-                text = f"{person.full_name} is no longer protected"
+                text = (
+                    f"{person.full_name} is no longer protected. To undo this, use Mark as "
+                    "protected below."
+                )
             messages.success(request, text)
             return redirect("team:person", pk=person.pk)
     profile = _viewed(request, person)

@@ -50,6 +50,7 @@ SAMPLE_KWARGS = {
     "team:protection": lambda ctx: {"pk": ctx["team_skill"].person_id},
     "team:verify": lambda c: {"pk": c["team_skill"].person_id, "skill_pk": c["team_skill"].pk},
     "team:query": lambda c: {"pk": c["team_skill"].person_id, "skill_pk": c["team_skill"].pk},
+    "team:unverify": lambda c: {"pk": c["team_skill"].person_id, "skill_pk": c["team_skill"].pk},
     # Your profile: rows of the user's own record (only the line_manager login
     # has one; the others get the "not linked to a staff record" page).
     "people:skill_change": lambda ctx: {"pk": own_row(ctx, "skill")},

@@ -61,7 +61,10 @@ def test_a_managers_query_and_protection_reach_the_person(client, sam):
         reverse("team:query", args=[sam.pk, skill.pk]),
         {"note": "Where did you use this?", "version": skill.version},
     )
-    client.post(reverse("team:protection", args=[sam.pk]), {"protected": "yes", "version": 1})
+    client.post(
+        reverse("team:protection", args=[sam.pk]),
+        {"protected": "yes", "version": 1, "reason": "Runs payroll"},
+    )
 
     whats = [entry["what"] for entry in activity_of(client, sam)]
     assert "Asked a question about one of your skills" in whats

@@ -206,7 +206,7 @@ def test_manager_sees_actions_for_their_team_member(manager_client, tree, claim)
     assert reverse("team:verify", kwargs={"pk": tree["cai"].pk, "skill_pk": claim.pk}) in page
     assert reverse("team:query", kwargs={"pk": tree["cai"].pk, "skill_pk": claim.pk}) in page
     assert "Mark as protected (critical role)" in page
-    assert f'name="version" value="{claim.version}"' in page
+    assert reverse("team:protection", kwargs={"pk": tree["cai"].pk}) in page
 
 
 # --- verify ---------------------------------------------------------------------------------
@@ -230,7 +230,9 @@ def test_verify_a_claim(manager_client, tree, claim):
         queried_by=tree["boss_user"], queried_at=timezone.now(), query_note="Sure?"
     )
     claim.refresh_from_db()
-    response = manager_client.post(_verify_url(claim), {"version": claim.version}, follow=True)
+    response = manager_client.post(
+        _verify_url(claim), {"version": claim.version, "note": "Saw it"}, follow=True
+    )
     assert response.redirect_chain == [(f"/people/{tree['cai'].pk}/", 302)]
     page = _page(response)
     assert "govuk-notification-banner--success" in page
@@ -255,7 +257,7 @@ def test_verify_with_a_stale_version_shows_the_current_values(manager_client, tr
     seen = claim.version
     # The owner changes the level after the manager opened the page.
     PersonSkill.objects.filter(pk=claim.pk).update(level=4, version=seen + 1)
-    response = manager_client.post(_verify_url(claim), {"version": seen})
+    response = manager_client.post(_verify_url(claim), {"version": seen, "note": "Saw it"})
     page = _page(response)
     assert response.status_code == 409
     assert "changed by someone else since you opened it" in page
@@ -265,7 +267,7 @@ def test_verify_with_a_stale_version_shows_the_current_values(manager_client, tr
     assert (row.evidence, row.version) == (EvidenceKind.SELF, seen + 1)
     assert not AccessEvent.objects.filter(action=Action.VERIFY).exists()
     # Trying again with the version now shown works.
-    response = manager_client.post(_verify_url(claim), {"version": seen + 1})
+    response = manager_client.post(_verify_url(claim), {"version": seen + 1, "note": "Saw it"})
     assert response.status_code == 302
 
 
@@ -280,7 +282,7 @@ def test_verify_needs_the_version(manager_client, claim, data):
 
 def test_a_certified_skill_needs_no_verifying(manager_client, claim):
     PersonSkill.objects.filter(pk=claim.pk).update(evidence=EvidenceKind.CERTIFIED)
-    response = manager_client.post(_verify_url(claim), {"version": claim.version})
+    response = manager_client.post(_verify_url(claim), {"version": claim.version, "note": "Saw it"})
     page = _page(response)
     assert "govuk-error-summary" in page and "already certified" in page
     assert PersonSkill.objects.get(pk=claim.pk).evidence == EvidenceKind.CERTIFIED
@@ -296,28 +298,38 @@ def test_a_removed_skill_is_reported(manager_client, tree, claim):
             person=stale_person,
             person_skill_id=claim.pk,
             expected_version=claim.version,
+            note="Saw it",
         )
     assert exc.value.current is None
-    assert manager_client.post(_verify_url(claim), {"version": 1}).status_code == 404
+    assert (
+        manager_client.post(_verify_url(claim), {"version": 1, "note": "Saw it"}).status_code == 404
+    )
 
 
 def test_managers_cannot_verify_outside_their_team(manager_client, client, make_user, tree):
     outsider_claim = PersonSkillFactory(person=tree["out"])
     assert manager_client.get(_verify_url(outsider_claim)).status_code == 403
-    response = manager_client.post(_verify_url(outsider_claim), {"version": 1})
+    response = manager_client.post(_verify_url(outsider_claim), {"version": 1, "note": "Saw it"})
     assert response.status_code == 403
     assert PersonSkill.objects.get(pk=outsider_claim.pk).evidence == EvidenceKind.SELF
     # Nor their own manager's, nor their own.
     boss_claim = PersonSkillFactory(person=tree["boss"])
-    assert manager_client.post(_verify_url(boss_claim), {"version": 1}).status_code == 403
+    assert (
+        manager_client.post(_verify_url(boss_claim), {"version": 1, "note": "Saw it"}).status_code
+        == 403
+    )
     own_claim = PersonSkillFactory(person=tree["mgr"])
-    assert manager_client.post(_verify_url(own_claim), {"version": 1}).status_code == 403
+    assert (
+        manager_client.post(_verify_url(own_claim), {"version": 1, "note": "Saw it"}).status_code
+        == 403
+    )
     with pytest.raises(PermissionDenied):
         svc.person_skill_verify(
             verifier=tree["mgr_user"],
             person=tree["out"],
             person_skill_id=outsider_claim.pk,
             expected_version=1,
+            note="Saw it",
         )
     assert not AccessEvent.objects.filter(action=Action.VERIFY).exists()
 
@@ -325,21 +337,27 @@ def test_managers_cannot_verify_outside_their_team(manager_client, client, make_
 def test_a_skill_is_addressed_through_its_own_person(manager_client, tree, claim):
     outsider_claim = PersonSkillFactory(person=tree["out"])
     url = reverse("team:verify", kwargs={"pk": tree["cai"].pk, "skill_pk": outsider_claim.pk})
-    assert manager_client.post(url, {"version": 1}).status_code == 404
+    assert manager_client.post(url, {"version": 1, "note": "Saw it"}).status_code == 404
     assert PersonSkill.objects.get(pk=outsider_claim.pk).evidence == EvidenceKind.SELF
 
 
 @pytest.mark.parametrize("role", [Role.STAFF, Role.PLANNER, Role.HR, Role.STEWARD])
 def test_only_line_managers_and_admin_verify(client, make_user, claim, role):
     client.force_login(make_user(role))
-    assert client.post(_verify_url(claim), {"version": claim.version}).status_code == 403
+    assert (
+        client.post(_verify_url(claim), {"version": claim.version, "note": "Saw it"}).status_code
+        == 403
+    )
     assert PersonSkill.objects.get(pk=claim.pk).evidence == EvidenceKind.SELF
 
 
 def test_admin_may_verify_anyone(client, make_user, claim):
     admin = make_user(Role.ADMIN, username="root")
     client.force_login(admin)
-    assert client.post(_verify_url(claim), {"version": claim.version}).status_code == 302
+    assert (
+        client.post(_verify_url(claim), {"version": claim.version, "note": "Saw it"}).status_code
+        == 302
+    )
     assert PersonSkill.objects.get(pk=claim.pk).verified_by == admin
 
 
@@ -347,7 +365,7 @@ def test_an_indirect_manager_may_verify_too(client, tree, claim):
     # Bea manages Max, who manages Ben, who manages Cai: two levels between them.
     assert tree["cai"].line_manager != tree["boss"]
     client.force_login(tree["boss_user"])
-    response = client.post(_verify_url(claim), {"version": claim.version})
+    response = client.post(_verify_url(claim), {"version": claim.version, "note": "Saw it"})
     assert response.status_code == 302
     assert response["Location"] == f"/people/{tree['cai'].pk}/"
     row = PersonSkill.objects.get(pk=claim.pk)
@@ -457,7 +475,9 @@ def test_mark_and_unmark_protected(manager_client, tree):
     assert response.status_code == 200
     assert "Mark Ana Adeyemi as protected?" in _page(response)
     response = manager_client.post(
-        _protect_url(ana), {"version": ana.version, "protected": "yes"}, follow=True
+        _protect_url(ana),
+        {"version": ana.version, "protected": "yes", "reason": "Critical"},
+        follow=True,
     )
     page = _page(response)
     assert "Ana Adeyemi is now protected" in page
@@ -465,7 +485,9 @@ def test_mark_and_unmark_protected(manager_client, tree):
     ana.refresh_from_db()
     assert ana.protected and ana.version == 2
     response = manager_client.post(
-        _protect_url(ana), {"version": ana.version, "protected": "no"}, follow=True
+        _protect_url(ana),
+        {"version": ana.version, "protected": "no", "reason": "Critical"},
+        follow=True,
     )
     assert "Ana Adeyemi is no longer protected" in _page(response)
     ana.refresh_from_db()
@@ -475,7 +497,9 @@ def test_mark_and_unmark_protected(manager_client, tree):
 def test_protection_with_a_stale_version_is_refused(manager_client, tree):
     ana = tree["ana"]
     Person.objects.filter(pk=ana.pk).update(protected=True, version=ana.version + 1)
-    response = manager_client.post(_protect_url(ana), {"version": ana.version, "protected": "yes"})
+    response = manager_client.post(
+        _protect_url(ana), {"version": ana.version, "protected": "yes", "reason": "Critical"}
+    )
     page = _page(response)
     assert response.status_code == 409
     assert "changed by someone else since you opened it" in page
@@ -497,17 +521,21 @@ def test_protection_needs_version_and_choice(manager_client, tree, data):
 def test_protection_is_for_the_team_only(manager_client, client, make_user, tree):
     out = tree["out"]
     assert (
-        manager_client.post(_protect_url(out), {"version": 1, "protected": "yes"}).status_code
+        manager_client.post(
+            _protect_url(out), {"version": 1, "protected": "yes", "reason": "Critical"}
+        ).status_code
         == 403
     )
     assert not Person.objects.get(pk=out.pk).protected
     with pytest.raises(PermissionDenied):
         svc.person_set_protected(
-            actor=tree["mgr_user"], person=out, protected=True, expected_version=1
+            actor=tree["mgr_user"], person=out, protected=True, expected_version=1, reason="x"
         )
     client.force_login(make_user(Role.HR))
     assert (
-        client.post(_protect_url(tree["ana"]), {"version": 1, "protected": "yes"}).status_code
+        client.post(
+            _protect_url(tree["ana"]), {"version": 1, "protected": "yes", "reason": "Critical"}
+        ).status_code
         == 403
     )
 
@@ -517,9 +545,86 @@ def test_actions_check_csrf(tree, claim):
 
     strict = Client(enforce_csrf_checks=True)
     strict.force_login(tree["mgr_user"])
-    assert strict.post(_verify_url(claim), {"version": claim.version}).status_code == 403
     assert (
-        strict.post(_protect_url(tree["ana"]), {"version": 1, "protected": "yes"}).status_code
+        strict.post(_verify_url(claim), {"version": claim.version, "note": "Saw it"}).status_code
+        == 403
+    )
+    assert (
+        strict.post(
+            _protect_url(tree["ana"]), {"version": 1, "protected": "yes", "reason": "Critical"}
+        ).status_code
         == 403
     )
     assert PersonSkill.objects.get(pk=claim.pk).evidence == EvidenceKind.SELF
+
+
+# --- reasons and undo (issue 14: verify and protect ask why, and can be undone) -----------
+
+
+def test_verify_asks_how_the_manager_knows_and_shows_it(manager_client, tree, claim):
+    response = manager_client.post(_verify_url(claim), {"version": claim.version, "note": "  "})
+    assert response.status_code == 200
+    assert "Enter how you know they have this skill" in _page(response)
+    assert PersonSkill.objects.get(pk=claim.pk).evidence == EvidenceKind.SELF
+
+    response = manager_client.post(
+        _verify_url(claim), {"version": claim.version, "note": "Ran the debt clinic"}, follow=True
+    )
+    assert "“Ran the debt clinic”" in _page(response)
+    assert PersonSkill.objects.get(pk=claim.pk).verification_note == "Ran the debt clinic"
+    # From the profile page, verifying is a link to that question, not a one-click button.
+    profile = _page(manager_client.get(reverse("team:person", kwargs={"pk": tree["cai"].pk})))
+    assert f'action="{_verify_url(claim)}"' not in profile
+
+
+def _unverify_url(claim):
+    return reverse("team:unverify", kwargs={"pk": claim.person_id, "skill_pk": claim.pk})
+
+
+def test_a_verification_can_be_undone(manager_client, tree, claim):
+    manager_client.post(_verify_url(claim), {"version": claim.version, "note": "Saw it"})
+    row = PersonSkill.objects.get(pk=claim.pk)
+    profile = _page(manager_client.get(reverse("team:person", kwargs={"pk": tree["cai"].pk})))
+    assert _unverify_url(claim) in profile
+    confirm = _page(manager_client.get(_unverify_url(claim)))
+    assert "Undo the verification of “Debt advice”?" in confirm
+    assert f'name="version" value="{row.version}"' in confirm
+
+    response = manager_client.post(_unverify_url(claim), {"version": row.version}, follow=True)
+    assert "You undid the verification of Cai Cole’s skill “Debt advice”" in _page(response)
+    undone = PersonSkill.objects.get(pk=claim.pk)
+    assert undone.evidence == EvidenceKind.SELF
+    assert (undone.verified_by, undone.verified_at, undone.verification_note) == (None, None, "")
+    assert undone.version == row.version + 1
+    assert AccessEvent.objects.filter(
+        action=Action.EDIT_PROFILE, subject=tree["cai"], parameters__what="verification undone"
+    ).exists()
+    # Nothing left to undo; a stale version writes nothing either.
+    again = manager_client.post(_unverify_url(claim), {"version": undone.version})
+    assert "nothing to undo" in _page(again)
+    stale = manager_client.post(_unverify_url(claim), {"version": row.version})
+    assert stale.status_code == 409
+    assert PersonSkill.objects.get(pk=claim.pk).version == undone.version
+
+
+def test_undo_is_for_the_team_only(manager_client, tree):
+    outsider_claim = PersonSkillFactory(person=tree["out"], evidence=EvidenceKind.MANAGER_VERIFIED)
+    assert manager_client.post(_unverify_url(outsider_claim), {"version": 1}).status_code == 403
+    assert PersonSkill.objects.get(pk=outsider_claim.pk).evidence == EvidenceKind.MANAGER_VERIFIED
+
+
+def test_protection_asks_why_and_records_it(manager_client, tree):
+    ana = tree["ana"]
+    response = manager_client.post(_protect_url(ana), {"version": ana.version, "protected": "yes"})
+    assert response.status_code == 200
+    assert "Enter the reason" in _page(response)
+    assert not Person.objects.get(pk=ana.pk).protected
+    response = manager_client.post(
+        _protect_url(ana),
+        {"version": ana.version, "protected": "yes", "reason": "Only payroll runner"},
+        follow=True,
+    )
+    page = _page(response)
+    assert "Reason: “Only payroll runner”" in page
+    assert "To undo this, use Remove protection below" in page
+    assert Person.objects.get(pk=ana.pk).protected_reason == "Only payroll runner"

@@ -59,7 +59,11 @@ def test_two_managers_verify_the_same_skill_at_once(postgres_only, managers, att
 
     def verify(user):
         return lambda: svc.person_skill_verify(
-            verifier=user, person=member, person_skill_id=claim.pk, expected_version=seen
+            verifier=user,
+            person=member,
+            person_skill_id=claim.pk,
+            expected_version=seen,
+            note="Saw it",
         )
 
     outcomes = _race(verify(boss_user), verify(mgr_user))
@@ -81,7 +85,11 @@ def test_a_verify_and_a_query_race(postgres_only, managers):
     seen = claim.version
     outcomes = _race(
         lambda: svc.person_skill_verify(
-            verifier=boss_user, person=member, person_skill_id=claim.pk, expected_version=seen
+            verifier=boss_user,
+            person=member,
+            person_skill_id=claim.pk,
+            expected_version=seen,
+            note="Saw it",
         ),
         lambda: svc.person_skill_query(
             verifier=mgr_user,
@@ -108,7 +116,11 @@ def test_two_managers_protect_the_same_person_at_once(postgres_only, managers):
         *[
             (
                 lambda user=user: svc.person_set_protected(
-                    actor=user, person=member, protected=True, expected_version=seen
+                    actor=user,
+                    person=member,
+                    protected=True,
+                    expected_version=seen,
+                    reason="Critical",
                 )
             )
             for user in (boss_user, mgr_user)
