@@ -68,9 +68,14 @@ class _NoProgress:
         pass
 
 
-def _audit_changed(*, actor, classified: str, key: str, person_key: str, source: dict) -> None:
-    """One EDIT_PROFILE row per person created or changed in ``classified`` (a staging
-    table whose ``key`` column identifies the person by ``person_key``)."""
+def _declare_changes(
+    counts: Counts, *, actor, classified: str, key: str, person_key: str, source: dict
+) -> None:
+    """After a write: one EDIT_PROFILE audit row per person created or changed in
+    ``classified`` (a staging table whose ``key`` column names the person by
+    ``person_key``), and the change declared to the matching index."""
+    if not (counts.created or counts.updated):
+        return
     changed = Person.objects.filter(
         **{
             # Only module constants are spliced in; no value comes from the rows.
@@ -84,6 +89,7 @@ def _audit_changed(*, actor, classified: str, key: str, person_key: str, source:
     record_events_for_people(
         actor=actor, action=Action.EDIT_PROFILE, people=changed, parameters=source
     )
+    workforce_changed(ChangeScope.ALL)
 
 
 # -- people ----------------------------------------------------------------------------------
@@ -233,14 +239,14 @@ def people_bulk_upsert(
         counts.extra["org_units_created"] = units_created
         if not dry_run and (counts.created or counts.updated):
             _apply_people(cursor, c, person, param(timezone.now()))
-            _audit_changed(
+            _declare_changes(
+                counts,
                 actor=actor,
                 classified=PEOPLE_CLASSIFIED,
                 key="staff_number",
                 person_key="staff_number",
                 source=source,
             )
-            workforce_changed(ChangeScope.ALL)
         cursor.execute(f"DROP TABLE IF EXISTS {c}")
         staging.drop(cursor)
     return counts
@@ -380,15 +386,14 @@ def person_skills_bulk_upsert(
                 )
             if counts.created > 50_000 and connection.vendor == "postgresql":
                 cursor.execute(f"ANALYZE {table}")
-            if counts.created or counts.updated:
-                _audit_changed(
-                    actor=actor,
-                    classified=SKILLS_CLASSIFIED,
-                    key="person_id",
-                    person_key="pk",
-                    source=source,
-                )
-                workforce_changed(ChangeScope.ALL)
+            _declare_changes(
+                counts,
+                actor=actor,
+                classified=SKILLS_CLASSIFIED,
+                key="person_id",
+                person_key="pk",
+                source=source,
+            )
         cursor.execute(f"DROP TABLE IF EXISTS {c}")
         staging.drop(cursor)
     return counts
@@ -461,15 +466,14 @@ def role_history_bulk_upsert(
                 ],
                 f"FROM {c} WHERE action = 'c'",  # noqa: S608
             )
-            if counts.created or counts.updated:
-                _audit_changed(
-                    actor=actor,
-                    classified=HISTORY_CLASSIFIED,
-                    key="person_id",
-                    person_key="pk",
-                    source=source,
-                )
-                workforce_changed(ChangeScope.ALL)
+            _declare_changes(
+                counts,
+                actor=actor,
+                classified=HISTORY_CLASSIFIED,
+                key="person_id",
+                person_key="pk",
+                source=source,
+            )
         cursor.execute(f"DROP TABLE IF EXISTS {c}")
         staging.drop(cursor)
     return counts
