@@ -104,7 +104,9 @@ TEMPLATES = [
 # an app role that may only read and append audit rows (``manage.py grant_app_role``).
 # Commands that change the schema or drop audit partitions connect instead with
 # MIGRATION_DATABASE_URL, the role that owns the tables, when it is set.
-OWNER_COMMANDS = frozenset({"migrate", "grant_app_role", "apply_retention", "createcachetable"})
+OWNER_COMMANDS = frozenset(
+    {"migrate", "grant_app_role", "apply_retention", "createcachetable", "flush", "seed_demo"}
+)
 _command = sys.argv[1] if len(sys.argv) > 1 and Path(sys.argv[0]).name == "manage.py" else ""
 _database_url = env.str("DATABASE_URL", default="")
 if _command in OWNER_COMMANDS and env.str("MIGRATION_DATABASE_URL", default=""):
