@@ -147,6 +147,9 @@ def audit_apply_retention(*, now: dt.datetime | None = None) -> AuditRetention:
             if month not in have:
                 partitions.create_month(cursor, month)
                 result.created.append(partitions.name_of(month))
+        # Deferred foreign-key checks of rows written earlier in this transaction
+        # would block DROP TABLE ("pending trigger events"): run them now.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         cutoff_day = result.cutoff.astimezone(dt.UTC).date()
         for month, name in sorted(have.items()):
             # Drop a month only when its end is at or before the cutoff.
