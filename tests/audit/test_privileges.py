@@ -110,6 +110,16 @@ def test_owner_too_is_refused_truncate_by_the_trigger(postgres_only, transaction
             )
         ]
         owner.commit()
+        guarded = {
+            name
+            for (name,) in owner.execute(
+                "SELECT tgrelid::regclass::text FROM pg_trigger "
+                "WHERE tgname = 'audit_accessevent_no_truncate'"
+            )
+        }
+        # The table's own trigger, and each partition's (a partition can be
+        # truncated alone, and statement triggers are not inherited).
+        assert guarded == {"audit_accessevent", *partitions}
         for table in ["audit_accessevent", *partitions]:
             error = _refused(owner, f"TRUNCATE {table}")
             assert "append-only" in str(error), table
