@@ -267,3 +267,26 @@ def test_apply_retention_command_prints_its_counts(settings):
     assert "Audit" in out.getvalue()
     call_command("apply_retention", stdout=out)
     assert "Anonymised 0 leavers" in out.getvalue()
+
+
+def test_leavers_are_never_allocated_in_a_surge():
+    from skills_app.surge.models import Allocation
+    from skills_app.surge.services import LineSpec, scenario_create, scenario_solve
+    from tests.factories import OrgUnitFactory, RoleRequirementFactory
+
+    python = SkillFactory(name="Python")
+    role = RoleRequirementFactory(skill=python, level=4).role
+    unit = OrgUnitFactory(name="Team")
+    staying = PersonFactory(staff_number="S1", org_unit=unit)
+    gone = PersonFactory(staff_number="S2", org_unit=unit, left_on=timezone.localdate())
+    for person in (staying, gone):
+        PersonSkillFactory(person=person, skill=python, level=4)
+    scenario = scenario_create(
+        actor=None,
+        name="Flood response",
+        lines=[LineSpec(role.pk, 2, min_score=0.8)],
+        release_cap=1.0,
+        cap_org_depth=0,
+    )
+    scenario_solve(scenario_id=scenario.pk)
+    assert list(Allocation.objects.values_list("person__staff_number", flat=True)) == ["S1"]
