@@ -88,6 +88,15 @@ def test_app_role_may_read_and_append_audit_rows_and_nothing_else(app):
     assert row == ("export",)
 
 
+def test_only_the_owner_counts_as_owning_the_audit_table(app):
+    """What audit retention checks before touching partitions."""
+    from skills_app.audit.services import _owns_audit_table
+
+    assert _owns_audit_table(app.cursor()) is False
+    with _connect() as owner:
+        assert _owns_audit_table(owner.cursor()) is True
+
+
 def test_app_role_keeps_ordinary_rights_on_other_tables(app):
     app.execute(
         "INSERT INTO people_workforcechange (scope, person_id, at) VALUES ('all', NULL, now())"

@@ -243,16 +243,20 @@ def test_postgresql_creates_months_ahead_and_drops_expired_months(postgres_only,
 
 
 def test_postgresql_partitions_are_left_alone_by_a_role_that_does_not_own_them(
-    postgres_only, settings
+    postgres_only, monkeypatch
 ):
+    """As the app role (tests/audit/test_privileges.py checks ``_owns_audit_table``
+    answers False for it) retention changes no partition."""
+    from skills_app.audit import services
+
+    monkeypatch.setattr(services, "_owns_audit_table", lambda cursor: False)
     with connection.cursor() as cursor:
-        cursor.execute("CREATE ROLE muster_retention_probe NOLOGIN")
-        cursor.execute("GRANT SELECT, INSERT ON audit_accessevent TO muster_retention_probe")
-        cursor.execute("SET LOCAL ROLE muster_retention_probe")
-        result = audit_apply_retention(now=NOW + dt.timedelta(days=3650))
-        cursor.execute("RESET ROLE")
+        before = partitions.existing(cursor)
+    result = audit_apply_retention(now=NOW + dt.timedelta(days=3650))
     assert "owner" in result.skipped
     assert (result.dropped, result.created) == ([], [])
+    with connection.cursor() as cursor:
+        assert partitions.existing(cursor) == before
 
 
 # --- The command --------------------------------------------------------------------
