@@ -6,6 +6,7 @@ error and every transport-security setting is on, so that
 `manage.py check --deploy --fail-level WARNING` passes.
 """
 
+import sys
 from pathlib import Path
 
 import environ
@@ -98,9 +99,21 @@ TEMPLATES = [
 
 # --- Database -----------------------------------------------------------------
 # An empty DATABASE_URL means "not set": the embedded SQLite default.
+#
+# Least privilege on PostgreSQL: the web app and worker connect with DATABASE_URL,
+# an app role that may only read and append audit rows (``manage.py grant_app_role``).
+# Commands that change the schema or drop audit partitions connect instead with
+# MIGRATION_DATABASE_URL, the role that owns the tables, when it is set.
+OWNER_COMMANDS = frozenset(
+    {"migrate", "grant_app_role", "apply_retention", "createcachetable", "flush", "seed_demo"}
+)
+_command = sys.argv[1] if len(sys.argv) > 1 and Path(sys.argv[0]).name == "manage.py" else ""
+_database_url = env.str("DATABASE_URL", default="")
+if _command in OWNER_COMMANDS and env.str("MIGRATION_DATABASE_URL", default=""):
+    _database_url = env.str("MIGRATION_DATABASE_URL")
 DATABASES = {
     "default": environ.Env.db_url_config(
-        env.str("DATABASE_URL", default="") or f"sqlite:///{BASE_DIR / 'var' / 'muster.sqlite3'}"
+        _database_url or f"sqlite:///{BASE_DIR / 'var' / 'muster.sqlite3'}"
     )
 }
 _db = DATABASES["default"]
@@ -123,6 +136,17 @@ elif _db["ENGINE"].startswith("django.db.backends.postgresql"):
     }
     _db["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", default=f"test_{_db['NAME']}")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Retention (``manage.py apply_retention``; README "Retention") -------------
+# Leavers are anonymised this many days after their leaving date (about two years).
+RETENTION_LEAVERS_DAYS = env.int("RETENTION_LEAVERS_DAYS", default=730)
+# Audit rows are kept this long; on PostgreSQL whole months are dropped once every
+# row in them is older than this, so a row may outlive it by up to a month.
+RETENTION_AUDIT_DAYS = env.int("RETENTION_AUDIT_DAYS", default=730)
+# Monthly audit partitions are created this many months ahead (PostgreSQL).
+AUDIT_PARTITION_MONTHS_AHEAD = env.int("AUDIT_PARTITION_MONTHS_AHEAD", default=3)
+if min(RETENTION_LEAVERS_DAYS, RETENTION_AUDIT_DAYS) < 1 or AUDIT_PARTITION_MONTHS_AHEAD < 1:
+    raise ImproperlyConfigured("Retention periods and months ahead must be at least 1")
 
 # --- Background tasks (Django's tasks framework, database-backed worker) ------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

@@ -27,6 +27,25 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.postgres_only)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _flush_may_truncate_audit():
+    """Transactional tests end with Django's flush, a TRUNCATE of every table;
+    the audit table refuses TRUNCATE (audit migration 0005) unless the session
+    opts out, which only its owner can use. Test connections opt out."""
+    from django.db.backends.signals import connection_created
+
+    def allow(sender, connection, **kwargs):
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET muster.allow_audit_truncate = 'on'")
+
+    connection_created.connect(allow, weak=False, dispatch_uid="muster-test-truncate")
+    if connection.vendor == "postgresql" and connection.connection is not None:
+        allow(None, connection)
+    yield
+    connection_created.disconnect(dispatch_uid="muster-test-truncate")
+
+
 @pytest.fixture
 def postgres_only(db):
     if connection.vendor != "postgresql":

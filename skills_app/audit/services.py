@@ -1,9 +1,13 @@
+import datetime as dt
 import json
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from skills_app.audit import partitions
 from skills_app.audit.models import AccessEvent
 
 
@@ -83,3 +87,73 @@ def record_events_for_people(*, actor, action: str, people, parameters: dict | N
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.rowcount
+
+
+# --- Retention -------------------------------------------------------------------
+
+
+@dataclass
+class AuditRetention:
+    cutoff: dt.datetime
+    deleted_rows: int = 0  # SQLite
+    dropped: list[str] = field(default_factory=list)  # PostgreSQL partitions
+    created: list[str] = field(default_factory=list)
+    skipped: str = ""  # why PostgreSQL partitions were left alone
+
+
+def _owns_audit_table(cursor) -> bool:
+    cursor.execute(
+        "SELECT pg_has_role(current_user, c.relowner, 'USAGE') FROM pg_class c "
+        "WHERE c.oid = %s::regclass",
+        [partitions.PARENT],
+    )
+    return bool(cursor.fetchone()[0])
+
+
+@transaction.atomic
+def audit_apply_retention(*, now: dt.datetime | None = None) -> AuditRetention:
+    """Forget audit rows older than ``RETENTION_AUDIT_DAYS``.
+
+    PostgreSQL: create the monthly partitions ``AUDIT_PARTITION_MONTHS_AHEAD``
+    ahead and drop each month whose every row is older than the period. Both need
+    the table's owner (the app role may not drop audit history), so run this as
+    the owner, ``MIGRATION_DATABASE_URL``; as any other role nothing is changed
+    and ``skipped`` says why.
+
+    SQLite (development): delete the old rows. This is the one place rows leave
+    the audit table; it uses raw SQL because the model refuses deletes on purpose.
+    """
+    now = now or timezone.now()
+    result = AuditRetention(cutoff=now - dt.timedelta(days=settings.RETENTION_AUDIT_DAYS))
+    table = connection.ops.quote_name(AccessEvent._meta.db_table)
+    with connection.cursor() as cursor:
+        if connection.vendor != "postgresql":
+            cursor.execute(
+                f"DELETE FROM {table} WHERE at < %s",  # noqa: S608  (quoted constant name)
+                [connection.ops.adapt_datetimefield_value(result.cutoff)],
+            )
+            result.deleted_rows = cursor.rowcount
+            return result
+        if not _owns_audit_table(cursor):
+            result.skipped = (
+                "audit partitions need the table's owner: "
+                "run apply_retention with MIGRATION_DATABASE_URL set"
+            )
+            return result
+        have = partitions.existing(cursor)
+        this_month = partitions.month_start(now.astimezone(dt.UTC).date())
+        for n in range(settings.AUDIT_PARTITION_MONTHS_AHEAD + 1):
+            month = partitions.add_months(this_month, n)
+            if month not in have:
+                partitions.create_month(cursor, month)
+                result.created.append(partitions.name_of(month))
+        # Deferred foreign-key checks of rows written earlier in this transaction
+        # would block DROP TABLE ("pending trigger events"): run them now.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cutoff_day = result.cutoff.astimezone(dt.UTC).date()
+        for month, name in sorted(have.items()):
+            # Drop a month only when its end is at or before the cutoff.
+            if partitions.add_months(month, 1) <= cutoff_day:
+                cursor.execute(f"DROP TABLE {connection.ops.quote_name(name)}")
+                result.dropped.append(name)
+    return result

@@ -50,8 +50,9 @@ BUILD_OVERLAP = 200
 
 _PERSON_COLUMNS = (
     "id, staff_number, grade, org_unit_id, location, clearance, weekly_hours, "
-    "redeployable, protected, available_from, profile_reviewed_at"
+    "redeployable, protected, available_from, profile_reviewed_at, left_on"
 )
+_LEFT_ON = 11  # position of left_on in a person row
 _ALLOCATED = (
     "SELECT DISTINCT a.person_id FROM surge_allocation a "
     "JOIN surge_surgescenario s ON s.id = a.scenario_id "
@@ -72,6 +73,9 @@ class WorkforceIndex:
     unit_index: dict[int, int] = field(default_factory=dict)  # OrgUnit.pk -> unit index
     location_code: dict[str, int] = field(default_factory=dict)
     built_in_seconds: float = 0.0
+    # The next day someone in the index leaves (an ordinal, 0 for nobody): from
+    # that day the index is rebuilt without them.
+    next_leaving: int = 0
 
     def position_of(self, person_id: int) -> int | None:
         at = int(np.searchsorted(self.person_ids, person_id))
@@ -128,6 +132,27 @@ def _local_days(values) -> np.ndarray:
     return out
 
 
+def _today() -> int:
+    return timezone.localdate().toordinal()
+
+
+def _split_leavers(rows, today: int) -> tuple[list, list, int]:
+    """Leavers (``left_on`` on or before ``today``) are never offered as matches or
+    allocated: this is the one place they are kept out of the index. Returns the
+    staying rows, the leavers' rows, and the next leaving day among those staying."""
+    staying, leaving, upcoming = [], [], []
+    for row in rows:
+        left_on = row[_LEFT_ON]
+        if left_on is None:
+            staying.append(row)
+        elif (day := _ordinal(left_on)) <= today:
+            leaving.append(row)
+        else:
+            staying.append(row)
+            upcoming.append(day)
+    return staying, leaving, min(upcoming, default=0)
+
+
 def _allocated_ids() -> np.ndarray:
     ids = [pk for (pk,) in _rows(_ALLOCATED)]
     return np.array(sorted(ids), dtype=np.int64)
@@ -182,9 +207,10 @@ def _skill_triples(rows, position, skill_column):
     person, skill, level, last_used, evidence = [], [], [], [], []
     for person_id, skill_id, lvl, used, ev in rows:
         column = skill_column.get(skill_id)
-        if column is None:  # a skill created after the index: picked up on its change
+        at = position.get(person_id)
+        if column is None or at is None:  # a skill created after the index, or a leaver
             continue
-        person.append(position[person_id])
+        person.append(at)
         skill.append(column)
         level.append(lvl)
         last_used.append(_ordinal(used))
@@ -253,7 +279,10 @@ def build_workforce_index() -> WorkforceIndex:
     skill_column = {int(pk): col for col, pk in enumerate(skill_ids)}
     org_unit_ids, org_unit_paths, unit_index = _load_units()
 
-    people_rows = list(_rows(f"SELECT {_PERSON_COLUMNS} FROM people_person ORDER BY id"))  # noqa: S608  (constant columns)
+    people_rows, _, next_leaving = _split_leavers(
+        _rows(f"SELECT {_PERSON_COLUMNS} FROM people_person ORDER BY id"),  # noqa: S608  (constant columns)
+        _today(),
+    )
     n = len(people_rows)
     person_ids = np.fromiter((r[0] for r in people_rows), dtype=np.int64, count=n)
     location_code: dict[str, int] = {}
@@ -289,6 +318,7 @@ def build_workforce_index() -> WorkforceIndex:
         unit_index=unit_index,
         location_code=location_code,
         built_in_seconds=time.perf_counter() - started,
+        next_leaving=next_leaving,
     )
 
 
@@ -310,7 +340,7 @@ class FreshIndex:
 
     def current(self) -> WorkforceIndex:
         with self._lock:
-            if self.index is None:
+            if self.index is None or 0 < self.index.next_leaving <= _today():
                 self._rebuild()
             else:
                 try:
@@ -434,6 +464,15 @@ class FreshIndex:
         )
         if len(rows) < len(person_ids):
             raise _Rebuild  # someone was deleted
+        rows, leaving, next_leaving = _split_leavers(rows, _today())
+        if any(index.position_of(r[0]) is not None for r in leaving):
+            raise _Rebuild  # someone in the index has left
+        if next_leaving:
+            index.next_leaving = min(index.next_leaving or next_leaving, next_leaving)
+        person_ids = {r[0] for r in rows}
+        if not person_ids:
+            return skills, people
+        marks, ids = _in_list(sorted(person_ids))
         if len(self.patch) + len(person_ids) > PATCH_LIMIT:
             raise _Rebuild
         if any(r[3] not in index.unit_index for r in rows):

@@ -1,3 +1,5 @@
+import datetime as dt
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
@@ -95,3 +97,102 @@ def person_skill_set(
     row.level, row.last_used, row.evidence, row.note = level, last_used, evidence, note
     save_new_version(row)
     return row
+
+
+# --- Leavers and retention ----------------------------------------------------------
+
+ANONYMOUS_NAME = "Former member of staff"
+
+
+@transaction.atomic
+def person_record_leaving(*, actor, person: Person, left_on, expected_version: int) -> Person:
+    """Record the day ``person`` left (or ``None``: they did not leave after all).
+    From that day they are no longer offered as a match or allocated (the index
+    leaves them out), and ``RETENTION_LEAVERS_DAYS`` later they are anonymised."""
+    from skills_app.audit.models import Action
+    from skills_app.audit.services import record_event
+    from skills_app.core.concurrency import locked_for_edit
+
+    locked = locked_for_edit(Person.objects, person.pk, expected_version)
+    if locked.anonymised_at is not None:
+        raise ValidationError({"left_on": "This person's record has been anonymised"})
+    if locked.left_on != left_on:
+        locked.left_on = left_on
+        # The save's post_save signal declares the index change (people.signals).
+        save_new_version(locked, ["left_on"])
+        record_event(
+            actor=actor,
+            action=Action.EDIT_PROFILE,
+            object_type="person",
+            object_id=locked.pk,
+            subject=locked,
+            parameters={"change": "left_on", "left_on": left_on.isoformat() if left_on else None},
+        )
+    return locked
+
+
+def leavers_due_for_anonymising(*, today):
+    """People who left more than ``RETENTION_LEAVERS_DAYS`` days before ``today``
+    and are not yet anonymised."""
+    from django.conf import settings
+
+    cutoff = today - dt.timedelta(days=settings.RETENTION_LEAVERS_DAYS)
+    return Person.objects.filter(left_on__lt=cutoff, anonymised_at__isnull=True)
+
+
+@transaction.atomic
+def people_anonymise_leavers(*, today=None) -> int:
+    """Anonymise every leaver past the retention period; returns how many.
+
+    The row stays (audit rows and surge allocations point at it) but nothing in it
+    or hanging from it identifies the person: name, e-mail and staff number become
+    placeholders, and their skills (with their notes), role history, qualifications,
+    preferred locations, line-manager links both ways and user account link go.
+    Grade, unit and location stay, for counts. Idempotent: an anonymised person is
+    not picked again. Audited as one "system" event per person."""
+    from django.db.models import F
+    from django.utils import timezone
+
+    from skills_app.audit.models import Action
+    from skills_app.audit.services import record_events_for_subjects
+    from skills_app.index.changes import workforce_changed
+    from skills_app.people.models import ChangeScope, PersonSkill, Qualification, RoleHistory
+
+    today = today or timezone.localdate()
+    ids = list(
+        leavers_due_for_anonymising(today=today)
+        .select_for_update()
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    if not ids:
+        return 0
+    now = timezone.now()
+    PersonSkill.objects.filter(person_id__in=ids).delete()
+    RoleHistory.objects.filter(person_id__in=ids).delete()
+    Qualification.objects.filter(person_id__in=ids).delete()
+    managed = list(Person.objects.filter(line_manager_id__in=ids).values_list("pk", flat=True))
+    Person.objects.filter(pk__in=managed).update(line_manager=None, version=F("version") + 1)
+    for pk in ids:
+        # Placeholders keep the unique constraints and name nobody.
+        Person.objects.filter(pk=pk).update(
+            staff_number=f"ANON-{pk}",
+            full_name=ANONYMOUS_NAME,
+            work_email=f"anonymised-{pk}@anonymised.invalid",
+            preferred_locations=[],
+            line_manager=None,
+            user=None,
+            anonymised_at=now,
+            updated_at=now,
+            version=F("version") + 1,
+        )
+    # Queryset writes send no signals: declare the changes here.
+    workforce_changed(ChangeScope.PERSON, [*ids, *managed])
+    workforce_changed(ChangeScope.HISTORY, ids)
+    record_events_for_subjects(
+        actor=None,
+        action=Action.EDIT_PROFILE,
+        subjects=ids,
+        parameters={"change": "anonymised", "reason": "retention"},
+    )
+    return len(ids)

@@ -1,0 +1,24 @@
+from django.core.management.base import BaseCommand
+
+from skills_app.audit.services import audit_apply_retention
+from skills_app.people.services import people_anonymise_leavers
+
+
+class Command(BaseCommand):
+    help = (
+        "Anonymise leavers past RETENTION_LEAVERS_DAYS and forget audit rows older than "
+        "RETENTION_AUDIT_DAYS (on PostgreSQL: create the coming months' audit partitions "
+        "and drop expired months, which needs the owner role, MIGRATION_DATABASE_URL)."
+    )
+
+    def handle(self, *args, **options):
+        anonymised = people_anonymise_leavers()
+        self.stdout.write(f"Anonymised {anonymised} leaver{'' if anonymised == 1 else 's'}")
+        audit = audit_apply_retention()
+        if audit.skipped:
+            self.stderr.write(self.style.WARNING(f"Audit partitions not changed: {audit.skipped}"))
+        else:
+            self.stdout.write(
+                f"Audit rows before {audit.cutoff:%Y-%m-%d}: deleted {audit.deleted_rows} rows, "
+                f"dropped {len(audit.dropped)} monthly partitions, created {len(audit.created)}"
+            )
