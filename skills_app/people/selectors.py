@@ -309,8 +309,14 @@ def event_what(event: AccessEvent) -> str:
                 if p.get("protected")
                 else "Removed your critical-role mark"
             )
-        if what == "left":
-            return "Recorded that you left the department"
+        if p.get("change") == "left_on":
+            return (
+                "Recorded the date you leave the department"
+                if p.get("left_on")
+                else "Cleared your leaving date"
+            )
+        if p.get("change") == "anonymised":
+            return "Anonymised your record under the retention policy"
         if what == "skills":
             return "Changed your skills"
         return "Changed your record"

@@ -172,3 +172,16 @@ def test_the_activity_api_is_the_callers_own_and_refuses_others(client, sam, mak
     assert client.get(ME_API).status_code == 404
     client.logout()
     assert client.get(ME_API).status_code == 401
+
+
+def test_leaving_and_anonymising_are_described(client, sam):
+    import datetime as dt
+
+    from skills_app.people.services import person_record_leaving
+
+    hr = sam.line_manager.user
+    person_record_leaving(
+        actor=hr, person=sam, left_on=dt.date(2026, 12, 31), expected_version=sam.version
+    )
+    whats = [entry["what"] for entry in activity_of(client, sam)]
+    assert "Recorded the date you leave the department" in whats
