@@ -281,6 +281,8 @@ def comparison_sentence(result: dict) -> str:
     if more > 0:
         posts = "post" if more == 1 else "posts"
         return f"The optimum fills {more} more {posts} than {baseline}."
+    if not result.get("filled") and not greedy.get("filled"):
+        return f"Neither the optimum nor {baseline} fills any post."
     ours, theirs = result.get("total_score") or 0, greedy.get("total_score") or 0
     if ours > theirs + 1e-9:
         return (

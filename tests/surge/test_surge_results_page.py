@@ -127,7 +127,10 @@ def test_a_cap_that_rounds_to_zero_says_so_everywhere_and_cannot_be_approved(
     client = client_for(Role.PLANNER)
     response = client.get(reverse("surge:detail", args=[scenario.pk]))
     words = text(response)
-    assert "0 of 3 posts filled." in words
+    assert (
+        "0 of 3 posts filled. Neither the optimum nor taking the top names role by role fills "
+        "any post." in words
+    )
     assert (
         "Line 1: Analyst 3 of 3 posts unfilled. Caps allow no release: the release cap rounds "
         "down to 0 people in the units that hold the eligible people." in words
