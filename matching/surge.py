@@ -27,7 +27,12 @@ SCORE_SCALE = 10_000  # scores are compared at 1e-4, as DESIGN.md section 5 fixe
 
 # Why a line has unfilled posts.
 NO_ELIGIBLE = "no_eligible"  # fewer eligible people than posts, whatever else happens
-CAPS_BOUND = "release_caps"  # eligible people left, but their units are at their cap
+# Every eligible person (or every one left) is in a unit whose cap rounds down to zero:
+# the cap, not the other lines, keeps them.
+CAPS_ZERO = "caps_allow_no_release"
+# Eligible people left, but their units have already released as many as their caps
+# allow (some of those caps above zero): the caps are used up.
+CAPS_BOUND = "release_caps"
 TAKEN = "taken_by_other_lines"  # eligible people were allocated to other lines
 
 
@@ -94,16 +99,23 @@ def _reasons(problem, allocated_people, filled, released) -> dict[int, str]:
     taken = np.zeros(len(problem.person_unit), dtype=bool)
     taken[allocated_people] = True
     unit_full = released >= problem.unit_cap
+    unit_zero = problem.unit_cap == 0
     reasons = {}
     for line in np.flatnonzero(filled < problem.headcount):
         candidates = np.unique(problem.pair_person[problem.pair_line == line])
+        if len(candidates) and np.all(unit_zero[problem.person_unit[candidates]]):
+            # Nobody eligible may leave their unit at all: saying "not enough eligible
+            # people" or "caps used up" would hide that the cap rounds to zero.
+            reasons[int(line)] = CAPS_ZERO
+            continue
         if len(candidates) < problem.headcount[line]:
             reasons[int(line)] = NO_ELIGIBLE
             continue
         free = candidates[~taken[candidates]]
-        # Every eligible person left is held back by a full unit: the caps bind.
-        if len(free) == 0 or np.all(unit_full[problem.person_unit[free]]):
-            reasons[int(line)] = CAPS_BOUND if len(free) else TAKEN
+        free_units = problem.person_unit[free]
+        if len(free) and np.all(unit_full[free_units]):
+            # Every eligible person left is held back by a unit that may release no more.
+            reasons[int(line)] = CAPS_ZERO if np.all(unit_zero[free_units]) else CAPS_BOUND
         else:
             reasons[int(line)] = TAKEN
     return reasons

@@ -86,7 +86,10 @@ class SurgeOut(Schema):
         ...,
         description=(
             "Figures of the last solve: filled, posts, total_score, mean_score, lines "
-            "(per line: filled, reason, greedy figures), greedy, units (releases vs cap), training"
+            "(per line: filled, reason, greedy figures), greedy, units (releases vs cap), "
+            "cap_units and zero_cap_units (units the cap applies to, and those where it rounds "
+            "to 0 people), training. A line's reason for unfilled posts is one of no_eligible, "
+            "caps_allow_no_release, release_caps (caps used up) or taken_by_other_lines"
         ),
     )
     allocations: list[AllocationOut]

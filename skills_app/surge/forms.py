@@ -99,6 +99,17 @@ class ScenarioForm(forms.Form):
     def release_cap_fraction(self) -> float:
         return float(self.cleaned_data["release_cap"]) / 100
 
+    def cap_values(self) -> tuple[float, int] | None:
+        """The typed cap (as a fraction) and level when both are valid, whatever the
+        rest of the form holds: the editor's cap warning needs only these two."""
+        if not self.is_bound:
+            return None
+        self.is_valid()
+        cleaned = getattr(self, "cleaned_data", {})
+        if "release_cap" not in cleaned or "cap_org_depth" not in cleaned:
+            return None
+        return self.release_cap_fraction, cleaned["cap_org_depth"]
+
     @classmethod
     def initial_for(cls, scenario) -> dict:
         return {

@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
+import numpy as np
+from django.core.paginator import Page, Paginator
 from django.db.models import Count, F, IntegerField, OuterRef, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.urls import NoReverseMatch, reverse
 
+from matching.surge import release_caps
 from skills_app.core.presenters import percent_label, percent_number
 from skills_app.people.models import OrgUnit, OrgUnitKind, Person
 from skills_app.roles.models import RoleProfile
@@ -30,7 +33,8 @@ from skills_app.surge.models import (
 from skills_app.surge.services import REASON_TEXT
 from taxonomy.models import LEVEL_NAMES
 
-ALLOCATIONS_SHOWN_PER_LINE = 200
+ALLOCATIONS_PER_PAGE = 50
+UNITS_PER_PAGE = 25
 STATUS_TAGS = {
     ScenarioStatus.DRAFT: "govuk-tag--grey",
     ScenarioStatus.SOLVED: "govuk-tag--blue",
@@ -153,6 +157,51 @@ def depth_choices(*, include: int | None = None) -> list[tuple[int, str]]:
     return out
 
 
+@dataclass(frozen=True)
+class CapPreview:
+    """What a release cap comes to at an organisation level: how many units (with
+    staff) it applies to, and in how many it rounds down to 0 people."""
+
+    cap: float
+    depth: int
+    units: int
+    zero: int
+
+    @property
+    def warns(self) -> bool:
+        return self.zero > 0
+
+    @property
+    def all_zero(self) -> bool:
+        return self.units > 0 and self.zero == self.units
+
+    @property
+    def token(self) -> str:
+        # The editor's "I have seen this warning" value: a changed cap or level warns again.
+        return f"{self.cap:g}@{self.depth}"
+
+
+def cap_preview(release_cap: float, depth: int) -> CapPreview:
+    """The editor's warning, from the same rule the solve applies (``release_caps``:
+    floor(cap x staff) per unit at ``depth``, a person counting in the unit at that
+    level that holds them, or their own unit when it is shallower)."""
+    staff: dict[str, int] = {}
+    rows = (
+        Person.objects.order_by()
+        .values("org_unit__path")
+        .annotate(n=Count("pk"))
+        .values_list("org_unit__path", "n")
+    )
+    for path, n in rows:
+        top = "/".join((path or "").split("/")[: depth + 1])
+        staff[top] = staff.get(top, 0) + n
+    counts = np.fromiter(staff.values(), dtype=np.int64, count=len(staff))
+    caps = release_caps(counts, release_cap)
+    return CapPreview(
+        cap=release_cap, depth=depth, units=len(counts), zero=int(np.count_nonzero(caps == 0))
+    )
+
+
 # --- the results page ----------------------------------------------------------------
 
 
@@ -169,8 +218,10 @@ class LineResult:
     greedy_mean: str
     total_score: float
     reason: str
-    allocations: list[dict] = field(default_factory=list)
-    shown: int = 0
+
+    @property
+    def unfilled(self) -> int:
+        return max(self.headcount - self.filled, 0)
 
 
 def _explanation_url(role_code: str, person_id: int, min_score, scenario_id: int) -> str:
@@ -183,32 +234,43 @@ def _explanation_url(role_code: str, person_id: int, min_score, scenario_id: int
     return f"{url}?threshold={percent_number(min_score)}&scenario={scenario_id}"
 
 
-def _line_allocations(line: DemandLine, *, explain: bool) -> tuple[list[dict], int]:
-    rows = (
-        Allocation.objects.filter(line=line)
-        .select_related("person__org_unit")
-        .order_by("-score", "person__staff_number")
+def allocation_page(scenario: SurgeScenario, number, *, explain: bool) -> Page:
+    """One page of the scenario's allocations, line by line and best match first; the
+    page's ``rows`` are shaped for the table."""
+    allocations = (
+        Allocation.objects.filter(scenario=scenario)
+        .select_related("person__org_unit", "line__role_profile")
+        .order_by("line__position", "line_id", "-score", "person__staff_number")
     )
-    total = rows.count()
-    out = []
-    for allocation in rows[:ALLOCATIONS_SHOWN_PER_LINE]:
-        person = allocation.person
-        out.append(
-            {
-                "name": person.full_name,
-                "staff_number": person.staff_number,
-                "unit": person.org_unit.path,
-                "score": percent_label(allocation.score),
-                "by_prior_role": allocation.qualifies_by == QualifiesBy.PRIOR_ROLE,
-                "status": allocation.get_status_display(),
-                "explain_url": _explanation_url(
-                    line.role_profile.code, person.pk, line.min_score, line.scenario_id
-                )
-                if explain
-                else "",
-            }
-        )
-    return out, total
+    page = Paginator(allocations, ALLOCATIONS_PER_PAGE).get_page(number)
+    line_ids = scenario.lines.order_by("position", "pk").values_list("pk", flat=True)
+    positions = {pk: n for n, pk in enumerate(line_ids, start=1)}
+    page.rows = [
+        {
+            "line": positions.get(allocation.line_id, 0),
+            "role": allocation.line.role_profile.title,
+            "name": allocation.person.full_name,
+            "staff_number": allocation.person.staff_number,
+            "unit": allocation.person.org_unit.path,
+            "score": percent_label(allocation.score),
+            "by_prior_role": allocation.qualifies_by == QualifiesBy.PRIOR_ROLE,
+            "explain_url": _explanation_url(
+                allocation.line.role_profile.code,
+                allocation.person_id,
+                allocation.line.min_score,
+                scenario.pk,
+            )
+            if explain
+            else "",
+        }
+        for allocation in page.object_list
+    ]
+    return page
+
+
+def unit_page(results: dict, number) -> Page:
+    """One page of the units that release people (optimum or greedy)."""
+    return Paginator(results["units"], UNITS_PER_PAGE).get_page(number)
 
 
 def comparison_sentence(result: dict) -> str:
@@ -219,6 +281,8 @@ def comparison_sentence(result: dict) -> str:
     if more > 0:
         posts = "post" if more == 1 else "posts"
         return f"The optimum fills {more} more {posts} than {baseline}."
+    if not result.get("filled") and not greedy.get("filled"):
+        return f"Neither the optimum nor {baseline} fills any post."
     ours, theirs = result.get("total_score") or 0, greedy.get("total_score") or 0
     if ours > theirs + 1e-9:
         return (
@@ -228,7 +292,24 @@ def comparison_sentence(result: dict) -> str:
     return f"Here the optimum does no better than {baseline}: both fill the same posts."
 
 
-def scenario_results(scenario: SurgeScenario, *, explain: bool) -> dict | None:
+UNMET_LISTED = 5
+
+
+def _unmet_groups(unmet: list[LineResult]) -> list[dict]:
+    """Unfilled lines by reason, for the summary when too many to list one by one:
+    [{"reason", "posts", "lines": [numbers]}], most posts first."""
+    groups: dict[str, dict] = {}
+    for line in unmet:
+        group = groups.setdefault(
+            line.reason or "Not known",
+            {"reason": line.reason or "Not known", "posts": 0, "lines": []},
+        )
+        group["posts"] += line.unfilled
+        group["lines"].append(line.number)
+    return sorted(groups.values(), key=lambda g: (-g["posts"], g["lines"][0]))
+
+
+def scenario_results(scenario: SurgeScenario) -> dict | None:
     """The figures of the last solve, shaped for the page; None before any solve."""
     result = scenario.result or {}
     if not result.get("lines"):
@@ -237,7 +318,6 @@ def scenario_results(scenario: SurgeScenario, *, explain: bool) -> dict | None:
     out_lines = []
     for number, item in enumerate(result["lines"], start=1):
         line = lines.get(item.get("line_id"))
-        allocations, total = ([], 0) if line is None else _line_allocations(line, explain=explain)
         out_lines.append(
             LineResult(
                 number=number,
@@ -251,8 +331,6 @@ def scenario_results(scenario: SurgeScenario, *, explain: bool) -> dict | None:
                 greedy_mean=percent_label(item.get("greedy_mean_score")),
                 total_score=item.get("total_score") or 0,
                 reason=REASON_TEXT.get(item.get("reason", ""), ""),
-                allocations=allocations,
-                shown=total,
             )
         )
     greedy = result.get("greedy") or {}
@@ -264,9 +342,22 @@ def scenario_results(scenario: SurgeScenario, *, explain: bool) -> dict | None:
         {**row, "level_name": LEVEL_NAMES.get(row["level"], "")}
         for row in result.get("training", [])
     ]
+    filled, posts = result.get("filled", 0), result.get("posts", 0)
+    unmet = [line for line in out_lines if line.filled < line.headcount]
+    releasing = [unit for unit in units if unit["released"] > 0]
     return {
-        "filled": result.get("filled", 0),
-        "posts": result.get("posts", 0),
+        "filled": filled,
+        "posts": posts,
+        "unfilled": max(posts - filled, 0),
+        "unmet": unmet,
+        "unmet_groups": _unmet_groups(unmet),
+        # What approval does: the optimum's people leave these units.
+        "released_people": sum(unit["released"] for unit in releasing),
+        "releasing_units": len(releasing),
+        # Older solves did not record these: None, and the page says nothing about them.
+        "unmet_listed": len(unmet) <= UNMET_LISTED,
+        "cap_units": result.get("cap_units"),
+        "zero_cap_units": result.get("zero_cap_units"),
         "total_score": result.get("total_score") or 0,
         "mean": percent_label(result.get("mean_score")),
         "greedy_filled": greedy.get("filled", 0),

@@ -48,9 +48,16 @@ DEFAULT_CAP_DEPTH = 2
 MAX_LINES = 100
 REASON_TEXT = {
     "no_eligible": "Not enough eligible people",
-    "release_caps": "Release caps bound: eligible people's units have released their share",
+    "caps_allow_no_release": "Caps allow no release: the release cap rounds down to 0 people "
+    "in the units that hold the eligible people",
+    "release_caps": "Caps used up: the units that hold the eligible people left have already "
+    "released as many people as their caps allow",
     "taken_by_other_lines": "Eligible people were allocated to other lines",
 }
+NOTHING_FILLED = (
+    "Nothing was filled, so there is no one to approve. Change the scenario (for example "
+    "its release cap or the level it applies to) and solve it again"
+)
 
 
 class SurgeError(ValueError):
@@ -386,6 +393,9 @@ def scenario_solve(*, scenario_id: int, progress: Callable[[int, str], None] | N
     result = {
         **{k: v for k, v in optimum.items()},
         "posts": int(problem.headcount.sum()),
+        # How many units (with staff) the cap applies to, and in how many it rounds to 0.
+        "cap_units": int(np.count_nonzero(staff)),
+        "zero_cap_units": int(np.count_nonzero((caps == 0) & (staff > 0))),
         "greedy": {k: v for k, v in baseline.items() if k != "lines"},
         "units": [
             {
@@ -459,6 +469,16 @@ def solve_progress_recorder(scenario_id: int) -> Callable[[int, str], None]:
 # --- approval -----------------------------------------------------------------------
 
 
+def approval_refusal(scenario: Scenario) -> str:
+    """Why this scenario cannot be approved now ("" when it can): the confirmation
+    page says so before anyone presses the button, and ``scenario_approve`` refuses."""
+    if scenario.status != ScenarioStatus.SOLVED:
+        return "Only a solved scenario can be approved"
+    if not scenario.allocations.exists():
+        return NOTHING_FILLED
+    return ""
+
+
 @transaction.atomic
 def scenario_approve(*, actor, scenario_id: int, expected_version: int) -> Scenario:
     """Approve a solved scenario: its people become unavailable to every other
@@ -469,6 +489,8 @@ def scenario_approve(*, actor, scenario_id: int, expected_version: int) -> Scena
         raise SurgeError("Only a solved scenario can be approved")
     _refuse_while_solving(scenario)
     require_version(scenario, expected_version)
+    if refusal := approval_refusal(scenario):
+        raise SurgeError(refusal)
     person_ids = sorted(scenario.allocations.values_list("person_id", flat=True))
     list(
         Person.objects.select_for_update()

@@ -114,6 +114,21 @@ def _choices(lines) -> dict:
     }
 
 
+def _cap_warning(values: tuple[float, int] | None, depths) -> dict | None:
+    """The editor's warning when the cap rounds down to 0 people in some or all units
+    at its level (None when it does not, or the cap is not valid yet)."""
+    if values is None:
+        return None
+    preview = selectors.cap_preview(*values)
+    if not preview.warns:
+        return None
+    # "Level 3: teams, for example A and B" -> "level 3 (teams)"
+    label = dict(depths).get(preview.depth, "").split(", for example")[0]
+    number, _, what = label.partition(": ")
+    level = f"level {preview.depth}" + (f" ({what})" if number and what else "")
+    return {"preview": preview, "percent": f"{percent_number(preview.cap)}%", "level": level}
+
+
 def _editor_page(request, scenario, form, line_forms, *, status=200, **extra):
     has_errors = (
         bool(form.errors) or any(f.errors for f in line_forms) or bool(extra.get("lines_error"))
@@ -151,7 +166,14 @@ def _editor(request, scenario: SurgeScenario | None):
             }
         form = ScenarioForm(initial=initial, depth_choices=depths)
         rows = [LineForm.initial_for(line) for line in lines] or [dict(DEFAULT_LINE)]
-        return _editor_page(request, scenario, form, unbound_lines(rows, **choices))
+        warning = (
+            _cap_warning((float(scenario.release_cap), scenario.cap_org_depth), depths)
+            if scenario
+            else None
+        )
+        return _editor_page(
+            request, scenario, form, unbound_lines(rows, **choices), cap_warning=warning
+        )
 
     action = request.POST.get("action", "save")
     rows = line_values(request.POST, line_count(request.POST))
@@ -162,11 +184,18 @@ def _editor(request, scenario: SurgeScenario | None):
             number = action.removeprefix("remove-")
             if number.isdigit() and 1 <= int(number) <= len(rows):
                 del rows[int(number) - 1]
-        # Nothing is checked yet: the page just comes back with the lines changed.
+        # Nothing is checked yet: the page just comes back with the lines changed (and
+        # the cap warning, when the typed cap already rounds to zero somewhere).
         form = ScenarioForm(initial=request.POST.dict(), depth_choices=depths)
-        return _editor_page(request, scenario, form, unbound_lines(rows, **choices))
+        warning = _cap_warning(
+            ScenarioForm(request.POST, depth_choices=depths).cap_values(), depths
+        )
+        return _editor_page(
+            request, scenario, form, unbound_lines(rows, **choices), cap_warning=warning
+        )
 
     form = ScenarioForm(request.POST, depth_choices=depths)
+    warning = _cap_warning(form.cap_values(), depths)
     line_forms = bind_lines(rows, **choices)
     valid = form.is_valid()
     valid = all([form.is_valid() for form in line_forms]) and valid
@@ -175,7 +204,15 @@ def _editor(request, scenario: SurgeScenario | None):
         form.add_error(None, STALE_MESSAGE)
         valid = False
     if not valid or lines_error:
-        return _editor_page(request, scenario, form, line_forms, lines_error=lines_error)
+        return _editor_page(
+            request, scenario, form, line_forms, lines_error=lines_error, cap_warning=warning
+        )
+    if warning and request.POST.get("cap_checked") != warning["preview"].token:
+        # Not an error: the planner sees what the cap comes to, and saving again with
+        # the same cap and level keeps it (the page carries the token it warned for).
+        return _editor_page(
+            request, scenario, form, line_forms, cap_warning=warning, cap_check=True
+        )
 
     specs = [f.line_spec() for f in line_forms]
     cd = form.cleaned_data
@@ -206,14 +243,16 @@ def _editor(request, scenario: SurgeScenario | None):
             message=CONFLICT_MESSAGE,
             depth_choices=depths,
         )
-        return _editor_page(request, current, form, line_forms, conflict=conflict)
+        return _editor_page(
+            request, current, form, line_forms, conflict=conflict, cap_warning=warning
+        )
     except services.SurgeError as exc:
         form.add_error(None, str(exc))
         frozen = scenario is not None and selectors.is_frozen(
             selectors.scenario_get(pk=scenario.pk)
         )
         status = CONFLICT_STATUS if frozen else 200
-        return _editor_page(request, scenario, form, line_forms, status=status)
+        return _editor_page(request, scenario, form, line_forms, status=status, cap_warning=warning)
     if scenario is None:
         messages.success(request, f"Scenario “{saved.name}” created. Solve it to see who fills it")
     else:
@@ -247,12 +286,12 @@ def scenario_edit(request, pk):
 
 def _scenario_context(request, scenario) -> dict:
     can_edit = has_cap(request.user, Cap.SURGE_EDIT)
-    results = selectors.scenario_results(scenario, explain=has_cap(request.user, Cap.SEARCH_RUN))
+    results = selectors.scenario_results(scenario)
     lines = selectors.scenario_lines(scenario)
     for line in lines:
         line.min_percent = f"{percent_number(line.min_score)}%"
     solving = scenario.solve_state in ("queued", "running")
-    return {
+    context = {
         "scenario": scenario,
         "tag": selectors.status_tag(scenario.status),
         "lines": lines,
@@ -268,6 +307,18 @@ def _scenario_context(request, scenario) -> dict:
         "can_close": can_edit and scenario.status != ScenarioStatus.CLOSED,
         "solving": solving,
     }
+    if results:
+        # The long lists are paged, each on its own parameter, so the decision at the
+        # top stays one screen away whatever the scenario's size.
+        context["allocations"] = selectors.allocation_page(
+            scenario,
+            request.GET.get("allocations_page"),
+            explain=has_cap(request.user, Cap.SEARCH_RUN),
+        )
+        context["units"] = selectors.unit_page(results, request.GET.get("units_page"))
+        if context["can_approve"]:
+            context["approve_refusal"] = services.approval_refusal(scenario)
+    return context
 
 
 @requires(Cap.SURGE_VIEW)
@@ -275,7 +326,7 @@ def scenario_detail(request, pk):
     scenario = selectors.scenario_get(pk=pk)
     context = _scenario_context(request, scenario)
     if context["results"]:
-        shown = sum(len(line.allocations) for line in context["results"]["lines"])
+        shown = len(context["allocations"].rows)
         services.scenario_access_record(
             actor=request.user,
             scenario=scenario,
@@ -306,6 +357,7 @@ ACTIONS = {
 
 def _action_page(request, scenario, action: str, *, error: str = "", conflict=False):
     # Refusals answer 409 too: the scenario's state, not the request, is in the way.
+    refusal = services.approval_refusal(scenario) if action == "approve" else ""
     return render_edit_page(
         request,
         "surge/confirm.html",
@@ -315,11 +367,14 @@ def _action_page(request, scenario, action: str, *, error: str = "", conflict=Fa
             "spec": ACTIONS[action],
             "tag": selectors.status_tag(scenario.status),
             "error": error,
+            "refusal": "" if error else refusal,
             "conflict": conflict,
             "allocated": scenario.allocations.count(),
+            # What approving does, from the solve's figures.
+            "results": selectors.scenario_results(scenario) if action == "approve" else None,
             "allowed": {
                 "solve": not selectors.is_frozen(scenario),
-                "approve": scenario.status == ScenarioStatus.SOLVED,
+                "approve": not refusal,
                 "close": scenario.status != ScenarioStatus.CLOSED,
             }[action],
         },

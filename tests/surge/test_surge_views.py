@@ -442,10 +442,17 @@ def test_solve_through_the_page_then_approve_refuse_and_close(
     # Releases per unit against the cap: Dept/Team has 6 staff, cap floor(0.5 x 6) = 3.
     assert "Dept/Team 6 3 2 1" in words
     assert "No training needed" in words
-    # Allocations per line, with the explanation link at the line's minimum score.
-    assert "Line 1: Analyst, 1 of 1 posts filled" in words
-    assert re.search(r"Line 1: Analyst.*?=HYPERLINK\(&quot;x&quot;\).*?Line 2", page, re.S)
-    assert re.search(r"Line 2: Database administrator.*?Alice Allrounder", page, re.S)
+    # The summary and the decision come before every long list.
+    assert "Posts left unfilled None: every post is filled." in words
+    approve_link = f'href="{reverse("surge:approve", args=[scenario.pk])}"'
+    assert page.index('id="results-summary"') < page.index(approve_link)
+    assert page.index(approve_link) < page.index('id="lines-table"')
+    assert page.index(approve_link) < page.index('id="allocations-table"')
+    assert "Approving releases 2 people from 1 unit. They become unavailable" in words
+    # Allocations line by line, with the explanation link at the line's minimum score.
+    assert "Allocations 1 to 2 of 2, line by line, best match first" in words
+    assert re.search(r"1\. Analyst.*?=HYPERLINK\(&quot;x&quot;\).*?2\. Database", page, re.S)
+    assert re.search(r"2\. Database administrator</td>\s*<th[^>]*>Alice Allrounder", page)
     try:
         explain = reverse(
             "roles:explanation", kwargs={"code": world["dba"].code, "person_id": world["a"].pk}
@@ -472,6 +479,10 @@ def test_solve_through_the_page_then_approve_refuse_and_close(
     ).exists()
 
     scenario.refresh_from_db()
+    # Approve is a link to the confirmation page, which says what will happen.
+    confirm = text(client.get(reverse("surge:approve", args=[scenario.pk])))
+    assert "2 people are released from 1 unit to fill 2 of 2 posts" in confirm
+    assert "no post is left unfilled" in confirm
     approved = client.post(
         reverse("surge:approve", args=[scenario.pk]), {"version": scenario.version}, follow=True
     )
@@ -503,7 +514,10 @@ def test_unfilled_posts_say_why_in_plain_english(client_for, world):
     scenario = scenario_solve(scenario_id=create(world, release_cap=0.2).pk)
     words = text(client_for(Role.PLANNER).get(reverse("surge:detail", args=[scenario.pk])))
     assert "1 of 2 posts filled." in words
-    assert "Release caps bound: eligible people's units have released their share" in words
+    assert (
+        "Line 2: Database administrator 1 of 1 post unfilled. Caps used up: the units that "
+        "hold the eligible people left have already released as many people as their caps allow."
+    ) in words
     assert "Dept/Team 6 1 1 At cap 1" in words
 
 
@@ -557,9 +571,11 @@ def test_a_draft_cannot_be_approved(client_for, world):
 def test_confirmation_pages_work_without_the_scenario_page(client_for, world):
     scenario = scenario_solve(scenario_id=create(world).pk)
     client = client_for(Role.PLANNER)
-    page = html(client.get(reverse("surge:approve", args=[scenario.pk])))
-    assert "The 2 allocated people become unavailable to every other scenario" in page
-    assert f'name="version" value="{scenario.version}"' in page
+    page = text(client.get(reverse("surge:approve", args=[scenario.pk])))
+    assert "the 2 allocated people become unavailable to every other scenario" in page
+    assert f'name="version" value="{scenario.version}"' in html(
+        client.get(reverse("surge:approve", args=[scenario.pk]))
+    )
     assert "Close scenario" in html(client.get(reverse("surge:close", args=[scenario.pk])))
     assert "Solve scenario" in html(client.get(reverse("surge:solve", args=[scenario.pk])))
 
