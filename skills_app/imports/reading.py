@@ -383,11 +383,30 @@ def _check_zip_sizes(parts) -> None:
         total += part.file_size
         if total > MAX_XLSX_UNCOMPRESSED_BYTES:
             raise FileProblem(_BOMB)
-        if (
-            part.file_size > XLSX_RATIO_FLOOR
-            and part.file_size > MAX_XLSX_RATIO * max(part.compress_size, 1)
+        if part.file_size > XLSX_RATIO_FLOOR and part.file_size > MAX_XLSX_RATIO * max(
+            part.compress_size, 1
         ):
             raise FileProblem(_BOMB)
+
+
+def _shared_strings_part(content: bytes, parts):
+    """The part openpyxl will read as the shared strings: found, as openpyxl finds it,
+    by its content type, whatever its name."""
+    from openpyxl.packaging.manifest import Manifest
+    from openpyxl.xml.constants import ARC_CONTENT_TYPES, SHARED_STRINGS
+    from openpyxl.xml.functions import fromstring
+
+    by_name = {part.filename: part for part in parts}
+    types = by_name.get(ARC_CONTENT_TYPES)
+    if types is None or types.file_size > XLSX_RATIO_FLOOR:
+        return None  # openpyxl refuses a workbook without (sane) content types anyway
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            manifest = Manifest.from_tree(fromstring(archive.read(types)))
+        found = manifest.find(SHARED_STRINGS)
+    except Exception:  # damaged: openpyxl will say so when it opens the workbook
+        return None
+    return by_name.get(found.PartName.lstrip("/")) if found is not None else None
 
 
 _SHARED_STRING_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?si[\s>/]")
@@ -396,7 +415,7 @@ _SHARED_STRING_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?si[\s>/]")
 def _check_shared_strings(content: bytes, parts) -> None:
     """openpyxl reads every shared string into memory before the first row: count
     them first, streamed (never all in memory), and refuse too many or too much."""
-    part = next((p for p in parts if p.filename.lower() == "xl/sharedstrings.xml"), None)
+    part = _shared_strings_part(content, parts)
     if part is None:
         return
     too_many = FileProblem(

@@ -217,9 +217,7 @@ def import_submit(
     the file is the worker's job, so the request's cost does not depend on what the
     file holds. Raises UnknownKind. ``keep``: see ``import_create_job``."""
     kind_spec(kind)
-    check_upload_size(
-        kind=kind, filename=filename, dry_run=dry_run, user=user, size=len(content)
-    )
+    check_upload_size(kind=kind, filename=filename, dry_run=dry_run, user=user, size=len(content))
     purge_kept_files()
     job = import_create_job(
         kind=kind, filename=filename, content=content, dry_run=dry_run, user=user, keep=keep
@@ -290,9 +288,9 @@ class _Heartbeat(threading.Thread):
         try:
             while not self.stopped.wait(self.every):
                 try:
-                    ImportJob.objects.filter(
-                        pk=self.job_id, status=ImportStatus.RUNNING
-                    ).update(heartbeat_at=timezone.now())
+                    ImportJob.objects.filter(pk=self.job_id, status=ImportStatus.RUNNING).update(
+                        heartbeat_at=timezone.now()
+                    )
                 except DatabaseError as exc:
                     logger.warning("import job %s: heartbeat skipped (%s)", self.job_id, exc)
         finally:
@@ -422,9 +420,9 @@ def import_run_job(*, job_id) -> ImportJob:
                     # the reaper either gave the job up before (nothing is committed)
                     # or sees this fresh heartbeat once it is committed. (Nothing may
                     # report progress through a second connection after this line.)
-                    alive = ImportJob.objects.filter(
-                        pk=job.pk, status=ImportStatus.RUNNING
-                    ).update(heartbeat_at=timezone.now())
+                    alive = ImportJob.objects.filter(pk=job.pk, status=ImportStatus.RUNNING).update(
+                        heartbeat_at=timezone.now()
+                    )
                     if not alive:
                         raise JobReaped
             status = ImportStatus.SUCCEEDED
@@ -729,9 +727,7 @@ def delete_expired_uploads(now=None) -> int:
     cutoff = now - timedelta(days=_setting_seconds("IMPORT_UPLOAD_RETENTION_DAYS", 7))
     old = ImportJob.objects.filter(created_at__lt=cutoff).exclude(content=b"")
     deleted = 0
-    for job in old.filter(status=ImportStatus.QUEUED).select_related("created_by").defer(
-        "content"
-    ):
+    for job in old.filter(status=ImportStatus.QUEUED).select_related("created_by").defer("content"):
         deleted += _give_up(
             job,
             now=now,
