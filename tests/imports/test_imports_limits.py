@@ -259,3 +259,20 @@ def test_a_part_holding_more_than_its_declared_size_is_not_inflated_past_it(uplo
     lie = struct.pack("<I", declared // 4)
     content = content[: entry + 24] + lie + content[entry + 28 :]
     assert_refused(upload(content), "damaged|could not be")
+
+
+def test_the_api_answers_202_without_opening_a_hostile_file(hr, monkeypatch):
+    def must_not_open(*args, **kwargs):
+        raise AssertionError("the upload request opened the file")
+
+    real_open = service.open_table
+    monkeypatch.setattr(service, "open_table", must_not_open)
+    bomb = rezip(people_xlsx(2), add={"xl/media/padding.bin": b"\0" * 50_000_000})
+    file = SimpleUploadedFile("people.xlsx", bomb, content_type="application/octet-stream")
+    response = hr.post("/api/v1/imports/people", {"file": file})
+    assert response.status_code == 202, response.content
+    monkeypatch.setattr(service, "open_table", real_open)
+    job = import_run_job(job_id=response.json()["job"])
+    assert_refused(job, "expands to far more data")
+    result = hr.get(response.json()["status_url"]).json()["result"]
+    assert result["ok"] is False and result["errors"][0]["message"] == result["detail"]
