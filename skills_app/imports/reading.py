@@ -43,6 +43,7 @@ MAX_XLSX_UNCOMPRESSED_BYTES = 1024 * 1024 * 1024  # all parts together
 # real workbooks inflate 5 to 20 times.
 MAX_XLSX_RATIO = 100
 XLSX_RATIO_FLOOR = 1024 * 1024
+MAX_XLSX_ROW_CELLS = 16_384  # Excel's columns: a sheet row can hold no more cells
 MAX_SHARED_STRINGS = 4_000_000  # openpyxl holds them all in memory
 MAX_SHARED_STRINGS_BYTES = 256 * 1024 * 1024
 _CHUNK = 1 << 20
@@ -310,7 +311,7 @@ def _xlsx_table(content: bytes, spec: KindSpec) -> Table:
     # apart, so it is scanned too, but only when it has a formula at all.
     sheet_path = getattr(sheet, "_worksheet_path", None)
     unsaved = None
-    if sheet_path and _has_formulas(content, sheet_path):
+    if sheet_path and _scan_sheet(content, sheet_path):
         unsaved = _unsaved_formulas(content, sheet_path)
 
     read: set[int] = set()  # the columns imported, once the header is known
@@ -440,15 +441,38 @@ def _check_shared_strings(content: bytes, parts) -> None:
 _FORMULA_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s>/]")
 
 
-def _has_formulas(content: bytes, path: str) -> bool:
-    """Whether the sheet's XML has a formula element, streamed (never all in memory)."""
-    with zipfile.ZipFile(io.BytesIO(content)) as archive, archive.open(path) as stream:
-        tail = b""
-        while chunk := stream.read(_CHUNK):
-            if _FORMULA_TAG.search(tail + chunk):
-                return True
-            tail = chunk[-16:]
-    return False
+_ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row[\s>/]")
+_CELL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c[\s>/]")
+
+
+def _scan_sheet(content: bytes, path: str) -> bool:
+    """One streamed pass over the sheet's XML (never all in memory), before openpyxl
+    reads it: refuse a row of more cells than Excel has columns (openpyxl holds a whole
+    row's cells in memory, so one row of millions of cells would exhaust it), and say
+    whether the sheet has a formula element. (A tag split between two chunks is missed:
+    at most one a megabyte, which no limit here depends on.)"""
+    formulas = False
+    row, cells = 0, 0
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive, archive.open(path) as stream:
+            tail = b""
+            while chunk := stream.read(_CHUNK):
+                if not formulas and _FORMULA_TAG.search(tail + chunk):
+                    formulas = True
+                tail = chunk[-16:]
+                for index, piece in enumerate(_ROW_TAG.split(chunk)):
+                    if index:  # a new row starts
+                        row, cells = row + 1, 0
+                    cells += len(_CELL_TAG.findall(piece))
+                    if cells > MAX_XLSX_ROW_CELLS:
+                        raise FileProblem(
+                            f"Row {max(row, 1):,} of the sheet has more than "
+                            f"{MAX_XLSX_ROW_CELLS:,} cells, more than a spreadsheet has "
+                            f"columns, so the workbook was not read. {SAVE_AS}"
+                        )
+    except (zipfile.BadZipFile, EOFError, OSError, zlib.error):
+        raise FileProblem(f"The file is a damaged ZIP or XLSX file. {SAVE_AS}") from None
+    return formulas
 
 
 def _unsaved_formulas(content: bytes, path: str) -> Iterator[tuple[int, list[int]]]:

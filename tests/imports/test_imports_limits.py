@@ -276,3 +276,24 @@ def test_the_api_answers_202_without_opening_a_hostile_file(hr, monkeypatch):
     assert_refused(job, "expands to far more data")
     result = hr.get(response.json()["status_url"]).json()["result"]
     assert result["ok"] is False and result["errors"][0]["message"] == result["detail"]
+
+
+def test_an_xlsx_row_of_more_cells_than_excel_has_columns_is_refused_before_reading(
+    upload, monkeypatch
+):
+    """openpyxl holds a whole row in memory: a row of millions of cells (an XML bomb
+    that inflates less than 100 times) must be refused before openpyxl reads it."""
+    content = people_xlsx(2)
+    cell = b'<c t="inlineStr"><is><t>x</t></is></c>'
+    sheet = sheet_xml(content).replace(
+        b"</sheetData>", b'<row r="4">' + cell * 20_000 + b"</row></sheetData>"
+    )
+    content = rezip(content, replace={"xl/worksheets/sheet1.xml": sheet})
+
+    def must_not_read(*args, **kwargs):
+        raise AssertionError("openpyxl read the rows")
+
+    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+
+    monkeypatch.setattr(ReadOnlyWorksheet, "_cells_by_row", must_not_read)
+    assert_refused(upload(content), "Row 4 of the sheet has more than 16,384 cells")
