@@ -177,7 +177,6 @@ def kind_spec(kind: str):
 @dataclass
 class Submitted:
     job: ImportJob
-    queued: bool = True
 
 
 def import_refused(*, kind: str, filename: str, dry_run: bool, user, problem: FileProblem):
@@ -268,8 +267,8 @@ class _JobProgress:
             self.side = None
 
 
-def _setting_seconds(name: str, default: int) -> int:
-    return int(getattr(settings, name, default))
+def _setting_number(name: str, default: float) -> float:
+    return float(getattr(settings, name, default))
 
 
 class _Heartbeat(threading.Thread):
@@ -386,7 +385,8 @@ def import_run_job(*, job_id) -> ImportJob:
     sink = _JobProgress(job.pk)
     heartbeat = None
     if not connection.in_atomic_block:  # a worker (in a caller's transaction, no one sees it)
-        heartbeat = _Heartbeat(job.pk, _setting_seconds("IMPORT_HEARTBEAT_SECONDS", 15))
+        every = max(1.0, _setting_number("IMPORT_HEARTBEAT_SECONDS", 15))
+        heartbeat = _Heartbeat(job.pk, every)
         heartbeat.start()
     progress = Progress(sink)
     status, rows, result, matched = ImportStatus.FAILED, 0, None, []
@@ -696,7 +696,7 @@ def reap_stale_jobs(*, now=None, stale_after: timedelta | None = None) -> int:
     still running. Returns how many jobs were reaped."""
     now = now or timezone.now()
     if stale_after is None:
-        stale_after = timedelta(seconds=_setting_seconds("IMPORT_JOB_STALE_SECONDS", 300))
+        stale_after = timedelta(seconds=_setting_number("IMPORT_JOB_STALE_SECONDS", 300))
     cutoff = now - stale_after
     stale = (
         ImportJob.objects.filter(status=ImportStatus.RUNNING)
@@ -724,7 +724,7 @@ def delete_expired_uploads(now=None) -> int:
     jobs normally hold none; this catches any that did). A job still waiting for its
     file is marked failed. Returns how many uploads were deleted."""
     now = now or timezone.now()
-    cutoff = now - timedelta(days=_setting_seconds("IMPORT_UPLOAD_RETENTION_DAYS", 7))
+    cutoff = now - timedelta(days=_setting_number("IMPORT_UPLOAD_RETENTION_DAYS", 7))
     old = ImportJob.objects.filter(created_at__lt=cutoff).exclude(content=b"")
     deleted = 0
     for job in old.filter(status=ImportStatus.QUEUED).select_related("created_by").defer("content"):
