@@ -31,9 +31,10 @@ demo: install
 	$(PY) manage.py seed_demo --people $(DEMO_PEOPLE) --seed $(DEMO_SEED)
 	@$(MAKE) --no-print-directory serve
 
-# The task worker runs beside the web server and stops with it.
+# The task worker (with its housekeeping: WORKER_HOUSEKEEPING) runs beside the web server
+# and stops with it.
 serve: install
-	@$(PY) manage.py db_worker & WORKER=$$!; \
+	@$(PY) manage.py run_worker & WORKER=$$!; \
 	trap "kill $$WORKER 2>/dev/null" EXIT INT TERM; \
 	echo "Muster is running on http://127.0.0.1:8000/ (Ctrl+C to stop)"; \
 	$(PY) manage.py runserver 127.0.0.1:8000

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "skills_app.roles",
     "skills_app.surge",
     "skills_app.reports",
+    "skills_app.imports",
 ]
 
 MIDDLEWARE = [
@@ -150,6 +151,15 @@ if min(RETENTION_LEAVERS_DAYS, RETENTION_AUDIT_DAYS) < 1 or AUDIT_PARTITION_MONT
 
 # --- Background tasks (Django's tasks framework, database-backed worker) ------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# `manage.py run_worker` runs these management commands every so many seconds beside
+# the worker loop.
+WORKER_HOUSEKEEPING = [("reap_import_jobs", 60)]
+# An import's worker touches the job this often; a running job silent for
+# IMPORT_JOB_STALE_SECONDS is reaped as failed (its worker died).
+IMPORT_HEARTBEAT_SECONDS = env.int("IMPORT_HEARTBEAT_SECONDS", default=15)
+IMPORT_JOB_STALE_SECONDS = env.int("IMPORT_JOB_STALE_SECONDS", default=300)
+# Stored uploads older than this are deleted whatever their job's state.
+IMPORT_UPLOAD_RETENTION_DAYS = env.int("IMPORT_UPLOAD_RETENTION_DAYS", default=7)
 
 # --- Authentication -----------------------------------------------------------
 AUTHENTICATION_BACKENDS = [

@@ -20,39 +20,36 @@ another word order (not the skill's own name or alias, give or take case and
 punctuation, nor its URI), so HR can check them.
 """
 
-from skills_app.imports.errors import MAX_ERRORS, FileProblem, ImportConflict
-from skills_app.imports.kinds import KINDS, template_csv
-from skills_app.imports.reading import MAX_FILE_BYTES
-from skills_app.imports.service import (
-    UnknownKind,
-    import_create_job,
-    import_file,
-    import_precheck,
-    import_run_job,
-    import_submit,
-    job_finished,
-    job_get,
-    job_percent,
-    phase_label,
-    recent_jobs,
-)
+# The names below are loaded on first use (PEP 562), so that the package can be an
+# installed app (for its management commands) without importing models at start-up.
+_EXPORTS = {
+    "MAX_ERRORS": "errors",
+    "FileProblem": "errors",
+    "ImportConflict": "errors",
+    "KINDS": "kinds",
+    "template_csv": "kinds",
+    "MAX_FILE_BYTES": "reading",
+    "UnknownKind": "service",
+    "import_create_job": "service",
+    "import_file": "service",
+    "import_run_job": "service",
+    "import_submit": "service",
+    "job_finished": "service",
+    "job_get": "service",
+    "job_percent": "service",
+    "phase_label": "service",
+    "recent_jobs": "service",
+}
 
-__all__ = [
-    "KINDS",
-    "MAX_ERRORS",
-    "MAX_FILE_BYTES",
-    "FileProblem",
-    "ImportConflict",
-    "UnknownKind",
-    "import_create_job",
-    "import_file",
-    "import_precheck",
-    "import_run_job",
-    "import_submit",
-    "job_finished",
-    "job_get",
-    "job_percent",
-    "phase_label",
-    "recent_jobs",
-    "template_csv",
-]
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib import import_module
+
+    value = getattr(import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value

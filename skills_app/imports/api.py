@@ -2,23 +2,22 @@
 
 Status codes of ``POST /imports/{kind}?dry_run=true|false`` (multipart field ``file``):
 
-- **200**: the file was checked (and, unless ``dry_run``, imported): the result
-  ``{ok: true, rows, created, updated, unchanged, errors: [], matched_skills, ...}``;
-  ``matched_skills`` lists skill labels matched by a close spelling (``[{row, rows,
-  row_count, given, skill: {id, name}}]``) for the caller to check.
-- **202**: the file is large (more than 2 MB or 20,000 rows), so it runs in the
-  background: ``{job, status, status_url}``; poll ``GET /imports/jobs/{job}``.
-- **422**: nothing was imported because the file has errors. The body is the result:
-  ``{"detail": "The file has N errors; nothing was imported.", "errors": [{row, column,
-  message, suggestions}], ok: false, rows, created: 0, ...}``. A problem with the file as
-  a whole (not CSV/XLSX, not UTF-8, wrong header, empty) is the single error, with
-  ``row`` and ``column`` null. ``errors`` lists at most 1,000; ``error_count`` counts all.
-- **413**: the file is larger than 200 MB (same body shape).
-- **404**: unknown kind. **409**: Muster's data changed during the import (nothing was
-  imported; send it again). **401/403**: not signed in / no HR import permission.
+- **202**: the file was stored and queued; the worker checks it (type, encoding,
+  header, limits, every row) and imports it unless ``dry_run``: ``{detail, job,
+  status, status_url}``. Poll ``GET /imports/jobs/{job}`` for its progress and then its
+  ``result``: ``{ok, rows, created, updated, unchanged, error_count, errors: [{row,
+  column, message, suggestions}], matched_skills, ...}``. A problem with the file as a
+  whole (not CSV/XLSX, not UTF-8, wrong header, empty, over a limit) is the single
+  error, with ``row`` and ``column`` null; ``errors`` lists at most 1,000 and
+  ``error_count`` counts all. The request never opens the file, so it is quick
+  whatever the file holds.
+- **413**: the file is larger than 200 MB: nothing is stored (the refusal is audited).
+- **422**: no ``file`` field.
+- **404**: unknown kind. **401/403**: not signed in / no HR import permission.
 
-Any holder of the HR import capability may read any import job's status. (The job
-routes are declared before ``/{kind}`` so that ``/jobs`` is never taken for a kind.)
+A job is visible only to the user who started it and to administrators: for anyone
+else ``GET /imports/jobs/{id}`` is a 404. (The job routes are declared before
+``/{kind}`` so that ``/jobs`` is never taken for a kind.)
 """
 
 from __future__ import annotations
@@ -37,7 +36,6 @@ from skills_app.accounts.permissions import Cap
 from skills_app.api_support import authorize
 from skills_app.imports import (
     KINDS,
-    MAX_FILE_BYTES,
     FileProblem,
     UnknownKind,
     import_submit,
@@ -46,7 +44,7 @@ from skills_app.imports import (
     phase_label,
     recent_jobs,
 )
-from skills_app.imports.reading import describe_size
+from skills_app.imports.service import check_upload_size
 from skills_app.people.models import ImportStatus
 
 router = Router(tags=["imports"])
@@ -170,13 +168,10 @@ def _job_out(job, *, with_result: bool = True) -> dict:
 
 
 _RESULT_RESPONSES = {
-    200: ImportResultOut,
     202: ImportQueuedOut,
     404: ErrorOut,
-    409: ImportResultOut,
     413: ImportResultOut,
     422: ImportResultOut,
-    500: ImportResultOut,
 }
 
 
@@ -198,7 +193,7 @@ def import_jobs(request):
 )
 def import_job(request, job_id: str):
     try:
-        job = job_get(job_id=uuid.UUID(job_id))
+        job = job_get(job_id=uuid.UUID(job_id), user=request.auth)
     except (ValueError, ObjectDoesNotExist):
         raise Http404("No import job has this id.") from None
     return _job_out(job)
@@ -225,16 +220,15 @@ def import_upload(
                 kind, dry_run, "Attach the CSV or XLSX file as the multipart field “file”.", "file"
             ),
         )
-    if file.size is not None and file.size > MAX_FILE_BYTES:
-        message = (
-            f"The file is {describe_size(file.size)}: it must be smaller than "
-            f"{describe_size(MAX_FILE_BYTES)}. Split it into smaller files."
-        )
-        return Status(413, _problem(kind, dry_run, message))
+    filename = file.name or "upload"
     try:
+        if file.size is not None:
+            check_upload_size(
+                kind=kind, filename=filename, dry_run=dry_run, user=request.auth, size=file.size
+            )
         submitted = import_submit(
             kind=kind,
-            filename=file.name or "upload",
+            filename=filename,
             content=file.read(),
             dry_run=dry_run,
             user=request.auth,
@@ -244,18 +238,13 @@ def import_upload(
     except FileProblem as problem:
         return Status(problem.status, _problem(kind, dry_run, problem.message))
     job = submitted.job
-    if submitted.queued:  # always 202, however fast the worker was
-        return Status(
-            202,
-            {
-                "detail": "The file is large, so it is being imported in the background.",
-                "job": str(job.pk),
-                "status": job.status,
-                "status_url": _status_url(job.pk),
-            },
-        )
-    result = {**job.result, "job": str(job.pk)}
-    if result.get("ok"):
-        return Status(200, result)
-    failure = result.get("failure")
-    return Status(409 if failure == "conflict" else 500 if failure else 422, result)
+    return Status(
+        202,
+        {
+            "detail": "The file is being checked and imported in the background: "
+            "poll status_url for its progress and result.",
+            "job": str(job.pk),
+            "status": job.status,
+            "status_url": _status_url(job.pk),
+        },
+    )

@@ -13,7 +13,9 @@ import codecs
 import csv
 import io
 import re
+import struct
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -23,8 +25,27 @@ from openpyxl.utils import get_column_letter
 from skills_app.imports.errors import FileProblem
 from skills_app.imports.kinds import KindSpec, normalise_header
 
+# Limits: each breach is a FileProblem with a message saying what to do. They bound
+# what a file can cost the worker (time and memory) whatever it declares about itself.
 MAX_FILE_BYTES = 200 * 1024 * 1024
 MAX_ROWS = 5_000_000
+MAX_COLUMNS = 50  # cells in any row, blank ones included (an XLSX row's trailing empty cells not)
+MAX_CELL_CHARS = 32_767  # Excel's own limit for a cell
+# A CSV line (so a row's cells can never be more than a line's characters).
+MAX_LINE_CHARS = MAX_COLUMNS * (MAX_CELL_CHARS + 3)
+# XLSX, a zip of XML parts: sizes as the zip's directory declares them. Python's
+# zipfile never inflates a part past its declared size (a part holding more fails its
+# CRC check and the workbook is "damaged"), so the declared sizes bound the real ones.
+MAX_XLSX_PARTS = 1_000
+MAX_XLSX_DIRECTORY_BYTES = 1024 * 1024
+MAX_XLSX_UNCOMPRESSED_BYTES = 1024 * 1024 * 1024  # all parts together
+# A part over 1 MB that inflates more than 100 times is a zip bomb (Apache POI's rule);
+# real workbooks inflate 5 to 20 times.
+MAX_XLSX_RATIO = 100
+XLSX_RATIO_FLOOR = 1024 * 1024
+MAX_XLSX_ROW_CELLS = 16_384  # Excel's columns: a sheet row can hold no more cells
+MAX_SHARED_STRINGS = 4_000_000  # openpyxl holds them all in memory
+MAX_SHARED_STRINGS_BYTES = 256 * 1024 * 1024
 _CHUNK = 1 << 20
 
 # (magic bytes, what it is)
@@ -104,6 +125,13 @@ def sniff(content: bytes) -> str:
         )
     if b"\x00" in content[:8192]:
         raise FileProblem(f"The file is not a CSV or XLSX file (it holds binary data). {SAVE_AS}")
+    nul = content.find(b"\x00")
+    if nul >= 0:
+        line = content.count(b"\n", 0, nul) + 1
+        raise FileProblem(
+            f"Line {line} holds a NUL character (a zero byte), which a CSV file cannot "
+            f"hold: the file may be damaged. Remove it, or {SAVE_AS[0].lower()}{SAVE_AS[1:]}"
+        )
     return "csv"
 
 
@@ -171,20 +199,60 @@ def _blank(cells) -> bool:
     return all(c is None or c == "" or (isinstance(c, str) and not c.strip()) for c in cells)
 
 
+def _too_wide(number: int, width: int) -> FileProblem:
+    return FileProblem(
+        f"Row {number} has {width:,} columns: a row may have at most {MAX_COLUMNS}. Delete "
+        "the empty or extra columns to the right of your data and upload the file again."
+    )
+
+
+def _check_cells(number: int, cells: list) -> None:
+    """Width and cell length of one row, raising FileProblem."""
+    if len(cells) > MAX_COLUMNS:
+        raise _too_wide(number, len(cells))
+    for index, cell in enumerate(cells):
+        if isinstance(cell, str) and len(cell) > MAX_CELL_CHARS:
+            raise FileProblem(
+                f"Cell {get_column_letter(index + 1)}{number} has {len(cell):,} characters: a "
+                f"cell may hold at most {MAX_CELL_CHARS:,}. Shorten it and upload the file again."
+            )
+
+
+def _lines(stream) -> Iterator[str]:
+    """The CSV's lines, refusing one too long to be a row: the csv module would
+    otherwise build a list of a million cells from a line of a million commas."""
+    number = 0
+    while line := stream.readline(MAX_LINE_CHARS + 1):
+        number += 1
+        if len(line) > MAX_LINE_CHARS:
+            raise FileProblem(
+                f"Line {number} is longer than {MAX_LINE_CHARS:,} characters, so it cannot "
+                f"be a row of at most {MAX_COLUMNS} columns of at most {MAX_CELL_CHARS:,} "
+                "characters. Delete the empty or extra columns to the right of your data."
+            )
+        yield line
+
+
 def _csv_table(content: bytes, spec: KindSpec) -> Table:
     check_utf8(content)
 
     def records() -> Iterator[tuple[int, list]]:
         stream = io.TextIOWrapper(io.BytesIO(content), encoding="utf-8-sig", newline="")
-        reader = csv.reader(stream)
+        reader = csv.reader(_lines(stream))
         number = 0
         try:
             for cells in reader:
                 number += 1
                 if number > MAX_ROWS + 1:
                     raise FileProblem(f"The file has more than {MAX_ROWS:,} rows. Split it up.")
+                _check_cells(number, cells)
                 yield number, cells
         except csv.Error as exc:
+            if "field limit" in str(exc):  # a quoted cell running over many lines
+                raise FileProblem(
+                    f"Row {number + 1} has a cell longer than {MAX_CELL_CHARS:,} characters, "
+                    "or a quote that is never closed. Check its quotes."
+                ) from None
             raise FileProblem(
                 f"Row {number + 1} could not be read as CSV ({exc}). Check its quotes."
             ) from None
@@ -217,14 +285,18 @@ def _cell(value):
 def _xlsx_table(content: bytes, spec: KindSpec) -> Table:
     import openpyxl
 
+    _check_zip_directory(content)
     try:
         with zipfile.ZipFile(io.BytesIO(content)) as archive:
-            names = set(archive.namelist())
+            parts = archive.infolist()
     except (zipfile.BadZipFile, ValueError):
         raise FileProblem(f"The file is a damaged ZIP or XLSX file. {SAVE_AS}") from None
+    names = {part.filename for part in parts}
     if "xl/workbook.xml" not in names:
         what = "a Word document" if "word/document.xml" in names else "a ZIP archive"
         raise FileProblem(f"The file is {what}, not a CSV or XLSX file. {SAVE_AS}")
+    _check_zip_sizes(parts)
+    _check_shared_strings(content, parts)
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
         sheet = workbook.worksheets[0]
@@ -239,7 +311,7 @@ def _xlsx_table(content: bytes, spec: KindSpec) -> Table:
     # apart, so it is scanned too, but only when it has a formula at all.
     sheet_path = getattr(sheet, "_worksheet_path", None)
     unsaved = None
-    if sheet_path and _has_formulas(content, sheet_path):
+    if sheet_path and _scan_sheet(content, sheet_path):
         unsaved = _unsaved_formulas(content, sheet_path)
 
     read: set[int] = set()  # the columns imported, once the header is known
@@ -250,7 +322,13 @@ def _xlsx_table(content: bytes, spec: KindSpec) -> Table:
             for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
                 if number > MAX_ROWS + 1:
                     raise FileProblem(f"The file has more than {MAX_ROWS:,} rows. Split it up.")
-                cells = [_cell(v) for v in values]
+                width = len(values)
+                while width and values[width - 1] is None:
+                    width -= 1  # empty cells (formatting, say) on the right are not columns
+                if width > MAX_COLUMNS:
+                    raise _too_wide(number, width)
+                cells = [_cell(v) for v in values[:width]]
+                _check_cells(number, cells)
                 while pending is not None and pending[0] < number:
                     pending = next(unsaved, None)
                 if pending is not None and pending[0] == number:
@@ -278,18 +356,123 @@ def _xlsx_table(content: bytes, spec: KindSpec) -> Table:
     )
 
 
+_BOMB = (
+    "The workbook expands to far more data than a spreadsheet of at most "
+    f"{MAX_ROWS:,} rows and {MAX_COLUMNS} columns can hold, so it was not opened. {SAVE_AS}"
+)
+
+
+def _check_zip_directory(content: bytes) -> None:
+    """The zip's directory, from its end record, before zipfile reads it: a directory
+    of millions of entries would cost seconds and gigabytes just to list."""
+    tail = content[-(65535 + 22) :]
+    at = tail.rfind(b"PK\x05\x06")
+    if at < 0 or len(tail) - at < 22:
+        raise FileProblem(f"The file is a damaged ZIP or XLSX file. {SAVE_AS}")
+    entries, directory_bytes = struct.unpack("<HI", tail[at + 10 : at + 16])
+    if entries > MAX_XLSX_PARTS or directory_bytes > MAX_XLSX_DIRECTORY_BYTES:
+        # (0xFFFF and 0xFFFFFFFF, which ZIP64 files use, are over the limits too.)
+        raise FileProblem(
+            f"The workbook has too many parts (at most {MAX_XLSX_PARTS:,}), so it was not "
+            f"opened. {SAVE_AS}"
+        )
+
+
+def _check_zip_sizes(parts) -> None:
+    total = 0
+    for part in parts:
+        total += part.file_size
+        if total > MAX_XLSX_UNCOMPRESSED_BYTES:
+            raise FileProblem(_BOMB)
+        if part.file_size > XLSX_RATIO_FLOOR and part.file_size > MAX_XLSX_RATIO * max(
+            part.compress_size, 1
+        ):
+            raise FileProblem(_BOMB)
+
+
+def _shared_strings_part(content: bytes, parts):
+    """The part openpyxl will read as the shared strings: found, as openpyxl finds it,
+    by its content type, whatever its name."""
+    from openpyxl.packaging.manifest import Manifest
+    from openpyxl.xml.constants import ARC_CONTENT_TYPES, SHARED_STRINGS
+    from openpyxl.xml.functions import fromstring
+
+    by_name = {part.filename: part for part in parts}
+    types = by_name.get(ARC_CONTENT_TYPES)
+    if types is None or types.file_size > XLSX_RATIO_FLOOR:
+        return None  # openpyxl refuses a workbook without (sane) content types anyway
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            manifest = Manifest.from_tree(fromstring(archive.read(types)))
+        found = manifest.find(SHARED_STRINGS)
+    except Exception:  # damaged: openpyxl will say so when it opens the workbook
+        return None
+    return by_name.get(found.PartName.lstrip("/")) if found is not None else None
+
+
+_SHARED_STRING_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?si[\s>/]")
+
+
+def _check_shared_strings(content: bytes, parts) -> None:
+    """openpyxl reads every shared string into memory before the first row: count
+    them first, streamed (never all in memory), and refuse too many or too much."""
+    part = _shared_strings_part(content, parts)
+    if part is None:
+        return
+    too_many = FileProblem(
+        f"The workbook holds more than {MAX_SHARED_STRINGS:,} different texts (or more than "
+        f"{describe_size(MAX_SHARED_STRINGS_BYTES)} of them), so it was not opened. Split "
+        "it into smaller files."
+    )
+    if part.file_size > MAX_SHARED_STRINGS_BYTES:
+        raise too_many
+    count = 0
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive, archive.open(part) as stream:
+            while chunk := stream.read(_CHUNK):
+                # (A tag split between two chunks is missed: at most one a megabyte.)
+                count += len(_SHARED_STRING_TAG.findall(chunk))
+                if count > MAX_SHARED_STRINGS:
+                    raise too_many
+    except (zipfile.BadZipFile, ValueError, EOFError, OSError, zlib.error):
+        raise FileProblem(f"The file is a damaged ZIP or XLSX file. {SAVE_AS}") from None
+
+
 _FORMULA_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s>/]")
 
 
-def _has_formulas(content: bytes, path: str) -> bool:
-    """Whether the sheet's XML has a formula element, streamed (never all in memory)."""
-    with zipfile.ZipFile(io.BytesIO(content)) as archive, archive.open(path) as stream:
-        tail = b""
-        while chunk := stream.read(_CHUNK):
-            if _FORMULA_TAG.search(tail + chunk):
-                return True
-            tail = chunk[-16:]
-    return False
+_ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row[\s>/]")
+_CELL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c[\s>/]")
+
+
+def _scan_sheet(content: bytes, path: str) -> bool:
+    """One streamed pass over the sheet's XML (never all in memory), before openpyxl
+    reads it: refuse a row of more cells than Excel has columns (openpyxl holds a whole
+    row's cells in memory, so one row of millions of cells would exhaust it), and say
+    whether the sheet has a formula element. (A tag split between two chunks is missed:
+    at most one a megabyte, which no limit here depends on.)"""
+    formulas = False
+    row, cells = 0, 0
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive, archive.open(path) as stream:
+            tail = b""
+            while chunk := stream.read(_CHUNK):
+                if not formulas and _FORMULA_TAG.search(tail + chunk):
+                    formulas = True
+                tail = chunk[-16:]
+                for index, piece in enumerate(_ROW_TAG.split(chunk)):
+                    if index:  # a new row starts
+                        row, cells = row + 1, 0
+                    cells += len(_CELL_TAG.findall(piece))
+                    if cells > MAX_XLSX_ROW_CELLS:
+                        raise FileProblem(
+                            f"Row {max(row, 1):,} of the sheet has more than "
+                            f"{MAX_XLSX_ROW_CELLS:,} cells, more than a spreadsheet has "
+                            f"columns, so the workbook was not read. {SAVE_AS}"
+                        )
+    except (zipfile.BadZipFile, EOFError, OSError, zlib.error):
+        raise FileProblem(f"The file is a damaged ZIP or XLSX file. {SAVE_AS}") from None
+    return formulas
 
 
 def _unsaved_formulas(content: bytes, path: str) -> Iterator[tuple[int, list[int]]]:

@@ -1,15 +1,22 @@
 """Import entry points shared by the web page, the API and the task worker.
 
-Every import is an ``ImportJob``: ``import_submit`` checks the file as a whole (type,
-encoding, header: a ``FileProblem`` is raised at once), stores it, then runs it in the
-request when it is small or queues the ``run_import_job`` task when it is large.
-``import_run_job`` (what the worker runs) does the rest:
+Every import is an ``ImportJob``. ``import_submit`` (the web request's whole part) only
+checks the upload's size, stores the file and queues the ``run_import_job`` task: it
+never opens the file, so no upload, however built, can make a request slow. Every
+check (type, encoding, header, limits, rows) runs in the worker, in ``import_run_job``:
 
 1. read and check every row, reporting progress every few thousand rows;
 2. if any row is wrong, write nothing and record the errors (status "rejected");
 3. otherwise write everything in one transaction (rolled back for a dry run);
 4. record one audit event (kind, file name, counts: never row contents) and delete the
    stored file, keeping only the result.
+
+The worker touches the job's ``heartbeat_at`` as it goes (at every progress report and
+from a small thread every ``IMPORT_HEARTBEAT_SECONDS``). ``reap_stale_jobs`` (run by
+``manage.py run_worker``'s housekeeping and ``manage.py reap_import_jobs``) marks a job
+whose heartbeat stopped as failed and deletes its file. A job's write commits only if
+the job is still running, so a job reaped while its worker was merely slow writes
+nothing.
 
 The file is stored gzip-compressed (``pack``/``unpack``) while it waits.
 
@@ -24,12 +31,16 @@ from __future__ import annotations
 import gzip
 import hashlib
 import logging
+import threading
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db import IntegrityError, connection, connections, transaction
+from django.conf import settings
+from django.db import DatabaseError, IntegrityError, connection, connections, transaction
+from django.db.models import Q
 from django.utils import timezone
 
+from skills_app.accounts.permissions import Cap, has_cap
 from skills_app.audit.models import Action
 from skills_app.audit.services import record_event
 from skills_app.core.staging import Counts
@@ -38,7 +49,7 @@ from skills_app.imports.errors import MAX_ERRORS, FileProblem, ImportConflict
 from skills_app.imports.kinds import KINDS
 from skills_app.imports.people import PeopleImporter
 from skills_app.imports.person_skills import PersonSkillsImporter
-from skills_app.imports.reading import Table, check_size, open_table
+from skills_app.imports.reading import check_size, open_table
 from skills_app.imports.role_history import RoleHistoryImporter
 from skills_app.imports.role_profiles import RoleProfilesImporter
 from skills_app.people.models import ImportJob, ImportStatus
@@ -51,9 +62,6 @@ IMPORTERS: dict[str, type[Importer]] = {
     "role-history": RoleHistoryImporter,
     "role-profiles": RoleProfilesImporter,
 }
-# Files above either limit run in the background task; smaller ones in the request.
-SYNC_MAX_BYTES = 2 * 1024 * 1024
-SYNC_MAX_ROWS = 20_000
 RECENT_JOBS = 20
 # How long a dry run from the import page keeps its file for "Import this file".
 KEEP_CHECKED_FILE = timedelta(hours=1)
@@ -163,52 +171,70 @@ def kind_spec(kind: str):
         raise UnknownKind(kind) from None
 
 
-# -- checking the file as a whole -----------------------------------------------------------
-
-
-def import_precheck(*, kind: str, content: bytes) -> Table:
-    """Type, size, encoding and header; raises FileProblem."""
-    return open_table(content, kind_spec(kind))
-
-
-def is_large(*, content: bytes, table: Table) -> bool:
-    return len(content) > SYNC_MAX_BYTES or table.estimated_rows > SYNC_MAX_ROWS
+# -- submitting a file ---------------------------------------------------------------------
 
 
 @dataclass
 class Submitted:
     job: ImportJob
-    queued: bool
+
+
+def import_refused(*, kind: str, filename: str, dry_run: bool, user, problem: FileProblem):
+    """Audit an upload refused before it became a job (too large): who tried to import
+    what, and why; never the file's contents."""
+    record_event(
+        actor=user if getattr(user, "pk", None) else None,
+        action=Action.IMPORT,
+        object_type="import_job",
+        parameters={
+            "kind": kind,
+            "filename": (filename or "upload")[:255],
+            "dry_run": dry_run,
+            "status": "refused",
+            "reason": problem.message,
+            "rows": 0,
+            "errors": 1,
+        },
+    )
+
+
+def check_upload_size(*, kind: str, filename: str, dry_run: bool, user, size: int) -> None:
+    """Refuse (FileProblem, status 413, audited) an upload over the size limit, before
+    it is read into memory."""
+    try:
+        check_size(size)
+    except FileProblem as problem:
+        import_refused(kind=kind, filename=filename, dry_run=dry_run, user=user, problem=problem)
+        raise
 
 
 def import_submit(
     *, kind: str, filename: str, content: bytes, dry_run: bool, user, keep: bool = False
 ) -> Submitted:
-    """Check the file, store it as a job, then run it now (small) or queue it (large).
-    Raises UnknownKind or FileProblem before anything is stored. ``keep``: see
-    ``import_create_job``."""
-    check_size(len(content))
-    table = import_precheck(kind=kind, content=content)
-    large = is_large(content=content, table=table)
-    del table
+    """Store the file as a job and queue it for the worker; return at once. Only the
+    size is checked here (a FileProblem, audited, before anything is stored): opening
+    the file is the worker's job, so the request's cost does not depend on what the
+    file holds. Raises UnknownKind. ``keep``: see ``import_create_job``."""
+    kind_spec(kind)
+    check_upload_size(kind=kind, filename=filename, dry_run=dry_run, user=user, size=len(content))
     purge_kept_files()
     job = import_create_job(
         kind=kind, filename=filename, content=content, dry_run=dry_run, user=user, keep=keep
     )
-    if large:
-        from skills_app.imports.tasks import run_import_job
+    from skills_app.imports.tasks import run_import_job
 
-        run_import_job.enqueue(str(job.pk))
-        job.refresh_from_db(fields=["status", "phase", "total_rows", "processed_rows", "result"])
-        return Submitted(job, True)
-    return Submitted(import_run_job(job_id=job.pk), False)
+    run_import_job.enqueue(str(job.pk))
+    # (A test's immediate backend has run it already.)
+    job.refresh_from_db(fields=["status", "phase", "total_rows", "processed_rows", "result"])
+    return Submitted(job)
 
 
 # -- running a job ----------------------------------------------------------------------------
 
 
 class _JobProgress:
-    """A Progress sink writing to the job row where others can see it."""
+    """A Progress sink writing to the job row where others can see it. Every report is
+    also a heartbeat."""
 
     def __init__(self, job_id):
         self.job_id = job_id
@@ -219,23 +245,63 @@ class _JobProgress:
         self.side_allowed = not connection.in_atomic_block and connection.vendor == "postgresql"
 
     def __call__(self, phase: str, done: int, total: int) -> None:
+        now = timezone.now()
         fields = {"phase": phase[:32], "processed_rows": done, "total_rows": total}
         if not connection.in_atomic_block:
-            ImportJob.objects.filter(pk=self.job_id).update(**fields)
+            ImportJob.objects.filter(pk=self.job_id, status=ImportStatus.RUNNING).update(
+                heartbeat_at=now, **fields
+            )
         elif self.side_allowed:
             if self.side is None:
                 self.side = connections.create_connection(connection.alias)
             with self.side.cursor() as cursor:
                 cursor.execute(
                     "UPDATE people_importjob SET phase = %s, processed_rows = %s, "
-                    "total_rows = %s WHERE id = %s",
-                    [fields["phase"], done, total, self.job_id],
+                    "total_rows = %s, heartbeat_at = %s WHERE id = %s AND status = %s",
+                    [fields["phase"], done, total, now, self.job_id, ImportStatus.RUNNING],
                 )
 
     def close(self) -> None:
         if self.side is not None:
             self.side.close()
             self.side = None
+
+
+def _setting_number(name: str, default: float) -> float:
+    return float(getattr(settings, name, default))
+
+
+class _Heartbeat(threading.Thread):
+    """Touches the job's ``heartbeat_at`` every few seconds while the worker lives, so
+    a phase that reports no progress for a while (opening a large workbook, a long
+    write) is not taken for a dead worker. On SQLite a beat during the write phase
+    waits for the writer and may be skipped; the reaper cannot write then either."""
+
+    def __init__(self, job_id, every: float):
+        super().__init__(name=f"import-heartbeat-{job_id}", daemon=True)
+        self.job_id = job_id
+        self.every = every
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        try:
+            while not self.stopped.wait(self.every):
+                try:
+                    ImportJob.objects.filter(pk=self.job_id, status=ImportStatus.RUNNING).update(
+                        heartbeat_at=timezone.now()
+                    )
+                except DatabaseError as exc:
+                    logger.warning("import job %s: heartbeat skipped (%s)", self.job_id, exc)
+        finally:
+            connections.close_all()  # this thread's own connection
+
+    def stop(self) -> None:
+        self.stopped.set()
+        self.join(timeout=1)
+
+
+class JobReaped(Exception):
+    """The reaper gave the job up (its heartbeat had stopped) before it could commit."""
 
 
 def _result(
@@ -309,13 +375,19 @@ def rejected_detail(error_count: int) -> str:
 def import_run_job(*, job_id) -> ImportJob:
     """Run one queued job to the end. Safe to call twice: a job that is no longer
     queued is returned as it is."""
+    now = timezone.now()
     claimed = ImportJob.objects.filter(pk=job_id, status=ImportStatus.QUEUED).update(
-        status=ImportStatus.RUNNING, started_at=timezone.now(), phase="reading"
+        status=ImportStatus.RUNNING, started_at=now, heartbeat_at=now, phase="reading"
     )
     job = ImportJob.objects.defer("content").get(pk=job_id)
     if not claimed:
         return job
     sink = _JobProgress(job.pk)
+    heartbeat = None
+    if not connection.in_atomic_block:  # a worker (in a caller's transaction, no one sees it)
+        every = max(1.0, _setting_number("IMPORT_HEARTBEAT_SECONDS", 15))
+        heartbeat = _Heartbeat(job.pk, every)
+        heartbeat.start()
     progress = Progress(sink)
     status, rows, result, matched = ImportStatus.FAILED, 0, None, []
     try:
@@ -344,6 +416,16 @@ def import_run_job(*, job_id) -> ImportJob:
                 counts = importer.write(dry_run=job.dry_run)
                 if job.dry_run:
                     transaction.set_rollback(True)
+                else:
+                    # Commit only a job that is still ours: this locks the job row, so
+                    # the reaper either gave the job up before (nothing is committed)
+                    # or sees this fresh heartbeat once it is committed. (Nothing may
+                    # report progress through a second connection after this line.)
+                    alive = ImportJob.objects.filter(pk=job.pk, status=ImportStatus.RUNNING).update(
+                        heartbeat_at=timezone.now()
+                    )
+                    if not alive:
+                        raise JobReaped
             status = ImportStatus.SUCCEEDED
             result = _result(
                 job=job,
@@ -355,6 +437,8 @@ def import_run_job(*, job_id) -> ImportJob:
             )
     except FileProblem as problem:
         status, result = ImportStatus.REJECTED, _file_problem_result(job, problem)
+    except JobReaped:
+        logger.warning("import job %s: reaped before it could commit", job.pk)
     except ImportConflict as conflict:
         result = _result(job=job, ok=False, detail=conflict.message, rows=rows)
         result["failure"] = "conflict"
@@ -374,6 +458,8 @@ def import_run_job(*, job_id) -> ImportJob:
         )
         result["failure"] = "error"
     finally:
+        if heartbeat is not None:
+            heartbeat.stop()
         sink.close()
         if result is None:  # interrupted by something that is not an Exception
             result = _result(job=job, ok=False, detail="The import was interrupted.", rows=rows)
@@ -385,7 +471,8 @@ def import_run_job(*, job_id) -> ImportJob:
             file_fields = {"kept_until": finished + KEEP_CHECKED_FILE}
         else:
             file_fields = {"content": b"", "content_sha256": "", "kept_until": None}
-        ImportJob.objects.filter(pk=job.pk).update(
+        # A job the reaper gave up keeps the reaper's answer (and its audit row).
+        finished_here = ImportJob.objects.filter(pk=job.pk, status=ImportStatus.RUNNING).update(
             status=status,
             phase="done",
             processed_rows=rows,
@@ -394,23 +481,24 @@ def import_run_job(*, job_id) -> ImportJob:
             result=result,
             **file_fields,
         )
-        record_event(
-            actor=job.created_by,
-            action=Action.IMPORT,
-            object_type="import_job",
-            object_id=job.pk,
-            parameters={
-                "kind": job.kind,
-                "filename": job.filename,
-                "dry_run": job.dry_run,
-                "status": str(status),
-                "rows": rows,
-                "created": result.get("created", 0),
-                "updated": result.get("updated", 0),
-                "unchanged": result.get("unchanged", 0),
-                "errors": result.get("error_count", 0),
-            },
-        )
+        if finished_here:
+            record_event(
+                actor=job.created_by,
+                action=Action.IMPORT,
+                object_type="import_job",
+                object_id=job.pk,
+                parameters={
+                    "kind": job.kind,
+                    "filename": job.filename,
+                    "dry_run": job.dry_run,
+                    "status": str(status),
+                    "rows": rows,
+                    "created": result.get("created", 0),
+                    "updated": result.get("updated", 0),
+                    "unchanged": result.get("unchanged", 0),
+                    "errors": result.get("error_count", 0),
+                },
+            )
     job.refresh_from_db(
         fields=[
             "status",
@@ -533,9 +621,127 @@ def phase_label(job: ImportJob) -> str:
     return PHASES.get(job.phase, job.phase)
 
 
+def visible_jobs(user):
+    """The jobs ``user`` may see: their own; every job for an administrator."""
+    jobs = ImportJob.objects.all()
+    if has_cap(user, Cap.ADMINISTER):
+        return jobs
+    if not getattr(user, "pk", None):
+        return jobs.none()
+    return jobs.filter(created_by_id=user.pk)
+
+
 def recent_jobs(*, user, limit: int = RECENT_JOBS):
+    """The jobs ``user`` started, newest first (administrators too: their own list)."""
+    if not getattr(user, "pk", None):
+        return ImportJob.objects.none()
     return ImportJob.objects.filter(created_by=user).defer("content", "result")[:limit]
 
 
-def job_get(*, job_id) -> ImportJob:
-    return ImportJob.objects.defer("content").get(pk=job_id)
+def job_get(*, job_id, user) -> ImportJob:
+    """Raises ImportJob.DoesNotExist for a job that does not exist or is someone else's
+    (another HR user's job is not found, rather than forbidden: its id tells nothing)."""
+    return visible_jobs(user).defer("content").get(pk=job_id)
+
+
+# -- housekeeping: dead workers and old uploads --------------------------------------------
+
+INTERRUPTED = (
+    "The import stopped before it finished because the Muster worker running it stopped "
+    "(for example, the server was restarted). Nothing was imported. Try again: upload "
+    "the file again."
+)
+EXPIRED = (
+    "The file waited too long to be imported and has been deleted, so nothing was "
+    "imported. Try again: upload the file again."
+)
+
+
+def _give_up(job: ImportJob, *, now, detail: str, failure: str, reason: str, **match) -> bool:
+    """Mark one job failed and delete its file, if it is still as ``match`` says;
+    audit it. True if this call changed it."""
+    result = _result(job=job, ok=False, detail=detail)
+    result["failure"] = failure
+    changed = ImportJob.objects.filter(pk=job.pk, **match).update(
+        status=ImportStatus.FAILED,
+        phase="done",
+        finished_at=now,
+        result=result,
+        content=b"",
+        content_sha256="",
+        kept_until=None,
+    )
+    if changed:
+        record_event(
+            actor=job.created_by,
+            action=Action.IMPORT,
+            object_type="import_job",
+            object_id=job.pk,
+            parameters={
+                "kind": job.kind,
+                "filename": job.filename,
+                "dry_run": job.dry_run,
+                "status": str(ImportStatus.FAILED),
+                "reason": reason,
+                "rows": 0,
+                "errors": 0,
+            },
+        )
+    return bool(changed)
+
+
+def reap_stale_jobs(*, now=None, stale_after: timedelta | None = None) -> int:
+    """Mark failed every running job whose worker stopped reporting (no heartbeat for
+    ``IMPORT_JOB_STALE_SECONDS``), deleting its stored file. Nothing partial can have
+    been written: a job writes in one transaction that commits only while the job is
+    still running. Returns how many jobs were reaped."""
+    now = now or timezone.now()
+    if stale_after is None:
+        stale_after = timedelta(seconds=_setting_number("IMPORT_JOB_STALE_SECONDS", 300))
+    cutoff = now - stale_after
+    stale = (
+        ImportJob.objects.filter(status=ImportStatus.RUNNING)
+        .filter(Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, started_at__lt=cutoff))
+        .select_related("created_by")
+        .defer("content")
+    )
+    reaped = 0
+    for job in stale:
+        # Only if it has not beaten since it was read (the worker may be alive after all).
+        reaped += _give_up(
+            job,
+            now=now,
+            detail=INTERRUPTED,
+            failure="interrupted",
+            reason="worker stopped",
+            status=ImportStatus.RUNNING,
+            heartbeat_at=job.heartbeat_at,
+        )
+    return reaped
+
+
+def delete_expired_uploads(now=None) -> int:
+    """Delete every stored upload older than ``IMPORT_UPLOAD_RETENTION_DAYS`` (finished
+    jobs normally hold none; this catches any that did). A job still waiting for its
+    file is marked failed. Returns how many uploads were deleted."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=_setting_number("IMPORT_UPLOAD_RETENTION_DAYS", 7))
+    old = ImportJob.objects.filter(created_at__lt=cutoff).exclude(content=b"")
+    deleted = 0
+    for job in old.filter(status=ImportStatus.QUEUED).select_related("created_by").defer("content"):
+        deleted += _give_up(
+            job,
+            now=now,
+            detail=EXPIRED,
+            failure="expired",
+            reason="upload expired",
+            status=ImportStatus.QUEUED,
+        )
+    deleted += old.update(content=b"", content_sha256="", kept_until=None)
+    return deleted
+
+
+def import_housekeeping(now=None) -> tuple[int, int]:
+    """What the worker runs every minute or so: reap dead jobs; let go of checked
+    files kept past their hour. Returns (jobs reaped, kept files deleted)."""
+    return reap_stale_jobs(now=now), purge_kept_files()

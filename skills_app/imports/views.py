@@ -1,18 +1,21 @@
 """HR import pages (HR and administrators): upload a file, see its result or progress.
 
-Small files are checked and imported in the request, then the browser is sent to the
-job page, which shows the outcome. After a clean dry run the page offers "Import this
-file", which imports the file that was checked (kept for an hour, for its uploader only)
-without choosing it again. Large files are queued for the task worker and the
-job page shows a progress bar, refreshed by htmx polling a fragment every second (and,
-without JavaScript, by a "Refresh this page" link). Job ids are UUIDs: no personal data
-is ever in a URL.
+An upload is stored and queued for the task worker, and the browser is sent to the
+job page: it shows a progress bar, refreshed by htmx polling a fragment every second
+(and, without JavaScript, by a "Refresh this page" link), then the outcome. The
+request never opens the file, so no file can make it slow; every check runs in the
+worker and its answer (wrong type, wrong header, a limit, bad rows) is on the job page.
+After a clean dry run the page offers "Import this file", which imports the file that
+was checked (kept for an hour, for its uploader only) without choosing it again.
+
+A job is shown only to the person who started it and to administrators: anyone else
+gets a 404. Job ids are UUIDs: no personal data is ever in a URL.
 """
 
 from django import forms
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from skills_app.accounts.permissions import Cap, requires
@@ -32,7 +35,9 @@ from skills_app.imports.service import (
     CheckedFileGone,
     NotYourFile,
     can_import_checked_file,
+    check_upload_size,
     import_checked_file,
+    job_get,
     purge_kept_files,
 )
 from skills_app.people.models import ImportJob, ImportStatus
@@ -113,27 +118,31 @@ def home(request):
         form = ImportForm(request.POST, request.FILES)
         if form.is_valid():
             upload = form.cleaned_data["file"]
-            if upload.size > MAX_FILE_BYTES:
-                form.add_error(
-                    "file",
-                    f"The selected file must be smaller than {describe_size(MAX_FILE_BYTES)}",
+            kind, dry_run = form.cleaned_data["kind"], form.cleaned_data["dry_run"]
+            try:
+                check_upload_size(
+                    kind=kind,
+                    filename=upload.name,
+                    dry_run=dry_run,
+                    user=request.user,
+                    size=upload.size,
                 )
+                submitted = import_submit(
+                    kind=kind,
+                    filename=upload.name,
+                    content=upload.read(),
+                    dry_run=dry_run,
+                    user=request.user,
+                    keep=True,  # a clean dry run can then be imported from its page
+                )
+            except FileProblem as problem:
+                form.add_error("file", problem.message)
             else:
-                try:
-                    submitted = import_submit(
-                        kind=form.cleaned_data["kind"],
-                        filename=upload.name,
-                        content=upload.read(),
-                        dry_run=form.cleaned_data["dry_run"],
-                        user=request.user,
-                        keep=True,  # a clean dry run can then be imported from its page
-                    )
-                except FileProblem as problem:
-                    form.add_error("file", problem.message)
-                else:
-                    return redirect("imports:job", job_id=submitted.job.pk)
+                return redirect("imports:job", job_id=submitted.job.pk)
     else:
-        form = ImportForm()
+        # "Try again" on a failed job's page comes back with its kind chosen.
+        kind = request.GET.get("kind")
+        form = ImportForm(initial={"kind": kind} if kind in KINDS else None)
         purge_kept_files()
     jobs = [
         {
@@ -152,14 +161,18 @@ def home(request):
     )
 
 
-def _job(job_id) -> ImportJob:
-    return get_object_or_404(ImportJob.objects.defer("content"), pk=job_id)
+def _job(request, job_id) -> ImportJob:
+    """The job, if it is the user's own (or the user is an administrator); else 404."""
+    try:
+        return job_get(job_id=job_id, user=request.user)
+    except ImportJob.DoesNotExist:
+        raise Http404 from None
 
 
 @requires(Cap.IMPORT_HR)
 def job_detail(request, job_id):
     purge_kept_files()
-    return render(request, "imports/job.html", _job_context(_job(job_id), request.user))
+    return render(request, "imports/job.html", _job_context(_job(request, job_id), request.user))
 
 
 @requires(Cap.IMPORT_HR)
@@ -167,7 +180,7 @@ def job_detail(request, job_id):
 def job_import(request, job_id):
     """Import the file a clean dry run checked ("Import this file" on its result page).
     GET shows the check's result page, with the button when it may be used."""
-    job = _job(job_id)
+    job = _job(request, job_id)
     if request.method == "GET":
         purge_kept_files()
         job.refresh_from_db(fields=["kept_until", "content_sha256"])
@@ -189,9 +202,7 @@ def job_import(request, job_id):
 def job_progress(request, job_id):
     """The progress fragment htmx polls. When the job has finished, htmx reloads the
     whole page (HX-Refresh) so the result, with its error summary, is shown properly."""
-    job = ImportJob.objects.defer("content").filter(pk=job_id).first()
-    if job is None:
-        raise Http404
+    job = _job(request, job_id)
     context = _job_context(job)
     if context["finished"] and request.htmx:
         response = HttpResponse(status=200)

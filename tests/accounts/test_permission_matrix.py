@@ -5,6 +5,7 @@ that is the point. Public routes must be marked with ``@public``.
 """
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from skills_app.accounts.permissions import ROLE_CAPABILITIES, Cap, Role
@@ -149,7 +150,10 @@ def sample_import_job(ctx):
     from skills_app.people.models import ImportJob
 
     if "import_job" not in ctx:
-        ctx["import_job"] = ImportJob.objects.create(kind="people", filename="s.csv", content=b"")
+        # A job is seen only by its uploader and administrators: it is the signed-in user's.
+        ctx["import_job"] = ImportJob.objects.create(
+            kind="people", filename="s.csv", content=b"", created_by=ctx.get("owner")
+        )
     return ctx["import_job"]
 
 
@@ -202,6 +206,7 @@ def _site_url(name, route, ctx):
 @pytest.mark.parametrize("role", list(Role))
 def test_site_routes_enforce_the_matrix_for(role, client_for, ctx):
     client = client_for(role)
+    ctx["owner"] = get_user_model().objects.get(pk=client.session["_auth_user_id"])
     checked = 0
     for name, route, entry, _ in site_routes():
         caps = getattr(entry.callback, "required_capabilities", None)

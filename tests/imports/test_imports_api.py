@@ -1,14 +1,18 @@
-"""POST /api/v1/imports/{kind} and GET /api/v1/imports/jobs/{id}: status codes and shapes."""
+"""POST /api/v1/imports/{kind} and GET /api/v1/imports/jobs/{id}: status codes and shapes.
+
+Every accepted upload is a 202 with a job to poll; here the immediate task backend runs
+the job inside the request, so the job's result is there at once."""
 
 import uuid
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import override_settings
 
 from skills_app.accounts.permissions import Role
 from skills_app.accounts.services import api_token_create
-from skills_app.imports import reading, service
+from skills_app.audit.models import AccessEvent, Action
+from skills_app.imports import reading
 from skills_app.people.models import ImportJob, ImportStatus, Person
 from taxonomy.models import Skill
 from tests.imports.test_imports import (  # noqa: F401  (skills, staff: fixtures)
@@ -20,6 +24,7 @@ from tests.imports.test_imports import (  # noqa: F401  (skills, staff: fixtures
 )
 
 pytestmark = pytest.mark.django_db
+User = get_user_model()
 
 IMMEDIATE = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
 
@@ -27,6 +32,11 @@ IMMEDIATE = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBa
 def upload(text, name="people.csv"):
     content = text if isinstance(text, bytes) else text.encode()
     return SimpleUploadedFile(name, content, content_type="text/csv")
+
+
+@pytest.fixture(autouse=True)
+def _run_jobs_at_once(settings):
+    settings.TASKS = IMMEDIATE
 
 
 @pytest.fixture
@@ -39,25 +49,36 @@ def post(client, kind, text, *, dry_run=None, **extra):
     return client.post(url, {"file": upload(text)}, **extra)
 
 
+def result_of(client, response):
+    """The finished job's result, from the 202's status_url."""
+    assert response.status_code == 202, response.content
+    job = client.get(response.json()["status_url"])
+    assert job.status_code == 200
+    return job.json()["result"]
+
+
 GOOD = csv_text(PEOPLE_HEADER, person_row("API1"), person_row("API2", "API1"))
 BAD = csv_text(PEOPLE_HEADER, person_row("API1", grade="X"), person_row("API2", "NOPE"))
 
 
-def test_a_good_small_file_is_imported_with_200(hr):
+def test_a_good_file_is_accepted_with_202_and_its_job_holds_the_result(hr):
     response = post(hr, "people", GOOD)
-    assert response.status_code == 200, response.content
-    body = response.json()
+    assert response.status_code == 202, response.content
+    accepted = response.json()
+    assert set(accepted) == {"detail", "job", "status", "status_url"}
+    assert accepted["status_url"] == f"/api/v1/imports/jobs/{accepted['job']}"
+    body = result_of(hr, response)
     assert body["ok"] is True and body["errors"] == []
     assert (body["rows"], body["created"], body["updated"], body["unchanged"]) == (2, 2, 0, 0)
     assert body["detail"].startswith("Imported 2 rows")
     assert Person.objects.count() == 2
-    assert ImportJob.objects.get(pk=body["job"]).status == ImportStatus.SUCCEEDED
+    assert ImportJob.objects.get(pk=accepted["job"]).status == ImportStatus.SUCCEEDED
 
 
 @pytest.mark.usefixtures("staff", "skills")
 def test_matched_skills_are_in_the_result_and_the_schema(hr):
     text = csv_text("staff_number,skill,level", "S1,Pyhton,3", "S2,Python,2")
-    body = post(hr, "person-skills", text, dry_run="true").json()
+    body = result_of(hr, post(hr, "person-skills", text, dry_run="true"))
     assert body["ok"], body
     assert body["matched_skills"] == [
         {
@@ -68,7 +89,7 @@ def test_matched_skills_are_in_the_result_and_the_schema(hr):
             "skill": {"id": Skill.objects.get(name="Python").pk, "name": "Python"},
         }
     ]
-    assert post(hr, "people", GOOD).json()["matched_skills"] == []
+    assert result_of(hr, post(hr, "people", GOOD))["matched_skills"] == []
     schema = hr.get("/api/v1/openapi.json").json()["components"]["schemas"]
     field = schema["ImportResultOut"]["properties"]["matched_skills"]
     assert field["items"]["$ref"].endswith("/MatchedSkillOut") and field["description"]
@@ -82,18 +103,17 @@ def test_matched_skills_are_in_the_result_and_the_schema(hr):
 
 
 def test_dry_run_true_writes_nothing(hr):
-    body = post(hr, "people", GOOD, dry_run="true").json()
+    response = post(hr, "people", GOOD, dry_run="true")
+    body = result_of(hr, response)
     assert body["ok"] and body["dry_run"] and body["created"] == 2
     assert Person.objects.count() == 0
     # Only the import page keeps a checked file (for "Import this file").
-    job = ImportJob.objects.get(pk=body["job"])
+    job = ImportJob.objects.get(pk=response.json()["job"])
     assert (bytes(job.content), job.kept_until, job.content_sha256) == (b"", None, "")
 
 
-def test_row_errors_are_a_422_with_every_error_in_the_result(hr):
-    response = post(hr, "people", BAD)
-    assert response.status_code == 422
-    body = response.json()
+def test_row_errors_are_in_the_rejected_jobs_result(hr):
+    body = result_of(hr, post(hr, "people", BAD))
     assert body["detail"] == "The file has 2 errors; nothing was imported."
     assert body["ok"] is False and body["error_count"] == 2
     assert [(e["row"], e["column"]) for e in body["errors"]] == [
@@ -104,21 +124,20 @@ def test_row_errors_are_a_422_with_every_error_in_the_result(hr):
     assert Person.objects.count() == 0
 
 
-def test_a_file_problem_is_a_422_with_one_error_and_no_job(hr):
+def test_a_file_problem_is_the_one_error_of_the_rejected_job(hr):
     response = post(hr, "people", b"%PDF-1.4 not a spreadsheet")
-    assert response.status_code == 422
-    body = response.json()
+    body = result_of(hr, response)
     assert body["errors"] == [
         {"row": None, "column": None, "message": body["detail"], "suggestions": []}
     ]
     assert "PDF" in body["detail"]
-    assert not ImportJob.objects.exists()
+    job = ImportJob.objects.get(pk=response.json()["job"])
+    assert job.status == ImportStatus.REJECTED and bytes(job.content) == b""
 
 
-def test_a_wrong_header_is_a_422(hr):
-    response = post(hr, "person-skills", "staff,skill_name,level\nS1,Python,3\n")
-    assert response.status_code == 422
-    assert "missing staff_number, skill" in response.json()["detail"]
+def test_a_wrong_header_is_the_rejected_jobs_error(hr):
+    body = result_of(hr, post(hr, "person-skills", "staff,skill_name,level\nS1,Python,3\n"))
+    assert "missing staff_number, skill" in body["detail"]
 
 
 def test_a_missing_file_is_a_422(hr):
@@ -129,10 +148,13 @@ def test_a_missing_file_is_a_422(hr):
 
 def test_a_file_that_is_too_large_is_a_413(hr, monkeypatch):
     monkeypatch.setattr(reading, "MAX_FILE_BYTES", 50)
-    monkeypatch.setattr("skills_app.imports.api.MAX_FILE_BYTES", 50)
     response = post(hr, "people", GOOD)
     assert response.status_code == 413
     assert "smaller than" in response.json()["detail"]
+    assert not ImportJob.objects.exists()
+    # Refused before it became a job, and audited.
+    event = AccessEvent.objects.get(action=Action.IMPORT)
+    assert event.parameters["status"] == "refused" and event.parameters["kind"] == "people"
 
 
 def test_an_unknown_kind_is_a_json_404(hr):
@@ -162,28 +184,28 @@ def test_anonymous_callers_get_401(client):
 def test_a_bearer_token_works(client, make_user):
     _, raw = api_token_create(user=make_user(Role.HR))
     response = post(client, "people", GOOD, HTTP_AUTHORIZATION=f"Bearer {raw}")
-    assert response.status_code == 200
-
-
-@override_settings(TASKS=IMMEDIATE)
-def test_a_large_file_is_queued_with_202_and_its_job_can_be_polled(hr, monkeypatch):
-    monkeypatch.setattr(service, "SYNC_MAX_ROWS", 1)
-    response = post(hr, "people", GOOD)
-    assert response.status_code == 202, response.content
-    body = response.json()
-    assert body["status_url"] == f"/api/v1/imports/jobs/{body['job']}"
-    # The immediate backend ran the job already; a real worker would run it soon.
-    job = hr.get(body["status_url"])
-    assert job.status_code == 200
-    data = job.json()
-    assert data["status"] == "succeeded" and data["percent"] == 100
-    assert (data["processed_rows"], data["total_rows"]) == (2, 2)
-    assert data["result"]["created"] == 2 and data["result"]["ok"] is True
+    assert response.status_code == 202
     assert Person.objects.count() == 2
 
 
-def test_a_queued_job_reports_its_progress(hr, make_user):
+def test_the_upload_request_only_queues_the_job(hr, settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    response = post(hr, "people", GOOD)
+    assert response.status_code == 202, response.content
+    body = response.json()
+    assert body["status"] == "queued"
+    data = hr.get(body["status_url"]).json()
+    assert (data["status"], data["phase_label"], data["percent"]) == (
+        "queued",
+        "Waiting to start",
+        0,
+    )
+    assert data["result"] is None and Person.objects.count() == 0
+
+
+def test_a_queued_job_reports_its_progress(hr):
     job = ImportJob.objects.create(
+        created_by=User.objects.get(username="hr"),
         kind="people",
         filename="big.csv",
         content=b"x",
@@ -204,6 +226,17 @@ def test_a_queued_job_reports_its_progress(hr, make_user):
 def test_an_unknown_or_malformed_job_id_is_a_404(hr):
     assert hr.get(f"/api/v1/imports/jobs/{uuid.uuid4()}").status_code == 404
     assert hr.get("/api/v1/imports/jobs/not-a-uuid").status_code == 404
+
+
+def test_a_job_is_visible_only_to_its_owner_and_administrators(hr, client, make_user):
+    url = post(hr, "people", GOOD).json()["status_url"]
+    assert hr.get(url).status_code == 200
+    client.force_login(make_user(Role.HR, username="other-hr"))
+    response = client.get(url)
+    assert response.status_code == 404 and set(response.json()) == {"detail", "errors"}
+    assert client.get("/api/v1/imports/jobs").json() == []
+    client.force_login(make_user(Role.ADMIN, username="an-admin"))
+    assert client.get(url).json()["result"]["created"] == 2
 
 
 def test_the_job_list_shows_the_callers_recent_imports(hr):

@@ -21,7 +21,6 @@ FILE = csv_text(PEOPLE_HEADER, *[person_row(f"T{i}", "T0" if i else "") for i in
 
 @pytest.mark.django_db(transaction=True)
 def test_the_database_backend_queues_a_job_and_db_worker_runs_it(make_user, monkeypatch):
-    monkeypatch.setattr(service, "SYNC_MAX_ROWS", 5)
     monkeypatch.setattr(base, "PROGRESS_EVERY", 4)
     seen = []  # (phase, rows done, rows done as another connection reads the job row)
     real = service._JobProgress.__call__
@@ -37,8 +36,8 @@ def test_the_database_backend_queues_a_job_and_db_worker_runs_it(make_user, monk
     submitted = import_submit(
         kind="people", filename="big.csv", content=FILE.encode(), dry_run=False, user=user
     )
-    assert submitted.queued
     job = ImportJob.objects.get()
+    assert submitted.job == job
     assert job.status == ImportStatus.QUEUED
     task = DBTaskResult.objects.get()
     assert task.task_path == "skills_app.imports.tasks.run_import_job"

@@ -1,10 +1,15 @@
-"""The /imports/ pages: upload form, result page, progress page and fragment, templates."""
+"""The /imports/ pages: upload form, result page, progress page and fragment, templates.
+
+Uploads are queued for the worker; here the immediate task backend runs each job inside
+the upload request (except where a test says otherwise), so a page shows its outcome.
+"""
 
 import datetime as dt
 import hashlib
 import re
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
@@ -20,9 +25,16 @@ from tests.imports.test_imports import (  # noqa: F401  (skills, staff: fixtures
 )
 
 pytestmark = pytest.mark.django_db
+User = get_user_model()
 
+IMMEDIATE = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
 GOOD = csv_text(PEOPLE_HEADER, person_row("W1"), person_row("W2", "W1"))
 BAD = csv_text(PEOPLE_HEADER, person_row("W1", grade="Boss"), person_row("W2", "NOPE"))
+
+
+@pytest.fixture(autouse=True)
+def _run_jobs_at_once(settings):
+    settings.TASKS = IMMEDIATE
 
 
 @pytest.fixture
@@ -126,11 +138,27 @@ def test_a_missing_kind_and_file_are_form_errors(hr):
         ("staff_number,full_name\nA,Zoë\n".encode("cp1252"), "must be UTF-8"),
     ],
 )
-def test_a_file_problem_is_shown_on_the_file_field(hr, content, message):
-    page = submit(hr, content).content.decode()
-    assert "govuk-file-upload--error" in page
-    assert message in page
-    assert not ImportJob.objects.exists()
+def test_a_file_problem_is_shown_on_the_job_page(hr, content, message):
+    response = submit(hr, content)
+    job = ImportJob.objects.get()
+    assert response["Location"] == f"/imports/jobs/{job.pk}/"
+    assert job.status == ImportStatus.REJECTED and bytes(job.content) == b""
+    page = hr.get(response["Location"]).content.decode()
+    assert "govuk-error-summary" in page and 'href="#problem"' in page
+    assert message in page and "Nothing was imported" in page
+    assert Person.objects.count() == 0
+
+
+def test_a_file_over_the_size_limit_is_a_form_error_and_audited(hr, monkeypatch):
+    from skills_app.audit.models import AccessEvent, Action
+    from skills_app.imports import reading
+
+    monkeypatch.setattr(reading, "MAX_FILE_BYTES", 10)
+    page = submit(hr, GOOD, name="big.csv").content.decode()
+    assert "govuk-file-upload--error" in page and "it must be smaller than" in page
+    assert not ImportJob.objects.exists() and Person.objects.count() == 0
+    event = AccessEvent.objects.get(action=Action.IMPORT)
+    assert event.parameters["status"] == "refused" and event.parameters["filename"] == "big.csv"
 
 
 def test_an_empty_upload_is_a_form_error(hr):
@@ -138,11 +166,11 @@ def test_an_empty_upload_is_a_form_error(hr):
     assert "The selected file is empty" in page
 
 
-def test_a_large_file_goes_to_the_progress_page(hr, monkeypatch):
-    monkeypatch.setattr(service, "SYNC_MAX_ROWS", 1)
+def test_an_upload_goes_to_the_progress_page_while_it_waits(hr, settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     response = submit(hr, GOOD)
     job = ImportJob.objects.get()
-    assert job.status == ImportStatus.QUEUED  # waiting for the worker (DatabaseBackend)
+    assert job.status == ImportStatus.QUEUED  # waiting for the worker
     page = hr.get(response["Location"]).content.decode()
     assert '<progress id="import-progress-bar"' in page
     assert '<label class="govuk-label govuk-label--s" for="import-progress-bar">' in page
@@ -156,6 +184,7 @@ def test_a_large_file_goes_to_the_progress_page(hr, monkeypatch):
 
 def _running_job(**fields):
     defaults = {
+        "created_by": User.objects.get(username="hr"),
         "kind": "people",
         "filename": "big.csv",
         "content": b"",
@@ -255,10 +284,13 @@ def test_a_clean_dry_run_can_be_imported_without_choosing_the_file_again(hr):
     assert ImportJob.objects.count() == 2
 
 
-def test_another_hr_user_may_not_import_someone_elses_checked_file(hr, make_user):
+def test_another_hr_user_may_not_see_or_import_someone_elses_checked_file(hr, make_user):
     job, _ = _checked(hr)
-    other = make_user(Role.HR, username="other-hr")
-    hr.force_login(other)
+    hr.force_login(make_user(Role.HR, username="other-hr"))
+    assert hr.get(f"/imports/jobs/{job.pk}/").status_code == 404
+    assert _import_checked(hr, job).status_code == 404
+    # An administrator sees the check but may not import another person's file.
+    hr.force_login(make_user(Role.ADMIN, username="an-admin"))
     page = hr.get(f"/imports/jobs/{job.pk}/").content.decode()
     assert "File checked: no errors" in page and "Import this file" not in page
     assert _import_checked(hr, job).status_code == 403
@@ -266,6 +298,23 @@ def test_another_hr_user_may_not_import_someone_elses_checked_file(hr, make_user
     assert ImportJob.objects.count() == 1
     job.refresh_from_db()
     assert job.kept_until is not None  # still there for its uploader
+
+
+def test_a_job_is_visible_only_to_its_owner_and_administrators(hr, make_user, client):
+    submit(hr, BAD, name="mine-to-see.csv")
+    job = ImportJob.objects.get()
+    pages = [
+        f"/imports/jobs/{job.pk}/",
+        f"/imports/jobs/{job.pk}/progress/",
+        f"/imports/jobs/{job.pk}/import/",
+    ]
+    assert [hr.get(url).status_code for url in pages] == [200, 200, 200]
+    other = make_user(Role.HR, username="other-hr")
+    client.force_login(other)
+    assert [client.get(url).status_code for url in pages] == [404, 404, 404]
+    assert "mine-to-see.csv" not in client.get("/imports/").content.decode()
+    client.force_login(make_user(Role.ADMIN, username="an-admin"))
+    assert [client.get(url).status_code for url in pages] == [200, 200, 200]
 
 
 def test_an_expired_checked_file_is_refused_with_a_clear_message(hr):
