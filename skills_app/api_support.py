@@ -8,11 +8,11 @@ not use these classes.
 """
 
 from django.core.exceptions import PermissionDenied
-from ninja.errors import HttpError
 from ninja.security import HttpBearer, SessionAuth
 
 from skills_app.accounts.permissions import Cap, has_cap
 from skills_app.accounts.services import api_token_authenticate
+from skills_app.core.fetch_metadata import refuse_other_sites
 
 
 class _CapabilityCheck:
@@ -38,23 +38,13 @@ class BearerTokenAuth(_CapabilityCheck, HttpBearer):
         return self._authorize(user)
 
 
-# Fetch Metadata: what a browser says about where a request came from. "none" is
-# the address bar or a bookmark; clients that are not browsers send nothing.
-_OWN_SITE = {"same-origin", "none", ""}
-
-
 class SessionCapabilityAuth(_CapabilityCheck, SessionAuth):
-    """The browser session, with Django's CSRF check on unsafe methods. A request
-    another site made the browser send (``Sec-Fetch-Site: cross-site`` or
-    ``same-site``) is refused whatever its method: the session cookie goes with a
-    cross-site link, so without this a link could run an export or a read of
-    someone's profile in the signed-in user's name. Bearer tokens are not sent by
-    browsers on their own, so they need neither check."""
+    """The browser session, with Django's CSRF check on unsafe methods."""
 
     def authenticate(self, request, key):
         user = super().authenticate(request, key)
-        if user is not None and request.headers.get("Sec-Fetch-Site", "") not in _OWN_SITE:
-            raise HttpError(403, "Requests from other sites are refused: use Muster's own pages.")
+        if user is not None:
+            refuse_other_sites(request)  # a cross-site link carries the session cookie
         return self._authorize(user)
 
 
