@@ -131,6 +131,15 @@ def test_the_search_page_refuses_the_third_search_in_a_minute(client, role, cloc
 
 
 @override_settings(THROTTLE_RATES=TWO_A_MINUTE)
+def test_finding_a_person_by_name_is_a_search(client, clock):
+    hr = login(client, "hr-a", Role.HR)
+    url = reverse("team:find")
+    for _ in range(2):
+        assert hr.post(url, {"q": "Smith"}).status_code == 200
+    assert_page_throttled(hr.post(url, {"q": "Jones"}))
+
+
+@override_settings(THROTTLE_RATES=TWO_A_MINUTE)
 def test_the_page_and_the_api_share_the_export_allowance(client, clock):
     hr = login(client, "hr-a", Role.HR)
     page_export = reverse("reports:inventory_export", args=["csv"])
