@@ -140,7 +140,7 @@ CACHES = {
 # Requests per user per period ("N/s|min|hour|day"), per scope, on the pages and the
 # API alike. Generous: a person working fast never meets them; a script does.
 THROTTLE_RATES = {
-    # role search pages, their explanations, POST /api/v1/match, the role library API
+    # role search pages, their explanations, "Find a person", POST /api/v1/match
     "search": env.str("THROTTLE_SEARCH_RATE", default="120/min"),
     # every CSV/XLSX/JSON download of many people or the whole organisation
     "export": env.str("THROTTLE_EXPORT_RATE", default="20/min"),
