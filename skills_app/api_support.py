@@ -12,6 +12,7 @@ from ninja.security import HttpBearer, SessionAuth
 
 from skills_app.accounts.permissions import Cap, has_cap
 from skills_app.accounts.services import api_token_authenticate
+from skills_app.core.fetch_metadata import refuse_other_sites
 
 
 class _CapabilityCheck:
@@ -41,7 +42,10 @@ class SessionCapabilityAuth(_CapabilityCheck, SessionAuth):
     """The browser session, with Django's CSRF check on unsafe methods."""
 
     def authenticate(self, request, key):
-        return self._authorize(super().authenticate(request, key))
+        user = super().authenticate(request, key)
+        if user is not None:
+            refuse_other_sites(request)  # a cross-site link carries the session cookie
+        return self._authorize(user)
 
 
 def authorize(*caps: Cap) -> list:

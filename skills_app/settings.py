@@ -149,11 +149,39 @@ AUDIT_PARTITION_MONTHS_AHEAD = env.int("AUDIT_PARTITION_MONTHS_AHEAD", default=3
 if min(RETENTION_LEAVERS_DAYS, RETENTION_AUDIT_DAYS) < 1 or AUDIT_PARTITION_MONTHS_AHEAD < 1:
     raise ImproperlyConfigured("Retention periods and months ahead must be at least 1")
 
+# --- Cache: the per-user throttles (skills_app/core/throttle.py) ----------------
+# Throttle counts must be shared by every gunicorn worker and host, so they live in
+# the database (the table is created by accounts' migration 0003). The default cache
+# stays per process: it only holds recomputable values.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "throttle": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "muster_cache",
+        # One row per user and scope; culling would forget who is over their limit.
+        "OPTIONS": {"MAX_ENTRIES": 200_000},
+    },
+}
+# Requests per user per period ("N/s|min|hour|day"), per scope, on the pages and the
+# API alike. Generous: a person working fast never meets them; a script does.
+THROTTLE_RATES = {
+    # role search pages, their explanations, "Find a person", POST /api/v1/match
+    "search": env.str("THROTTLE_SEARCH_RATE", default="120/min"),
+    # every CSV/XLSX/JSON download of many people or the whole organisation
+    "export": env.str("THROTTLE_EXPORT_RATE", default="20/min"),
+}
+
 # --- Background tasks (Django's tasks framework, database-backed worker) ------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # `manage.py run_worker` runs these management commands every so many seconds beside
 # the worker loop.
-WORKER_HOUSEKEEPING = [("reap_import_jobs", 60)]
+WORKER_HOUSEKEEPING = [
+    ("reap_import_jobs", 60),
+    # Daily. As the app role it anonymises leavers and deletes expired uploads; the
+    # audit partitions need the owner, so production also runs it from cron with
+    # MIGRATION_DATABASE_URL (README "Retention").
+    ("apply_retention", 24 * 3600),
+]
 # An import's worker touches the job this often; a running job silent for
 # IMPORT_JOB_STALE_SECONDS is reaped as failed (its worker died).
 IMPORT_HEARTBEAT_SECONDS = env.int("IMPORT_HEARTBEAT_SECONDS", default=15)
@@ -179,11 +207,21 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
-AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+# Failures allowed per username from one address before a cool-off.
+AXES_USERNAME_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+# Distinct usernames that may fail from one address within the cool-off before the
+# whole address is locked out (password spraying). Higher, so that an office behind
+# one NAT address is not locked because a few people mistyped.
+AXES_ADDRESS_USERNAME_LIMIT = env.int("AXES_ADDRESS_USERNAME_LIMIT", default=30)
+# axes compares one failure count with one limit; the callable gives the limit for
+# this username and address, 0 once the address is spraying (skills_app.accounts.lockout).
+AXES_FAILURE_LIMIT = "skills_app.accounts.lockout.failure_limit"
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.5)
 # Lock a username only from the address it is being attacked from, so an attacker
 # cannot lock a real user out from their own desk, and a shared office NAT address
-# is not locked for everyone.
+# is not locked for everyone (until it sprays, above). A success resets only that
+# username at that address, so signing in with one's own account does not wipe an
+# address's record of failures at other usernames.
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"

@@ -1,12 +1,13 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from skills_app import admin_site, views  # noqa: F401  (admin_site swaps the admin login)
+from skills_app import admin_site, views  # admin_site swaps the admin login
 from skills_app.accounts import views as account_views
 from skills_app.api import api
 
 admin.site.site_header = "Muster administration"
 admin.site.site_title = "Muster administration"
+admin_site.search_by_post(admin.site)
 
 urlpatterns = [
     path("", account_views.home, name="home"),

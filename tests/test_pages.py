@@ -115,7 +115,7 @@ def test_successful_login_honours_a_local_next(client, make_user):
 
 def test_lockout_page_explains_and_shows_no_user_data(client, make_user):
     make_user(Role.STAFF, username="dave-locked")
-    for _ in range(settings.AXES_FAILURE_LIMIT):
+    for _ in range(settings.AXES_USERNAME_FAILURE_LIMIT):
         client.post(LOGIN_URL, {"username": "dave-locked", "password": "nope"})
     response = client.post(LOGIN_URL, {"username": "dave-locked", "password": PASSWORD})
     page = html(response)

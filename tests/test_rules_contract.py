@@ -230,7 +230,7 @@ def test_a_surge_solve_gives_the_same_numbers(world, client_for):
     page = client.get(reverse("surge:detail", args=[scenario.pk])).content.decode()
     cat_row = re.search(r"<tr[^>]*>(?:(?!</tr>).)*>CAT<(?:(?!</tr>).)*</tr>", page, re.S).group(0)
     assert "Recent role" in cat_row
-    download = client.get(reverse("surge:export_allocations", args=[scenario.pk, "csv"]))
+    download = client.post(reverse("surge:export_allocations", args=[scenario.pk, "csv"]))
     text = b"".join(download.streaming_content).decode("utf-8-sig")
     header, *lines = list(csv.reader(io.StringIO(text)))
     by_sn = {row[header.index("staff_number")]: row[header.index("qualifies_by")] for row in lines}

@@ -85,7 +85,7 @@ def test_repeated_failed_logins_lock_the_account(client, make_user):
     from tests.conftest import PASSWORD
 
     make_user(Role.STAFF, username="alice")
-    for _ in range(settings.AXES_FAILURE_LIMIT):
+    for _ in range(settings.AXES_USERNAME_FAILURE_LIMIT):
         client.post("/accounts/login/", {"username": "alice", "password": "wrong"})
     response = client.post("/accounts/login/", {"username": "alice", "password": PASSWORD})
     assert response.status_code == 429

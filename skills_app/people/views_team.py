@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods
 from skills_app.accounts.permissions import Cap, has_cap, requires
 from skills_app.core.concurrency import ConflictError
 from skills_app.core.conflicts import render_edit_page
+from skills_app.core.throttle import throttle
 from skills_app.people import team as svc
 from skills_app.people.models import Person, PersonSkill
 from skills_app.people.selectors import review_due
@@ -205,6 +206,7 @@ def team(request):
 
 @requires(Cap.PROFILE_VIEW_ALL, Cap.PROFILE_VIEW_MATCH_FIELDS)
 @require_http_methods(["GET", "POST"])
+@throttle("search")
 def find_person(request):
     """Find a person by staff number or name. The query is POSTed so that names
     never appear in URLs, browser history or access logs."""

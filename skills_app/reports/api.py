@@ -17,6 +17,7 @@ from skills_app.accounts.permissions import Cap, has_cap
 from skills_app.api_inputs import ErrorOut, error_item
 from skills_app.api_support import authorize
 from skills_app.core.presenters import percent_value
+from skills_app.core.throttle import UserThrottle
 from skills_app.reports import inventory, selectors, services, supply
 from skills_app.surge.models import SurgeScenario
 
@@ -75,6 +76,7 @@ def _quality_row(r: selectors.QualityRow) -> dict:
     auth=authorize(Cap.REPORT_ALL, Cap.REPORT_TEAM),
     response=QualityOut,
     summary="Data quality per org unit, worst first",
+    throttle=UserThrottle("export"),
 )
 def data_quality(request, params: Query[ReportParams]):
     report = selectors.data_quality(user=request.auth, depth=params.depth)
@@ -136,6 +138,7 @@ def _refused(field: str, message: str) -> Status:
     auth=authorize(Cap.REPORT_ALL, Cap.REPORT_TEAM),
     response={200: HeatmapOut, 422: ErrorOut},
     summary="People at or above a level per org unit and skill group (or chosen skills)",
+    throttle=UserThrottle("export"),
 )
 def capability(request, params: Query[HeatmapParams]):
     skill_ids = []
@@ -196,6 +199,7 @@ class SupplyOut(Schema):
     auth=authorize(Cap.REPORT_ALL, Cap.REPORT_TEAM, Cap.REPORT_SCENARIO),
     response=SupplyOut,
     summary="Per role profile: who matches now, who is one level of training away, and where",
+    throttle=UserThrottle("export"),
 )
 def supply_demand(request, params: Query[SupplyParams]):
     scenario = None
@@ -239,6 +243,7 @@ class InventoryParams(Schema):
         "manager their team. CSV (default), XLSX or a JSON array, streamed in bounded "
         "memory. Audited: one row for the export and one per person in it."
     ),
+    throttle=UserThrottle("export"),
 )
 def inventory_export(request, params: Query[InventoryParams]):
     return inventory.export_inventory(user=request.auth, fmt=params.format)

@@ -2,7 +2,10 @@
 for line managers, who see their team only) and their downloads.
 
 The pages are GET forms: a report's options are not personal data and a report
-can be bookmarked. Downloads are audited by ``skills_app.reports.services``.
+can be bookmarked. Downloads are POST forms (CSRF-checked, so another site cannot
+start one in a signed-in user's name) whose action URL carries the same options;
+a GET is refused (405). They are throttled per user (``THROTTLE_RATES["export"]``)
+and audited by ``skills_app.reports.services``.
 """
 
 from __future__ import annotations
@@ -10,9 +13,11 @@ from __future__ import annotations
 from django.core.paginator import Paginator
 from django.http import Http404, QueryDict
 from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_POST
 
 from skills_app.accounts.permissions import Cap, has_cap, requires
 from skills_app.core import vocabulary
+from skills_app.core.throttle import throttle
 from skills_app.core.vocabulary import VocabularyError
 from skills_app.reports import inventory, selectors, services, supply
 from skills_app.surge.models import SurgeScenario
@@ -70,6 +75,8 @@ def data_quality(request):
 
 
 @requires(*REPORT_CAPS)
+@require_POST
+@throttle("export")
 def data_quality_export(request, fmt: str):
     if fmt not in services.FORMATS:
         raise Http404("No such format")
@@ -225,6 +232,8 @@ def capability(request):
 
 
 @requires(*REPORT_CAPS)
+@require_POST
+@throttle("export")
 def capability_export(request, fmt: str):
     if fmt not in services.FORMATS:
         raise Http404("No such format")
@@ -316,6 +325,8 @@ def supply_demand(request):
 
 
 @requires(*SUPPLY_CAPS)
+@require_POST
+@throttle("export")
 def supply_demand_export(request, fmt: str):
     if fmt not in services.FORMATS:
         raise Http404("No such format")
@@ -340,6 +351,8 @@ def inventory_page(request):
 
 
 @requires(*REPORT_CAPS)
+@require_POST
+@throttle("export")
 def inventory_export(request, fmt: str):
     if fmt not in services.FORMATS:
         raise Http404("No such format")

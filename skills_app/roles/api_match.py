@@ -18,6 +18,7 @@ from skills_app.accounts.permissions import Cap
 from skills_app.api_inputs import ErrorOut, StrictSchema, error_item
 from skills_app.api_support import authorize
 from skills_app.core import vocabulary
+from skills_app.core.throttle import UserThrottle
 from skills_app.core.vocabulary import VocabularyError
 from skills_app.people.models import OrgUnit
 from skills_app.roles import selectors
@@ -238,6 +239,7 @@ def _result_json(hit) -> dict:
     response={200: MatchOut, 404: ErrorOut, 422: ErrorOut},
     auth=authorize(Cap.SEARCH_RUN),
     summary="Rank the workforce against a role or a list of requirements",
+    throttle=UserThrottle("search"),
 )
 def match(request, payload: MatchIn):
     if (payload.role is None) == (payload.requirements is None):

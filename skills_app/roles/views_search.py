@@ -12,7 +12,10 @@ pushed, so Back works) and a person's explanation opens in a panel under their
 row; without JavaScript every one of them is an ordinary page.
 
 Every search, explanation and export is audited by the service
-(``run_search``/``explain_person``), never here.
+(``run_search``/``explain_person``), never here. Searches and explanations are
+throttled per user (``THROTTLE_RATES["search"]``), downloads too (``"export"``);
+the shortlist download is a POST form (CSRF-checked) whose action URL carries the
+search's options, and a GET of it is refused (405).
 """
 
 from __future__ import annotations
@@ -23,12 +26,14 @@ from django.core.paginator import Paginator
 from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from matching.rules import BY_PRIOR_ROLE, BY_SCORE
 from skills_app.accounts.permissions import Cap, has_cap, requires
 from skills_app.audit.models import Action
 from skills_app.core.presenters import level_label, percent_number
+from skills_app.core.throttle import throttle
 from skills_app.people.models import EvidenceKind
 from skills_app.roles import exports, selectors, services
 from skills_app.roles.forms_search import FILTER_FIELDS, SearchForm, error_items
@@ -154,6 +159,7 @@ def _is_partial(request) -> bool:
 
 
 @requires(Cap.SEARCH_RUN)
+@throttle("search")
 def search_page(request, code):
     role = selectors.role_get(code=code)
     specs = services.requirements_from_role(role)
@@ -225,6 +231,7 @@ def _back_link(request, role) -> tuple[str, str]:
 
 
 @requires(Cap.SEARCH_RUN)
+@throttle("search")
 def explanation(request, code, person_id):
     role = selectors.role_get(code=code)
     specs = services.requirements_from_role(role)
@@ -264,6 +271,8 @@ def explanation(request, code, person_id):
 
 
 @requires(Cap.SEARCH_RUN)
+@require_POST
+@throttle("export")
 def export_shortlist(request, code, fmt):
     if fmt not in ("csv", "xlsx"):
         raise Http404("Unknown format")

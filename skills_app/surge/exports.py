@@ -5,6 +5,12 @@ written by the streamed writer in skills_app.xlsx, every cell explicitly as a st
 or a number, never a formula. Every cell goes through ``safe_cell``, so a name
 such as ``=HYPERLINK(...)`` stays text in any spreadsheet. File names carry the
 scenario's id, the kind and the date, never personal data. The view audits.
+
+The release list follows DESIGN.md section 8: a line manager's identity is part of
+a full profile (HR, administrators), not of the match fields planners see, so for
+a reader without ``PROFILE_VIEW_ALL`` the two line-manager columns are present but
+empty. The rows are still grouped by line manager, and "No line manager recorded"
+still marks people without one (that is not anyone's identity).
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from collections.abc import Callable, Iterator
 
 from django.utils import timezone
 
+from skills_app.accounts.permissions import Cap, has_cap
 from skills_app.core.presenters import percent_value
 from skills_app.exports import csv_download, safe_cell, xlsx_download
 from skills_app.surge import selectors
@@ -47,7 +54,8 @@ RELEASE_COLUMNS = [
 NO_MANAGER = "No line manager recorded"
 
 
-def allocation_rows(scenario: SurgeScenario) -> Iterator[list]:
+def allocation_rows(scenario: SurgeScenario, *, viewer) -> Iterator[list]:
+    """Match fields only, which every reader of scenarios may see (``viewer`` unused)."""
     for a in selectors.allocation_rows(scenario):
         person = a.person
         row = [
@@ -65,12 +73,25 @@ def allocation_rows(scenario: SurgeScenario) -> Iterator[list]:
         yield [safe_cell(value) for value in row]
 
 
-def release_rows(scenario: SurgeScenario) -> Iterator[list]:
+def shows_line_managers(viewer) -> bool:
+    """May ``viewer`` see who manages the people released (a full-profile field)?"""
+    return has_cap(viewer, Cap.PROFILE_VIEW_ALL)
+
+
+def _manager_cells(manager, *, identified: bool) -> list[str]:
+    if manager is None:
+        return [NO_MANAGER, ""]
+    if not identified:
+        return ["", ""]
+    return [manager.full_name, manager.staff_number]
+
+
+def release_rows(scenario: SurgeScenario, *, viewer) -> Iterator[list]:
+    identified = shows_line_managers(viewer)
     for a in selectors.release_rows(scenario):
-        person, manager = a.person, a.person.line_manager
+        person = a.person
         row = [
-            manager.full_name if manager else NO_MANAGER,
-            manager.staff_number if manager else "",
+            *_manager_cells(person.line_manager, identified=identified),
             person.staff_number,
             person.full_name,
             person.grade,
@@ -83,7 +104,8 @@ def release_rows(scenario: SurgeScenario) -> Iterator[list]:
         yield [safe_cell(value) for value in row]
 
 
-EXPORTS: dict[str, tuple[list[str], Callable[[SurgeScenario], Iterator[list]], str]] = {
+# kind: (columns, rows(scenario, viewer=...), sheet title)
+EXPORTS: dict[str, tuple[list[str], Callable[..., Iterator[list]], str]] = {
     "allocations": (ALLOCATION_COLUMNS, allocation_rows, "Allocations"),
     "releases": (RELEASE_COLUMNS, release_rows, "Releases by line manager"),
 }
@@ -93,9 +115,10 @@ def filename(scenario: SurgeScenario, kind: str, fmt: str) -> str:
     return f"surge-{scenario.pk}-{kind}-{timezone.localdate():%Y-%m-%d}.{fmt}"
 
 
-def export(scenario: SurgeScenario, kind: str, fmt: str):
+def export(scenario: SurgeScenario, kind: str, fmt: str, *, viewer):
+    """The ``kind`` download of ``scenario`` as ``viewer`` may see it."""
     columns, rows, title = EXPORTS[kind]
     name = filename(scenario, kind, fmt)
     if fmt == "csv":
-        return csv_download(columns, rows(scenario), name)
-    return xlsx_download(columns, rows(scenario), name, sheet_title=title)
+        return csv_download(columns, rows(scenario, viewer=viewer), name)
+    return xlsx_download(columns, rows(scenario, viewer=viewer), name, sheet_title=title)

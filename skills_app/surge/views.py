@@ -22,13 +22,14 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from skills_app.accounts.permissions import Cap, has_cap, requires
 from skills_app.audit.models import Action
 from skills_app.core.concurrency import ConflictError
 from skills_app.core.conflicts import CONFLICT_STATUS, rebound_at_version, render_edit_page
 from skills_app.core.presenters import percent_number
+from skills_app.core.throttle import throttle
 from skills_app.surge import exports, selectors, services
 from skills_app.surge.forms import (
     DEFAULT_LINE,
@@ -505,14 +506,18 @@ def _export(request, pk, kind: str, fmt: str):
         action=Action.EXPORT,
         parameters={"export": kind, "format": fmt, "rows": scenario.allocations.count()},
     )
-    return exports.export(scenario, kind, fmt)
+    return exports.export(scenario, kind, fmt, viewer=request.user)
 
 
 @requires(Cap.SURGE_VIEW)
+@require_POST
+@throttle("export")
 def export_allocations(request, pk, fmt):
     return _export(request, pk, "allocations", fmt)
 
 
 @requires(Cap.SURGE_VIEW)
+@require_POST
+@throttle("export")
 def export_releases(request, pk, fmt):
     return _export(request, pk, "releases", fmt)

@@ -133,7 +133,7 @@ def test_scenario_page_api_and_exports_record_one_row_per_person_listed(
     before = AccessEvent.objects.count()
     assert client.get(f"/api/v1/surges/{scenario.pk}").status_code == 200
     assert client.get(reverse("surge:detail", args=[scenario.pk])).status_code == 200
-    exported = client.get(reverse("surge:export_releases", args=[scenario.pk, "csv"]))
+    exported = client.post(reverse("surge:export_releases", args=[scenario.pk, "csv"]))
     assert exported.status_code == 200
 
     allocated = sorted(Allocation.objects.values_list("person_id", flat=True))

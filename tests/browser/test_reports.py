@@ -87,9 +87,9 @@ def show(page):
 
 
 def download(page, link_name):
-    """Clicks a download link; (suggested file name, path of the saved file)."""
+    """Clicks a download button; (suggested file name, path of the saved file)."""
     with page.expect_download() as info:
-        page.get_by_role("link", name=link_name).click()
+        page.get_by_role("button", name=link_name).click()
     return info.value.suggested_filename, Path(info.value.path())
 
 

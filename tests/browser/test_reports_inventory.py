@@ -35,7 +35,7 @@ def staff(make_user):
 
 def download(page, link_name):
     with page.expect_download() as info:
-        page.get_by_role("link", name=link_name).click()
+        page.get_by_role("button", name=link_name).click()
     download = info.value
     return download.suggested_filename, Path(download.path()).read_bytes()
 

@@ -294,3 +294,25 @@ def test_leavers_are_never_allocated_in_a_surge():
     )
     scenario_solve(scenario_id=scenario.pk)
     assert list(Allocation.objects.values_list("person__staff_number", flat=True)) == ["S1"]
+
+
+def test_apply_retention_deletes_expired_uploads_and_the_worker_runs_it(settings):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from skills_app.people.models import ImportJob, ImportStatus
+
+    settings.IMPORT_UPLOAD_RETENTION_DAYS = 7
+    job = ImportJob.objects.create(
+        kind="people", filename="old.csv", content=b"x", status=ImportStatus.SUCCEEDED
+    )
+    ImportJob.objects.filter(pk=job.pk).update(created_at=timezone.now() - dt.timedelta(days=8))
+    out = StringIO()
+    call_command("apply_retention", stdout=out)
+    assert "Deleted 1 expired upload" in out.getvalue()
+    job.refresh_from_db()
+    assert bytes(job.content) == b""
+    from django.conf import settings as live
+
+    assert "apply_retention" in dict(live.WORKER_HOUSEKEEPING)

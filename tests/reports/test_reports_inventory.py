@@ -107,7 +107,7 @@ def csv_rows(response) -> list[tuple]:
 
 def test_hr_csv_holds_everyone_and_every_skill(org, client):
     client.force_login(org["hr_user"])
-    response = client.get(reverse("reports:inventory_export", args=["csv"]))
+    response = client.post(reverse("reports:inventory_export", args=["csv"]))
     assert response.status_code == 200 and response.streaming
     rows = csv_rows(response)
     assert rows == expected_rows(Person.objects.values_list("pk", flat=True))
@@ -121,14 +121,14 @@ def test_a_line_manager_exports_their_team_only(org, client):
     client.force_login(org["mgr_user"])
     team = team_of(org["mgr"])
     assert 2 < len(team) < Person.objects.count() - 1
-    rows = csv_rows(client.get(reverse("reports:inventory_export", args=["csv"])))
+    rows = csv_rows(client.post(reverse("reports:inventory_export", args=["csv"])))
     assert rows == expected_rows(team)
     assert org["mgr"].staff_number not in {r[0] for r in rows}
 
 
 def test_xlsx_holds_the_same_rows_with_numbers_and_dates_typed(org, client):
     client.force_login(org["hr_user"])
-    response = client.get(reverse("reports:inventory_export", args=["xlsx"]))
+    response = client.post(reverse("reports:inventory_export", args=["xlsx"]))
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     book = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
@@ -177,7 +177,7 @@ def test_file_names_carry_no_personal_data(org, client):
     client.force_login(org["hr_user"])
     day = timezone.localdate().isoformat()
     for fmt in ("csv", "xlsx"):
-        response = client.get(reverse("reports:inventory_export", args=[fmt]))
+        response = client.post(reverse("reports:inventory_export", args=[fmt]))
         assert response["Content-Disposition"] == (
             f'attachment; filename="skills-inventory-{day}.{fmt}"'
         )
@@ -187,7 +187,7 @@ def test_every_exported_person_can_see_the_export(org, client):
     """Audited before the first byte: the rows exist even if the body is never read."""
     client.force_login(org["mgr_user"])
     team = team_of(org["mgr"])
-    client.get(reverse("reports:inventory_export", args=["xlsx"]))
+    client.post(reverse("reports:inventory_export", args=["xlsx"]))
     summary = AccessEvent.objects.get(action=Action.EXPORT, object_type="report")
     assert summary.object_id == "skills-inventory"
     assert summary.parameters == {"format": "xlsx", "scope": "team", "people": len(team)}
@@ -223,5 +223,5 @@ def test_roles_without_reports_are_refused(org, client, make_user, role):
 
 def test_an_unknown_format_is_not_found(org, client):
     client.force_login(org["hr_user"])
-    assert client.get(reverse("reports:inventory_export", args=["pdf"])).status_code == 404
+    assert client.post(reverse("reports:inventory_export", args=["pdf"])).status_code == 404
     assert not AccessEvent.objects.filter(action=Action.EXPORT).exists()

@@ -167,8 +167,8 @@ def test_planner_page_and_csv_export(org, client):
     response = client.get(reverse("reports:supply_demand"), {"threshold": "60"})
     assert response.status_code == 200
     assert "One level of training away" in response.content.decode()
-    export = client.get(
-        reverse("reports:supply_demand_export", kwargs={"fmt": "csv"}), {"threshold": "60"}
+    export = client.post(
+        reverse("reports:supply_demand_export", kwargs={"fmt": "csv"}) + "?threshold=60"
     )
     assert re.fullmatch(
         r'attachment; filename="supply-demand-\d{4}-\d{2}-\d{2}\.csv"',

@@ -16,6 +16,7 @@ import csv
 import datetime as dt
 import io
 import re
+from urllib.parse import urlencode
 
 import openpyxl
 import pytest
@@ -425,7 +426,8 @@ def export(client, world, fmt, **params):
     params.setdefault("threshold", "80")
     params.setdefault("prior", "no")
     params.setdefault("redeployable", "yes")
-    return client.get(reverse("roles:export", args=[world["role"].code, fmt]), params)
+    url = reverse("roles:export", args=[world["role"].code, fmt])
+    return client.post(f"{url}?{urlencode(params)}")
 
 
 def test_csv_shortlist_is_formula_safe_and_audited(planner, world, villain):
@@ -497,7 +499,7 @@ def test_a_download_with_bad_input_goes_back_to_the_search(planner, world):
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("roles:search", args=[world["role"].code]) + "?")
     assert not events(planner).exists()
-    assert planner.get(reverse("roles:export", args=["data-surge", "pdf"])).status_code == 404
+    assert planner.post(reverse("roles:export", args=["data-surge", "pdf"])).status_code == 404
 
 
 # --- who may search ---------------------------------------------------------------

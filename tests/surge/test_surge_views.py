@@ -646,7 +646,7 @@ def test_allocation_exports_are_formula_safe_audited_and_anonymous_by_name(clien
     client = client_for(role)
     today = dt.date.today().isoformat()
 
-    response = client.get(reverse("surge:export_allocations", args=[scenario.pk, "csv"]))
+    response = client.post(reverse("surge:export_allocations", args=[scenario.pk, "csv"]))
     assert response.status_code == 200 and response.streaming
     assert (
         response["Content-Disposition"]
@@ -679,7 +679,7 @@ def test_allocation_exports_are_formula_safe_audited_and_anonymous_by_name(clien
     ]
     assert rows[2][:4] == ["2", "Database administrator", "A", "Alice Allrounder"]
 
-    xlsx = client.get(reverse("surge:export_allocations", args=[scenario.pk, "xlsx"]))
+    xlsx = client.post(reverse("surge:export_allocations", args=[scenario.pk, "xlsx"]))
     assert xlsx.status_code == 200
     assert (
         xlsx["Content-Disposition"]
@@ -699,14 +699,14 @@ def test_allocation_exports_are_formula_safe_audited_and_anonymous_by_name(clien
 def test_release_lists_group_people_by_line_manager(client_for, world):
     scenario = scenario_solve(scenario_id=create(world).pk)
     client = client_for(Role.HR)
-    rows = _csv_rows(client.get(reverse("surge:export_releases", args=[scenario.pk, "csv"])))
+    rows = _csv_rows(client.post(reverse("surge:export_releases", args=[scenario.pk, "csv"])))
     assert rows[0][:4] == ["line_manager_name", "line_manager_staff_number", "staff_number", "name"]
     assert [r[:4] for r in rows[1:]] == [
         ["Mary Manager", "M1", "A", "Alice Allrounder"],
         ["No line manager recorded", "", "B", '\'=HYPERLINK("x")'],
     ]
     assert rows[1][7] == "Database administrator"
-    xlsx = client.get(reverse("surge:export_releases", args=[scenario.pk, "xlsx"]))
+    xlsx = client.post(reverse("surge:export_releases", args=[scenario.pk, "xlsx"]))
     assert "releases" in xlsx["Content-Disposition"]
     assert "Mary" not in xlsx["Content-Disposition"]
     # An empty text is a blank cell in the workbook.
@@ -720,7 +720,7 @@ def test_release_lists_group_people_by_line_manager(client_for, world):
 def test_unknown_export_format_is_not_found(client_for, world):
     scenario = create(world)
     url = reverse("surge:export_allocations", args=[scenario.pk, "pdf"])
-    assert client_for(Role.PLANNER).get(url).status_code == 404
+    assert client_for(Role.PLANNER).post(url).status_code == 404
     assert not AccessEvent.objects.filter(action=Action.EXPORT).exists()
 
 
@@ -756,8 +756,10 @@ def test_hr_may_view_and_export_but_not_change(client_for, world):
     scenario = scenario_solve(scenario_id=create(world).pk)
     client = client_for(Role.HR)
     urls = _urls(scenario)
-    for name in ["list", "detail", "allocations.csv", "releases.xlsx"]:
+    for name in ["list", "detail"]:
         assert client.get(urls[name]).status_code == 200, name
+    for name in ["allocations.csv", "releases.xlsx"]:
+        assert client.post(urls[name]).status_code == 200, name
     assert client.get(urls["progress"])["Location"].endswith("#results")  # solved: the results
     page = text(client.get(urls["detail"]))
     assert "2 of 2 posts filled." in page

@@ -1,12 +1,14 @@
 from django.core.management.base import BaseCommand
 
 from skills_app.audit.services import audit_apply_retention
+from skills_app.imports.service import delete_expired_uploads
 from skills_app.people.services import people_anonymise_leavers
 
 
 class Command(BaseCommand):
     help = (
-        "Anonymise leavers past RETENTION_LEAVERS_DAYS and forget audit rows older than "
+        "Anonymise leavers past RETENTION_LEAVERS_DAYS, delete stored import uploads older "
+        "than IMPORT_UPLOAD_RETENTION_DAYS, and forget audit rows older than "
         "RETENTION_AUDIT_DAYS (on PostgreSQL: create the coming months' audit partitions "
         "and drop expired months, which needs the owner role, MIGRATION_DATABASE_URL)."
     )
@@ -14,6 +16,8 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         anonymised = people_anonymise_leavers()
         self.stdout.write(f"Anonymised {anonymised} leaver{'' if anonymised == 1 else 's'}")
+        uploads = delete_expired_uploads()
+        self.stdout.write(f"Deleted {uploads} expired upload{'' if uploads == 1 else 's'}")
         audit = audit_apply_retention()
         if audit.skipped:
             self.stderr.write(self.style.WARNING(f"Audit partitions not changed: {audit.skipped}"))
