@@ -76,6 +76,13 @@ PEOPLE = KindSpec(
             "Staff number of the line manager, in this file or already in Muster; none for "
             "no line manager; blank keeps the current one",
         ),
+        Column(
+            "left_on",
+            False,
+            "The day they left (or will leave) the department, YYYY-MM-DD or DD/MM/YYYY: from "
+            "then they are never matched or allocated, and two years later their record is "
+            "anonymised; none clears it; blank keeps the current one",
+        ),
     ),
 )
 

@@ -30,7 +30,7 @@ from skills_app.people.models import Person
 MAX_PATH = 1000
 MAX_SEGMENT = 255
 CYCLE_SHOWN = 6
-NO_MANAGER = "none"  # written in line_manager_staff_number: no line manager
+NO_MANAGER = "none"  # in line_manager_staff_number: no line manager; in left_on: not left
 _email_validator = EmailValidator()
 
 
@@ -133,6 +133,19 @@ class PeopleImporter(Importer):
                 )
                 manager = ""
 
+        # (left_on, given): blank or no column keeps the recorded day (given 0); "none"
+        # clears it.
+        left = (None, 0)
+        raw = cell("left_on")
+        if raw is not None and values.text(raw):
+            if values.text(raw).casefold() == NO_MANAGER:
+                left = (None, 1)
+            else:
+                try:
+                    left = (vocabulary.full_date(raw), 1)
+                except values.Invalid as exc:
+                    add(number, "left_on", str(exc))
+
         if sn:
             self.records[sn] = (
                 number,
@@ -148,6 +161,7 @@ class PeopleImporter(Importer):
                 parsed["available_from"],
                 manager,
                 self.errors.count == before,
+                left,
             )
 
     def _path(self, number: int, raw) -> str | None:
@@ -254,7 +268,7 @@ class PeopleImporter(Importer):
     # -- writing ----------------------------------------------------------------------------
 
     def write(self, *, dry_run: bool) -> Counts:
-        rows = [(sn, *record[1:12]) for sn, record in self.records.items()]
+        rows = [(sn, *record[1:12], *record[13]) for sn, record in self.records.items()]
         return people_bulk_upsert(
             rows=rows,
             actor=self.user,

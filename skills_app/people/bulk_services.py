@@ -108,6 +108,8 @@ PEOPLE_COLUMNS = (
     "protected",  # None: keep (new: no)
     "available_from",  # None: keep (new: none)
     "manager_sn",  # None: keep the line manager; "": no line manager
+    "left_on",  # the leaving day, or None (with left_given 1: not left)
+    "left_given",  # 0: keep the recorded leaving day
 )
 
 
@@ -197,9 +199,11 @@ def people_bulk_upsert(
             ("protected", "bool"),
             ("available_from", "date"),
             ("manager_sn", "text"),
+            ("left_on", "date"),
+            ("left_given", "smallint"),
         ],
     )
-    staged = ((*row[:4], units[row[4]], *row[5:12]) for row in rows)
+    staged = ((*row[:4], units[row[4]], *row[5:14]) for row in rows)
     person = q(Person._meta.db_table)
     protected = q("protected")
     c = q(PEOPLE_CLASSIFIED)
@@ -226,6 +230,7 @@ def people_bulk_upsert(
                 "(t.manager_sn IS NOT NULL AND "
                 + differs("NULLIF(t.manager_sn, '')", "m.staff_number")
                 + ")",
+                "(t.left_given = 1 AND " + differs("t.left_on", "p.left_on") + ")",
             ]
         )
         cursor.execute(f"DROP TABLE IF EXISTS {c}")
@@ -269,6 +274,7 @@ def _apply_people(cursor, c: str, person: str, now) -> None:
             ("redeployable", "COALESCE(redeployable, TRUE)"),
             ("protected", f"COALESCE({q('protected')}, FALSE)"),
             ("available_from", "available_from"),
+            ("left_on", "left_on"),
         ],
         f"FROM {c} WHERE action = 'c'",  # noqa: S608
     )
@@ -287,6 +293,7 @@ def _apply_people(cursor, c: str, person: str, now) -> None:
         f"redeployable = COALESCE({c}.redeployable, p.redeployable), "
         f"{q('protected')} = COALESCE({c}.{q('protected')}, p.{q('protected')}), "
         f"available_from = COALESCE({c}.available_from, p.available_from), "
+        f"left_on = CASE WHEN {c}.left_given = 1 THEN {c}.left_on ELSE p.left_on END, "
         f"version = p.version + 1, updated_at = %s "
         f"FROM {c} WHERE p.id = {c}.person_id AND {c}.action = 'u'",
         [now],

@@ -1123,3 +1123,24 @@ def test_progress_is_reported_every_few_thousand_rows():
     for _ in range(5):
         progress.advance()
     assert seen == [("validating", 0, 5), ("validating", 2, 5), ("validating", 4, 5)]
+
+
+def test_people_import_records_leaving_days_keeps_them_when_blank_and_clears_with_none():
+    header = "staff_number,full_name,email,grade,org_unit,left_on"
+    first = run(
+        "people",
+        f"{header}\nL1,Lee Leaving,l1@x.gov.uk,HEO,{DEPT},2026-12-31\n"
+        f"L2,Stay Here,l2@x.gov.uk,HEO,{DEPT},\n",
+    )
+    assert first["ok"], first
+    assert Person.objects.get(staff_number="L1").left_on == date(2026, 12, 31)
+    assert Person.objects.get(staff_number="L2").left_on is None
+    # Blank keeps the day held (nothing changes); "none" clears it; a bad date is a row error.
+    kept = run("people", f"{header}\nL1,Lee Leaving,l1@x.gov.uk,HEO,{DEPT},\n")
+    assert kept["unchanged"] == 1
+    assert Person.objects.get(staff_number="L1").left_on == date(2026, 12, 31)
+    cleared = run("people", f"{header}\nL1,Lee Leaving,l1@x.gov.uk,HEO,{DEPT},none\n")
+    assert cleared["updated"] == 1
+    assert Person.objects.get(staff_number="L1").left_on is None
+    bad = run("people", f"{header}\nL1,Lee Leaving,l1@x.gov.uk,HEO,{DEPT},31/31/2026\n")
+    assert not bad["ok"] and ("left_on" in {e["column"] for e in bad["errors"]})

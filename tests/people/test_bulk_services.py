@@ -28,7 +28,7 @@ SOURCE = {"via": "import", "kind": "people", "import_job": "job-1"}
 
 
 def person_row(sn, name, email, path="Dept/Ops", manager=None):
-    return (sn, name, email, "HEO", path, None, None, None, None, None, None, manager)
+    return (sn, name, email, "HEO", path, None, None, None, None, None, None, manager, None, 0)
 
 
 def edits():
