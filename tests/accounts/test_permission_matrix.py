@@ -306,3 +306,20 @@ def test_the_admin_holds_no_personal_data_and_writes_nothing_a_service_owns(clie
 def test_api_docs_need_a_signed_in_user(client, client_for):
     assert client.get("/api/v1/openapi.json").status_code == 302
     assert client_for(Role.STAFF).get("/api/v1/openapi.json").status_code == 200
+
+
+def test_the_audit_trail_admin_names_no_one(client_for):
+    """An audit row's page shows the person it is about by record id, never by name or
+    staff number (that would be an unaudited read of personal data)."""
+    from skills_app.audit.models import AccessEvent, Action
+    from tests.factories import PersonFactory
+
+    person = PersonFactory(full_name="Quentin Quiet", staff_number="Q123456")
+    event = AccessEvent.objects.create(
+        actor_label="someone", action=Action.VIEW_PROFILE, subject=person
+    )
+    page = client_for(Role.ADMIN).get(f"/admin/audit/accessevent/{event.pk}/change/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "Quentin Quiet" not in text and "Q123456" not in text
+    assert "Person&#x27;s record id" in text or "Person's record id" in text
