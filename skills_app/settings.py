@@ -71,6 +71,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "skills_app.middleware.NoStoreForPersonalDataMiddleware",
+    # After the headers middleware above, so its 400 page still carries them.
+    "skills_app.middleware.RefuseControlCharactersMiddleware",
     # Axes must come last so that it sees the final authentication outcome.
     "axes.middleware.AxesMiddleware",
 ]
