@@ -179,7 +179,8 @@ def test_huge_ids_are_not_found(client, bearer, path):
 # --- Malformed and oversize bodies ---------------------------------------------
 
 
-def test_multipart_without_boundary_is_a_400(client, bearer):
+def test_multipart_without_boundary_is_a_400(client, bearer, settings):
+    settings.DEBUG = True  # ninja used to answer this with a 500 traceback in development
     response = client.generic(
         "POST",
         "/api/v1/imports/people",
@@ -198,6 +199,7 @@ def test_body_that_is_not_json_is_a_400(client, bearer):
 
 
 def test_json_body_over_the_limit_is_a_413(client, bearer, settings):
+    settings.DEBUG = True
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
     body = json.dumps({"role": "x" * 2000})
     response = client.post(

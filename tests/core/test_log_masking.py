@@ -90,3 +90,10 @@ def test_traceback_text_is_masked():
         record = logging.LogRecord("x", logging.ERROR, __file__, 1, "boom", None, sys.exc_info())
     MaskPersonalData().filter(record)
     assert "P0000001" not in logging.Formatter().format(record)
+
+
+@pytest.mark.parametrize("name", ["django.request", "django.server"])
+def test_request_path_loggers_mask_for_every_handler(name):
+    """Set on the loggers too, so a handler added elsewhere (an error tracker
+    attached to django.request) never sees the unmasked path."""
+    assert any(isinstance(f, MaskPersonalData) for f in logging.getLogger(name).filters)
