@@ -28,17 +28,18 @@ def has_control_characters(value: str) -> bool:
 
 
 def strings_in(value: Any) -> Iterator[str]:
-    """Every string in a parsed JSON value, keys included."""
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            if isinstance(key, str):
-                yield key
-            yield from strings_in(item)
-    elif isinstance(value, list | tuple):
-        for item in value:
-            yield from strings_in(item)
+    """Every string in a parsed JSON value, keys included. Iterative: a body
+    nested thousands deep must be a 422, not a RecursionError (a 500)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            yield item
+        elif isinstance(item, dict):
+            stack.extend(key for key in item if isinstance(key, str))
+            stack.extend(item.values())
+        elif isinstance(item, list | tuple):
+            stack.extend(item)
 
 
 class StrictSchema(Schema):

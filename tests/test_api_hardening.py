@@ -252,3 +252,13 @@ def test_signed_in_session_with_csrf_token_is_let_in(make_user):
         "/api/v1/match", "{}", content_type="application/json", HTTP_X_CSRFTOKEN=token
     )
     assert_error_shape(response, 422)  # through the check, to the (empty) body's validation
+
+
+@pytest.mark.parametrize("depth", [5_000, 200_000])
+def test_deeply_nested_json_is_refused_not_a_500(client, bearer, depth):
+    body = '{"role": ' + "[" * depth + "]" * depth + "}"
+    response = client.post(
+        "/api/v1/match", body, content_type="application/json", **bearer(Role.PLANNER)
+    )
+    assert response.status_code in (400, 422)
+    assert set(response.json()) == {"detail", "errors"}
