@@ -6,14 +6,23 @@ Every error is JSON ``{"detail": ..., "errors": [...]}`` with a 4xx status.
 
 from functools import wraps
 
-from django.core.exceptions import PermissionDenied
+from django.conf import settings
+from django.core.exceptions import (
+    BadRequest,
+    PermissionDenied,
+    RequestDataTooBig,
+    SuspiciousOperation,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.http import Http404, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from skills_app.accounts.permissions import Cap, requires
 from skills_app.accounts.services import api_token_authenticate
-from skills_app.api_support import authorize
+from skills_app.api_support import GuardedParser, authorize
 
 
 def docs_access(view):
@@ -46,6 +55,7 @@ api = NinjaAPI(
     auth=authorize(),
     urls_namespace="api",
     docs_decorator=docs_access,
+    parser=GuardedParser(),
 )
 
 
@@ -89,6 +99,26 @@ def on_permission_denied(request, exc):
 @api.exception_handler(Http404)
 def on_not_found(request, exc):
     return _error(request, 404, str(exc) or "Not found.")
+
+
+@api.exception_handler(RequestDataTooBig)
+def on_body_too_big(request, exc):
+    return _error(
+        request,
+        413,
+        f"The request body is larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE:,} bytes.",
+    )
+
+
+@api.exception_handler(MultiPartParserError)
+@api.exception_handler(TooManyFieldsSent)
+@api.exception_handler(TooManyFilesSent)
+@api.exception_handler(BadRequest)
+@api.exception_handler(SuspiciousOperation)
+def on_malformed_request(request, exc):
+    # Django answers these with a 400 page when DEBUG is off but ninja, in
+    # development, turned them into a 500 with a traceback.
+    return _error(request, 400, "The request could not be read: check its body and headers.")
 
 
 @api.exception_handler(HttpError)

@@ -73,6 +73,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "skills_app.middleware.NoStoreForPersonalDataMiddleware",
+    # After the headers middleware above, so its 400 page still carries them.
+    "skills_app.middleware.RefuseControlCharactersMiddleware",
     # Axes must come last so that it sees the final authentication outcome.
     "axes.middleware.AxesMiddleware",
 ]
@@ -289,16 +291,35 @@ STORAGES = {
 }
 
 # --- Logging: never personal data, only event names and opaque ids ------------
+# Django logs the path of 4xx and 5xx answers, and API paths carry staff numbers:
+# MaskPersonalData (skills_app/logmasking.py) masks them, and query strings, on the
+# console handler and on the loggers that log request paths.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"mask_personal_data": {"()": "skills_app.logmasking.MaskPersonalData"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["mask_personal_data"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
-        # Django logs the full request path of 4xx responses; our URLs carry no
-        # personal data, but keep request noise at WARNING in production.
-        "django.request": {"level": "WARNING" if PRODUCTION else "INFO"},
+        # Request noise at WARNING in production.
+        "django.request": {
+            "level": "WARNING" if PRODUCTION else "INFO",
+            "filters": ["mask_personal_data"],
+        },
+        # runserver's request lines ("GET /api/v1/people/P0000001 HTTP/1.1").
+        "django.server": {
+            "handlers": ["console"],
+            "level": "INFO",
+            "propagate": False,
+            "filters": ["mask_personal_data"],
+        },
         "axes": {"level": "WARNING"},
     },
 }

@@ -2,7 +2,7 @@ from django.http import StreamingHttpResponse
 from ninja import Field, Query, Router, Schema
 
 from skills_app.accounts.permissions import Cap
-from skills_app.api_support import authorize
+from skills_app.api_support import CSV, authorize, download_content, json_content, responses
 from taxonomy.export import export_csv, export_filename, export_json
 from taxonomy.labels import search_skills
 
@@ -27,7 +27,7 @@ class SkillHit(Schema):
 
 @router.get(
     "/skills",
-    response=list[SkillHit],
+    response=responses({200: list[SkillHit]}),
     auth=authorize(Cap.TAXONOMY_VIEW),
     summary="Fuzzy skill search: names, alternative labels, misspellings",
 )
@@ -53,6 +53,8 @@ class ExportParams(Schema):
 
 @router.get(
     "/taxonomy/export",
+    response=responses({}),
+    openapi_extra=download_content(json_content({"type": "object"}), CSV),
     auth=authorize(Cap.TAXONOMY_VIEW),
     summary="The whole taxonomy, versioned, as JSON or CSV",
 )

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.http import Http404
@@ -33,7 +32,8 @@ from ninja.files import UploadedFile
 from ninja.responses import Status
 
 from skills_app.accounts.permissions import Cap
-from skills_app.api_support import authorize
+from skills_app.api_inputs import ErrorOut
+from skills_app.api_support import authorize, responses
 from skills_app.imports import (
     KINDS,
     FileProblem,
@@ -103,11 +103,6 @@ class ImportQueuedOut(Schema):
     status_url: str
 
 
-class ErrorOut(Schema):
-    detail: str
-    errors: list[Any]
-
-
 class JobOut(Schema):
     id: str
     kind: str
@@ -170,15 +165,17 @@ def _job_out(job, *, with_result: bool = True) -> dict:
 _RESULT_RESPONSES = {
     202: ImportQueuedOut,
     404: ErrorOut,
-    413: ImportResultOut,
-    422: ImportResultOut,
+    # A file the import refuses is an ImportResultOut; a request it cannot read at
+    # all (a parameter of the wrong type, a body over the size limit) an ErrorOut.
+    413: ImportResultOut | ErrorOut,
+    422: ImportResultOut | ErrorOut,
 }
 
 
 @router.get(
     "/jobs",
     auth=authorize(Cap.IMPORT_HR),
-    response=list[JobOut],
+    response=responses({200: list[JobOut]}),
     summary="Your 20 most recent imports",
 )
 def import_jobs(request):
@@ -188,7 +185,7 @@ def import_jobs(request):
 @router.get(
     "/jobs/{job_id}",
     auth=authorize(Cap.IMPORT_HR),
-    response={200: JobOut, 404: ErrorOut},
+    response=responses({200: JobOut, 404: ErrorOut}),
     summary="Progress and result of one import",
 )
 def import_job(request, job_id: str):
@@ -202,7 +199,7 @@ def import_job(request, job_id: str):
 @router.post(
     "/{kind}",
     auth=authorize(Cap.IMPORT_HR),
-    response=_RESULT_RESPONSES,
+    response=responses(_RESULT_RESPONSES, body=True),
     summary="Import an HR file (people, person-skills, role-history, role-profiles)",
 )
 def import_upload(

@@ -17,7 +17,8 @@ from django.http import Http404
 from ninja import Field, Router, Schema
 
 from skills_app.accounts.permissions import Cap
-from skills_app.api_support import authorize
+from skills_app.api_inputs import ErrorOut
+from skills_app.api_support import authorize, responses
 from skills_app.people import team
 from skills_app.people.models import Person
 
@@ -26,7 +27,7 @@ router = Router(tags=["people"])
 FULL_ONLY = "Not sent to workforce planners (match-fields view)."
 
 
-class SkillRef(Schema):
+class ProfileSkillRef(Schema):
     id: int
     name: str
     uri: str
@@ -38,8 +39,8 @@ class SkillQueryOut(Schema):
     note: str
 
 
-class PersonSkillOut(Schema):
-    skill: SkillRef
+class ProfileSkillOut(Schema):
+    skill: ProfileSkillRef
     level: int = Field(..., description="1 Awareness, 2 Working, 3 Practitioner, 4 Expert")
     level_name: str
     last_used: date | None = Field(..., description="Null means in current use")
@@ -92,7 +93,7 @@ class PersonOut(Schema):
     protected: bool = Field(..., description="In a critical role: never released in a surge")
     available_from: date | None
     preferred_locations: list[str]
-    skills: list[PersonSkillOut]
+    skills: list[ProfileSkillOut]
     role_history: list[RoleHistoryOut]
     work_email: str | None = Field(None, description=FULL_ONLY)
     line_manager: LineManagerOut | None = Field(None, description=FULL_ONLY)
@@ -100,17 +101,12 @@ class PersonOut(Schema):
     profile_reviewed_at: datetime | None = Field(None, description=FULL_ONLY)
 
 
-class ErrorOut(Schema):
-    detail: str
-    errors: list
-
-
 def _api_profile(profile: dict) -> dict:
     """The selector's profile, in the API's shape: only keys the viewer may see,
     so a match-fields answer simply lacks the others."""
     allowed = set(PersonOut.model_fields)
     out = {key: value for key, value in profile.items() if key in allowed}
-    skill_keys = set(PersonSkillOut.model_fields)
+    skill_keys = set(ProfileSkillOut.model_fields)
     out["skills"] = [
         {key: value for key, value in entry.items() if key in skill_keys}
         for entry in profile["skills"]
@@ -125,7 +121,7 @@ def _api_profile(profile: dict) -> dict:
 
 @router.get(
     "/{staff_number}",
-    response={200: PersonOut, 403: ErrorOut, 404: ErrorOut},
+    response=responses({200: PersonOut, 404: ErrorOut}),
     auth=authorize(Cap.PROFILE_VIEW_TEAM, Cap.PROFILE_VIEW_MATCH_FIELDS, Cap.PROFILE_VIEW_ALL),
     exclude_unset=True,
     summary="One person's profile with skills",

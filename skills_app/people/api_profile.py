@@ -26,7 +26,7 @@ from ninja import Field, Router, Schema, Status
 
 from skills_app.accounts.permissions import Cap, has_cap
 from skills_app.api_inputs import ErrorOut, StrictSchema, error_item
-from skills_app.api_support import authorize
+from skills_app.api_support import authorize, responses
 from skills_app.core import vocabulary
 from skills_app.core.concurrency import ConflictError
 from skills_app.core.vocabulary import VocabularyError
@@ -75,16 +75,16 @@ class SkillsPutIn(StrictSchema):
     )
 
 
-class SkillRefOut(Schema):
+class SavedSkillRefOut(Schema):
     id: int
     name: str
     uri: str
     kind: str
 
 
-class PersonSkillOut(Schema):
+class SavedPersonSkillOut(Schema):
     id: int
-    skill: SkillRefOut
+    skill: SavedSkillRefOut
     level: int
     level_name: str
     last_used: date | None = Field(..., description="Null means in current use")
@@ -105,7 +105,7 @@ class SkillsPutOut(Schema):
     updated: int
     deleted: int
     unchanged: int
-    skills: list[PersonSkillOut]
+    skills: list[SavedPersonSkillOut]
 
 
 def _claims(payload: SkillsPutIn, person: Person, *, as_owner: bool):
@@ -181,7 +181,7 @@ def _target_person(request, staff_number: str) -> tuple[Person, bool]:
 
 @router.put(
     "/{staff_number}/skills",
-    response={200: SkillsPutOut, 409: ErrorOut, 422: ErrorOut},
+    response=responses({200: SkillsPutOut, 404: ErrorOut, 409: ErrorOut}, body=True),
     auth=authorize(Cap.PROFILE_EDIT_OWN, Cap.PROFILE_VIEW_ALL),
     summary="Replace a person's skills (the person themselves, or HR)",
 )

@@ -15,7 +15,14 @@ from ninja.responses import Status
 
 from skills_app.accounts.permissions import Cap, has_cap
 from skills_app.api_inputs import ErrorOut, error_item
-from skills_app.api_support import authorize
+from skills_app.api_support import (
+    CSV,
+    XLSX,
+    authorize,
+    download_content,
+    json_content,
+    responses,
+)
 from skills_app.core.presenters import percent_value
 from skills_app.core.throttle import UserThrottle
 from skills_app.reports import inventory, selectors, services, supply
@@ -74,7 +81,8 @@ def _quality_row(r: selectors.QualityRow) -> dict:
 @router.get(
     "/data-quality",
     auth=authorize(Cap.REPORT_ALL, Cap.REPORT_TEAM),
-    response=QualityOut,
+    response=responses({200: QualityOut}, throttled=True),
+    openapi_extra=download_content(json_content(QualityOut), CSV, XLSX),
     summary="Data quality per org unit, worst first",
     throttle=UserThrottle("export"),
 )
@@ -136,7 +144,8 @@ def _refused(field: str, message: str) -> Status:
 @router.get(
     "/capability",
     auth=authorize(Cap.REPORT_ALL, Cap.REPORT_TEAM),
-    response={200: HeatmapOut, 422: ErrorOut},
+    response=responses({200: HeatmapOut}, throttled=True),
+    openapi_extra=download_content(json_content(HeatmapOut), CSV, XLSX),
     summary="People at or above a level per org unit and skill group (or chosen skills)",
     throttle=UserThrottle("export"),
 )
@@ -197,7 +206,8 @@ class SupplyOut(Schema):
 @router.get(
     "/supply-demand",
     auth=authorize(Cap.REPORT_ALL, Cap.REPORT_TEAM, Cap.REPORT_SCENARIO),
-    response=SupplyOut,
+    response=responses({200: SupplyOut, 404: ErrorOut}, throttled=True),
+    openapi_extra=download_content(json_content(SupplyOut), CSV, XLSX),
     summary="Per role profile: who matches now, who is one level of training away, and where",
     throttle=UserThrottle("export"),
 )
@@ -237,6 +247,10 @@ class InventoryParams(Schema):
 @router.get(
     "/inventory",
     auth=authorize(Cap.REPORT_ALL, Cap.REPORT_TEAM),
+    response=responses({}, throttled=True),
+    openapi_extra=download_content(
+        CSV, XLSX, json_content({"type": "array", "items": {"type": "object"}})
+    ),
     summary="The whole skills inventory (one row per person and skill), streamed",
     description=(
         "Everyone the caller may report on: HR and administrators everyone, a line "

@@ -1,9 +1,9 @@
 from ninja import Field, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from skills_app.accounts.permissions import Cap
 from skills_app.api_inputs import ErrorOut, StrictSchema, error_item
-from skills_app.api_support import authorize
+from skills_app.api_support import BoundedLimitOffsetPagination, authorize, responses
 from skills_app.core import vocabulary
 from skills_app.core.vocabulary import VocabularyError
 from skills_app.roles import selectors
@@ -14,14 +14,14 @@ from taxonomy.models import LEVEL_NAMES
 router = Router(tags=["roles"])
 
 
-class SkillRef(Schema):
+class RequirementSkillOut(Schema):
     id: int
     name: str
     uri: str
 
 
 class RequirementOut(Schema):
-    skill: SkillRef
+    skill: RequirementSkillOut
     level: int
     level_name: str
     weight: float
@@ -69,16 +69,19 @@ class RoleDetailOut(RoleSummaryOut):
 
 
 @router.get(
-    "", response=list[RoleSummaryOut], auth=authorize(Cap.ROLE_VIEW), summary="The role library"
+    "",
+    response=responses({200: list[RoleSummaryOut]}),
+    auth=authorize(Cap.ROLE_VIEW),
+    summary="The role library",
 )
-@paginate(LimitOffsetPagination)
+@paginate(BoundedLimitOffsetPagination)
 def list_roles(request, q: str = "", family: str = ""):
     return selectors.role_list(q=q, family=family)
 
 
 @router.get(
     "/{code}",
-    response=RoleDetailOut,
+    response=responses({200: RoleDetailOut, 404: ErrorOut}),
     auth=authorize(Cap.ROLE_VIEW),
     summary="One role profile with its requirements (the code in any case)",
 )
@@ -103,7 +106,7 @@ class RoleIn(StrictSchema):
 
 @router.post(
     "",
-    response={201: RoleDetailOut, 409: ErrorOut, 422: ErrorOut},
+    response=responses({201: RoleDetailOut, 409: ErrorOut}, body=True),
     auth=authorize(Cap.ROLE_EDIT),
     summary="Create a local role profile",
 )

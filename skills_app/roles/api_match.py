@@ -16,7 +16,7 @@ from ninja import Field, Router, Schema, Status
 
 from skills_app.accounts.permissions import Cap
 from skills_app.api_inputs import ErrorOut, StrictSchema, error_item
-from skills_app.api_support import authorize
+from skills_app.api_support import MAX_OFFSET, authorize, responses
 from skills_app.core import vocabulary
 from skills_app.core.throttle import UserThrottle
 from skills_app.core.vocabulary import VocabularyError
@@ -72,22 +72,22 @@ class MatchIn(StrictSchema):
         None, description="Page through only the people who qualify this way (default both)"
     )
     limit: int = Field(50, ge=1, le=MAX_LIMIT)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
     as_of: dt.date | None = Field(None, description="Score as of this date (default today)")
 
 
-class SkillOut(Schema):
+class MatchSkillOut(Schema):
     id: int
     name: str
 
 
 class RequirementMatchOut(Schema):
-    skill: SkillOut
+    skill: MatchSkillOut
     required_level: int
     weight: float
     essential: bool
     level: int = Field(..., description="Level held in via_skill (0: nothing counts)")
-    via_skill: SkillOut | None
+    via_skill: MatchSkillOut | None
     recency: float
     effective_level: float
     credit: float
@@ -236,7 +236,7 @@ def _result_json(hit) -> dict:
 
 @router.post(
     "/match",
-    response={200: MatchOut, 404: ErrorOut, 422: ErrorOut},
+    response=responses({200: MatchOut, 404: ErrorOut}, body=True, throttled=True),
     auth=authorize(Cap.SEARCH_RUN),
     summary="Rank the workforce against a role or a list of requirements",
     throttle=UserThrottle("search"),

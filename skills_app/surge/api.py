@@ -11,7 +11,7 @@ from ninja import Field, Router, Schema, Status
 
 from skills_app.accounts.permissions import Cap
 from skills_app.api_inputs import ErrorOut, StrictSchema, error_item
-from skills_app.api_support import authorize
+from skills_app.api_support import authorize, responses
 from skills_app.audit.models import Action
 from skills_app.core.concurrency import ConflictError
 from skills_app.roles.api_match import FiltersIn, search_filters
@@ -143,7 +143,7 @@ def _surge_json(scenario: SurgeScenario) -> dict:
 
 @router.post(
     "",
-    response={201: SurgeOut, 422: ErrorOut},
+    response=responses({201: SurgeOut}, body=True),
     auth=authorize(Cap.SURGE_EDIT),
     summary="Create a surge scenario",
 )
@@ -189,7 +189,7 @@ def create_surge(request, payload: SurgeIn):
 
 @router.post(
     "/{surge_id}/solve",
-    response={202: SolveOut, 409: ErrorOut},
+    response=responses({202: SolveOut, 404: ErrorOut, 409: ErrorOut}),
     auth=authorize(Cap.SURGE_EDIT),
     summary="Solve a scenario in the background; poll GET /surges/{id}",
 )
@@ -205,7 +205,7 @@ def solve_surge(request, surge_id: int):
 
 @router.get(
     "/{surge_id}",
-    response=SurgeOut,
+    response=responses({200: SurgeOut, 404: ErrorOut}),
     auth=authorize(Cap.SURGE_VIEW),
     summary="A scenario with its last solution and allocations",
 )
@@ -226,7 +226,7 @@ class ApproveIn(StrictSchema):
 
 @router.post(
     "/{surge_id}/approve",
-    response={200: SurgeOut, 409: ErrorOut},
+    response=responses({200: SurgeOut, 404: ErrorOut, 409: ErrorOut}, body=True),
     auth=authorize(Cap.SURGE_EDIT),
     summary="Approve a solved scenario: its people become unavailable to other scenarios",
 )
