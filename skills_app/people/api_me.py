@@ -9,10 +9,11 @@ from datetime import datetime
 
 from django.http import Http404
 from ninja import Field, Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from skills_app.accounts.permissions import Cap
-from skills_app.api_support import authorize
+from skills_app.api_inputs import ErrorOut
+from skills_app.api_support import BoundedLimitOffsetPagination, authorize, responses
 from skills_app.people import selectors
 from skills_app.people.models import Person
 
@@ -41,11 +42,11 @@ class ActivityOut(Schema):
 
 @router.get(
     "/activity",
-    response=list[ActivityOut],
+    response=responses({200: list[ActivityOut], 404: ErrorOut}),
     auth=authorize(Cap.PROFILE_EDIT_OWN),
     summary="Who has viewed or changed my record",
 )
-@paginate(LimitOffsetPagination)
+@paginate(BoundedLimitOffsetPagination)
 def my_activity(request):
     person = Person.objects.filter(user=request.auth).first()
     if person is None:
