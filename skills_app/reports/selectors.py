@@ -265,7 +265,6 @@ def org_depths(user) -> list[int]:
 MAX_CHOSEN_SKILLS = 30
 # Frameworks in the order their columns come: the department's own first.
 SOURCE_ORDER = (Source.LOCAL, Source.DDAT, Source.ESCO, Source.ONET)
-UNGROUPED_SOURCES = SOURCE_ORDER
 UNGROUPED_LABELS = {
     Source.LOCAL: "Department skills",
     Source.DDAT: "DDaT skills in no role family",
@@ -405,10 +404,10 @@ def capability_heatmap(
     column: each top-level skill group, or each of ``skill_ids`` when given.
     A person counts once in a cell however many of the group's skills they hold.
 
-    Group columns come by framework (department groups, then DDaT's role families,
-    then ESCO's and others', each by name). Skills in no group count by their
-    source ("Department skills", "ESCO skills in no group"): a column appears only
-    when someone counts in it."""
+    Columns come by framework (the department's own, then DDaT's role families,
+    then ESCO's and O*NET's groups), each framework's groups by name and then its
+    skills in no group ("Department skills", "ESCO skills in no group"); a "no
+    group" column appears only when someone counts in it."""
     scope = report_scope(user)
     if skill_ids:
         skills = list(Skill.objects.filter(pk__in=skill_ids).order_by("name", "pk"))
@@ -427,12 +426,17 @@ def capability_heatmap(
             {root_id for root_id, _ in roots.values()},
             key=lambda r: (_source_rank(sources.get(r)), names[r].lower(), r),
         )
-        columns = [Column(key=f"g{root_id}", label=names[root_id]) for root_id in ordered]
-        number = {root_id: n for n, root_id in enumerate(ordered)}
-        # Then one column per source for the skills in no group.
-        for source in UNGROUPED_SOURCES:
-            columns.append(Column(key=f"u{source}", label=UNGROUPED_LABELS[source]))
-        ungrouped = {source: len(ordered) + n for n, source in enumerate(UNGROUPED_SOURCES)}
+        # Each framework's groups by name, then its skills in no group.
+        columns, number, ungrouped = [], {}, {}
+        for rank in range(len(SOURCE_ORDER) + 1):
+            for root_id in ordered:
+                if _source_rank(sources.get(root_id)) == rank:
+                    number[root_id] = len(columns)
+                    columns.append(Column(key=f"g{root_id}", label=names[root_id]))
+            if rank < len(SOURCE_ORDER):
+                source = SOURCE_ORDER[rank]
+                ungrouped[source] = len(columns)
+                columns.append(Column(key=f"u{source}", label=UNGROUPED_LABELS[source]))
         column_of_skill = {
             pk: ungrouped[source] if group_id is None else number[roots[group_id][0]]
             for pk, group_id, source in Skill.objects.values_list(

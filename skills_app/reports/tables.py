@@ -99,5 +99,5 @@ def headers(params: QueryDict, columns: Sequence[SortColumn], options: TableOpti
     return out
 
 
-def page_of(rows: Sequence, params, per_page: int = PER_PAGE) -> Page:
-    return Paginator(rows, per_page).get_page(params.get("page"))
+def page_of(rows: Sequence, params) -> Page:
+    return Paginator(rows, PER_PAGE).get_page(params.get("page"))
