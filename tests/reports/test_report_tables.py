@@ -231,6 +231,10 @@ def test_org_level_names_come_from_the_tree(tree):
     OrgUnitFactory(name="Odd", parent=tree["teams"]["six"].parent, kind=OrgUnitKind.DIVISION)
     assert org_level_names()[2] == "Team or division"
     assert org_level_names(include=5)[5] == "Level 5 (no units at this level)"
+    # The top is the department whatever kind an import gave it.
+    OrgUnitFactory(name="Agency", kind=OrgUnitKind.TEAM)
+    OrgUnitFactory(name="Board", kind=OrgUnitKind.TEAM)
+    assert org_level_names()[0] == "Department"
     assert org_level_choices(depths=[0, 1]) == [
         (0, "Department (Dept)"),
         (1, "Directorate (for example Digital and Ops)"),
