@@ -231,14 +231,14 @@ def test_org_level_names_come_from_the_tree(tree):
     OrgUnitFactory(name="Odd", parent=tree["teams"]["six"].parent, kind=OrgUnitKind.DIVISION)
     assert org_level_names()[2] == "Team or division"
     assert org_level_names(include=5)[5] == "Level 5 (no units at this level)"
-    # The top is the department whatever kind an import gave it.
-    OrgUnitFactory(name="Agency", kind=OrgUnitKind.TEAM)
-    OrgUnitFactory(name="Board", kind=OrgUnitKind.TEAM)
-    assert org_level_names()[0] == "Department"
     assert org_level_choices(depths=[0, 1]) == [
         (0, "Department (Dept)"),
         (1, "Directorate (for example Digital and Ops)"),
     ]
+    # The top is the department whatever kind an import gave it.
+    OrgUnitFactory(name="Agency", kind=OrgUnitKind.TEAM)
+    OrgUnitFactory(name="Board", kind=OrgUnitKind.TEAM)
+    assert org_level_names()[0] == "Department"
 
 
 def test_reports_and_the_surge_editor_name_levels_the_same_way(tree, client_for):
