@@ -35,9 +35,11 @@ class TableOptions:
     descending: bool
     unit: str  # part of a unit's path, any case ("" for every unit)
     min_people: int
+    min_people_chosen: bool = False  # False: the default, which gives way when nothing passes
 
     @classmethod
     def read(cls, params, *, columns: Sequence[SortColumn], min_people=DEFAULT_MIN_PEOPLE):
+        default = min_people
         sort = params.get("sort", "")
         if sort not in {c.key for c in columns}:
             sort = ""
@@ -48,19 +50,27 @@ class TableOptions:
             min_people = 0 if not raw_min else min_people
         unit = " ".join((params.get("unit") or "").split())[:MAX_FILTER]
         return cls(
-            sort=sort, descending=params.get("dir") == "desc", unit=unit, min_people=min_people
+            sort=sort,
+            descending=params.get("dir") == "desc",
+            unit=unit,
+            min_people=min_people,
+            # The form sends the default back: only another size is the reader's choice.
+            min_people_chosen=min_people != default,
         )
 
 
 def keep_rows(rows: list, options: TableOptions, *, unit=lambda r: r.unit, people=None):
     """(rows kept, how many were too small): rows whose unit path holds
     ``options.unit`` (any case) and, when ``people`` is given, with at least
-    ``options.min_people`` people."""
+    ``options.min_people`` people. The default size gives way when no unit
+    reaches it (a small team's report lists its units rather than nothing)."""
     wanted = options.unit.casefold()
     matched = [r for r in rows if wanted in unit(r).casefold()] if wanted else list(rows)
     if people is None or options.min_people <= 1:
         return matched, 0
     kept = [r for r in matched if people(r) >= options.min_people]
+    if not kept and not options.min_people_chosen:
+        return matched, 0
     return kept, len(matched) - len(kept)
 
 

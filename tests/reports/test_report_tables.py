@@ -314,3 +314,16 @@ def test_a_picked_skill_becomes_a_column(tree, client_for):
     unknown = client.get(url, {"add_skill_query": "zzzz qqqq"})
     assert unknown.status_code == 200
     assert "We could not find that skill" in unknown.content.decode()
+
+
+def test_the_default_size_gives_way_when_no_unit_reaches_it(client_for):
+    for name in ("Alpha", "Beta"):
+        unit = OrgUnitFactory(name=name)
+        PersonFactory.create_batch(2, org_unit=unit)
+    client = client_for(Role.HR)
+    url = reverse("reports:data_quality")
+    assert set(rows_of(client.get(url).content.decode())) == {"Alpha", "Beta"}
+    # A size the reader chose is kept, even when it leaves nothing.
+    assert set(rows_of(client.get(url, {"min_people": "5"}).content.decode())) == {"Alpha", "Beta"}
+    chosen = client.get(url, {"min_people": "3"}).content.decode()
+    assert rows_of(chosen) == [] and "2 units with fewer than 3 people are left out." in chosen
