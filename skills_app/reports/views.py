@@ -148,7 +148,7 @@ def heatmap_options(params) -> dict:
     depth = parse_depth(params.get("depth"))
     group = params.get("group", "")
     skill_ids = parse_ids(params.getlist("skill"))
-    if not skill_ids and group.isdigit():
+    if group.isdigit():  # a group chosen in the form wins over skills chosen before
         skill_ids = selectors.group_skill_ids(int(group))
     return {
         "depth": 0 if depth is None else depth,

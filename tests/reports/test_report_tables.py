@@ -327,3 +327,13 @@ def test_the_default_size_gives_way_when_no_unit_reaches_it(client_for):
     assert set(rows_of(client.get(url, {"min_people": "5"}).content.decode())) == {"Alpha", "Beta"}
     chosen = client.get(url, {"min_people": "3"}).content.decode()
     assert rows_of(chosen) == [] and "2 units with fewer than 3 people are left out." in chosen
+
+
+def test_a_group_chosen_in_the_form_wins_over_skills_chosen_before(tree, client_for):
+    group = SkillGroup.objects.create(name="Casework group", uri="urn:t:g:case")
+    Skill.objects.filter(pk=tree["casework"].pk).update(group=group)
+    client = client_for(Role.HR)
+    response = client.get(
+        reverse("reports:capability"), {"skill": [tree["python"].pk], "group": group.pk}
+    )
+    assert [c.label for c in response.context["heatmap"].columns] == ["Casework"]
