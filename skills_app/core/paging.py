@@ -8,6 +8,8 @@ parameter is itself a variable).
 
 from django import template
 
+from skills_app.core.presenters import count_label
+
 register = template.Library()
 
 
@@ -16,3 +18,9 @@ def page_query(context, param: str, number: int) -> str:
     query = context["request"].GET.copy()
     query[param] = str(number)
     return "?" + query.urlencode()
+
+
+@register.filter
+def thousands(number) -> str:
+    """``{{ n|thousands }}``: 12345 -> "12,345" (``presenters.count_label``)."""
+    return count_label(number)

@@ -29,3 +29,8 @@ def percent_value(fraction) -> float | str:
 def level_label(level: int) -> str:
     """3 -> "3 Practitioner"; 0 -> "Not held"."""
     return f"{level} {LEVEL_NAMES[level]}" if level else "Not held"
+
+
+def count_label(number) -> str:
+    """12345 -> "12,345": every count on a page, with thousands separators."""
+    return f"{int(number):,}"

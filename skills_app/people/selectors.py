@@ -18,7 +18,14 @@ from rapidfuzz import fuzz, process, utils
 from matching import rules
 from skills_app.accounts.permissions import ROLE_LABELS, Role
 from skills_app.audit.models import AccessEvent, Action
-from skills_app.people.models import Person, PersonSkill, Qualification, RoleHistory
+from skills_app.people.models import (
+    OrgUnit,
+    OrgUnitKind,
+    Person,
+    PersonSkill,
+    Qualification,
+    RoleHistory,
+)
 from skills_app.roles.models import RoleProfile
 from taxonomy.models import LEVEL_NAMES, ProficiencyLevel, Skill, SkillKind, SkillStatus
 
@@ -452,3 +459,56 @@ def person_data(*, person: Person) -> dict:
             for e in events
         ],
     }
+
+
+# --- naming the organisation's levels ------------------------------------------------------
+
+
+def org_level_names(*, include: int | None = None) -> dict[int, str]:
+    """{depth: what the units at that depth are called}, the one naming of organisation
+    levels on every page (surge caps, report roll-ups): the top is always "Department",
+    then the kinds the tree's units actually have ("Directorate", "Division", "Team"),
+    from ``OrgUnit.kind``. A level holding
+    several kinds names the commonest first ("Division or team"). ``include`` adds a
+    depth no unit sits at (a saved choice the tree has since lost)."""
+    kinds: dict[int, dict[str, int]] = {}
+    for depth, kind in OrgUnit.objects.order_by().values_list("depth", "kind"):
+        counts = kinds.setdefault(depth, {})
+        counts[kind] = counts.get(kind, 0) + 1
+    names = {}
+    for depth, counts in sorted(kinds.items()):
+        ordered = sorted(counts, key=lambda k: (-counts[k], k))
+        labels = [OrgUnitKind(k).label if k in OrgUnitKind.values else k for k in ordered]
+        names[depth] = (
+            OrgUnitKind.DEPARTMENT.label
+            if depth == 0
+            else " or ".join([labels[0], *(label.lower() for label in labels[1:])])
+        )
+    if include is not None and include not in names:
+        names[include] = f"Level {include} (no units at this level)"
+    return names
+
+
+def org_level_choices(
+    *, include: int | None = None, depths=None, examples: bool = True
+) -> list[tuple[int, str]]:
+    """[(depth, label)] for a choice of organisation level, labelled by
+    ``org_level_names``: "Department (Dept)" when one unit is the level,
+    "Team (for example Other and Team)" otherwise. ``depths`` keeps only those."""
+    names = org_level_names(include=include)
+    wanted = sorted(names if depths is None else set(depths) & set(names))
+    out = []
+    for depth in wanted:
+        label = names[depth]
+        if examples:
+            units = list(
+                OrgUnit.objects.filter(depth=depth)
+                .order_by("path")
+                .values_list("name", flat=True)[:3]
+            )
+            if len(units) == 1:
+                label += f" ({units[0]})"
+            elif units:
+                label += " (for example " + " and ".join(units[:2]) + ")"
+        out.append((depth, label))
+    return out

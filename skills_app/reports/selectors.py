@@ -40,7 +40,7 @@ from skills_app.accounts.permissions import Cap, has_cap
 from skills_app.index.adapter import WorkforceIndex, current_index
 from skills_app.people.models import EvidenceKind, OrgUnit, Person, Qualification
 from skills_app.people.team import team_queryset, viewer_person
-from taxonomy.models import Skill, SkillGroup
+from taxonomy.models import Skill, SkillGroup, Source
 
 # Evidence stronger than the person's own word.
 VERIFIED_EVIDENCE = (EvidenceKind.MANAGER_VERIFIED, EvidenceKind.ASSESSED, EvidenceKind.CERTIFIED)
@@ -262,13 +262,25 @@ def org_depths(user) -> list[int]:
 
 # --- capability heatmap ----------------------------------------------------------------
 
-UNGROUPED = 0  # the column for skills outside every group
 MAX_CHOSEN_SKILLS = 30
+# Frameworks in the order their columns come: the department's own first.
+SOURCE_ORDER = (Source.LOCAL, Source.DDAT, Source.ESCO, Source.ONET)
+UNGROUPED_LABELS = {
+    Source.LOCAL: "Department skills",
+    Source.DDAT: "DDaT skills in no role family",
+    Source.ESCO: "ESCO skills in no group",
+    Source.ONET: "O*NET skills in no group",
+}
+
+
+def _source_rank(source: str | None) -> int:
+    return SOURCE_ORDER.index(source) if source in SOURCE_ORDER else len(SOURCE_ORDER)
 
 
 @dataclass(frozen=True)
 class Column:
-    key: str  # "g<id>" for a top-level skill group, "s<id>" for one skill
+    key: str  # "g<id>": a top-level skill group; "s<id>": one skill; "u<source>": the
+    # source's skills in no group
     label: str
 
 
@@ -390,7 +402,12 @@ def capability_heatmap(
 ) -> Heatmap:
     """People at or above ``level`` per org unit (rolled up to ``depth``) and per
     column: each top-level skill group, or each of ``skill_ids`` when given.
-    A person counts once in a cell however many of the group's skills they hold."""
+    A person counts once in a cell however many of the group's skills they hold.
+
+    Columns come by framework (the department's own, then DDaT's role families,
+    then ESCO's and O*NET's groups), each framework's groups by name and then its
+    skills in no group ("Department skills", "ESCO skills in no group"); a "no
+    group" column appears only when someone counts in it."""
     scope = report_scope(user)
     if skill_ids:
         skills = list(Skill.objects.filter(pk__in=skill_ids).order_by("name", "pk"))
@@ -399,20 +416,42 @@ def capability_heatmap(
         width = len(columns)
     else:
         roots = top_groups()
+        sources = dict(
+            SkillGroup.objects.filter(pk__in={r for r, _ in roots.values()}).values_list(
+                "pk", "source"
+            )
+        )
         names = {root_id: name for root_id, name in roots.values()}
         ordered = sorted(
-            {root_id for root_id, _ in roots.values()}, key=lambda r: (names[r].lower(), r)
+            {root_id for root_id, _ in roots.values()},
+            key=lambda r: (_source_rank(sources.get(r)), names[r].lower(), r),
         )
-        columns = [Column(key=f"g{root_id}", label=names[root_id]) for root_id in ordered]
-        number = {root_id: n for n, root_id in enumerate(ordered)}
-        ungrouped = len(columns)  # its column is shown only when someone counts in it
+        # Each framework's groups by name, then its skills in no group.
+        columns, number, ungrouped = [], {}, {}
+        for rank in range(len(SOURCE_ORDER) + 1):
+            for root_id in ordered:
+                if _source_rank(sources.get(root_id)) == rank:
+                    number[root_id] = len(columns)
+                    columns.append(Column(key=f"g{root_id}", label=names[root_id]))
+            if rank < len(SOURCE_ORDER):
+                source = SOURCE_ORDER[rank]
+                ungrouped[source] = len(columns)
+                columns.append(Column(key=f"u{source}", label=UNGROUPED_LABELS[source]))
         column_of_skill = {
-            pk: ungrouped if group_id is None else number[roots[group_id][0]]
-            for pk, group_id in Skill.objects.values_list("pk", "group_id").iterator(10_000)
+            pk: ungrouped[source] if group_id is None else number[roots[group_id][0]]
+            for pk, group_id, source in Skill.objects.values_list(
+                "pk", "group_id", "source"
+            ).iterator(10_000)
         }
-        width = len(columns) + 1
+        width = len(columns)
     if scope is None:
-        return Heatmap(scope=scope, depth=depth, level=level, columns=columns, rows=[])
+        return Heatmap(
+            scope=scope,
+            depth=depth,
+            level=level,
+            columns=[c for c in columns if not c.key.startswith("u")],
+            rows=[],
+        )
 
     index = current_index()
     in_scope = scope_mask(index, user, scope)
@@ -422,8 +461,10 @@ def capability_heatmap(
     person, column = _held_pairs(index, column_of, width, level, in_scope)
     cells = np.bincount(unit[person] * width + column, minlength=n_units * width)
     cells = cells.reshape(n_units, width)
-    if not skill_ids and cells[:, ungrouped].any():
-        columns.append(Column(key=f"g{UNGROUPED}", label="Skills in no group"))
+    # The "no group" columns only when someone counts in them.
+    shown = [n for n, c in enumerate(columns) if not c.key.startswith("u") or cells[:, n].any()]
+    columns = [columns[n] for n in shown]
+    cells = cells[:, shown]
     headcount = np.bincount(unit if in_scope is None else unit[in_scope], minlength=n_units)
     present = np.flatnonzero(headcount)
     unit_paths = _unit_paths(index, present)
@@ -437,7 +478,7 @@ def capability_heatmap(
                 unit_id=targets[path]["pk"], unit=path, people=0, cells=[0] * len(columns)
             )
         row.people += int(headcount[u])
-        for number, count in enumerate(cells[u, : len(columns)].tolist()):
+        for number, count in enumerate(cells[u].tolist()):
             row.cells[number] += count
     return Heatmap(
         scope=scope,
@@ -456,17 +497,20 @@ def heatmap_people(
     or any skill of the column's top-level group, at ``level`` or above.
     Raises LookupError for an unknown unit or column."""
     unit = OrgUnit.objects.filter(pk=unit_id).first()
-    if unit is None or column[:1] not in ("g", "s") or not column[1:].isdigit():
+    if unit is None:
         raise LookupError(column)
-    column_id = int(column[1:])
-    if column[0] == "s":
+    if column[:1] == "u" and column[1:] in UNGROUPED_LABELS:
+        label, held = UNGROUPED_LABELS[column[1:]], Q(group__isnull=True, source=column[1:])
+    elif column[:1] not in ("g", "s") or not column[1:].isdigit():
+        raise LookupError(column)
+    elif column[0] == "s":
+        column_id = int(column[1:])
         skill = Skill.objects.filter(pk=column_id).first()
         if skill is None:
             raise LookupError(column)
         label, held = skill.name, Q(pk=column_id)
-    elif column_id == UNGROUPED:
-        label, held = "Skills in no group", Q(group__isnull=True)
     else:
+        column_id = int(column[1:])
         roots = top_groups()
         members = [g for g, (root, _) in roots.items() if root == column_id]
         if column_id not in roots or roots[column_id][0] != column_id:

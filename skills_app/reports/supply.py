@@ -4,9 +4,10 @@ For each role profile (every role in the library, or the roles of one surge
 scenario): how many people qualify now by score (DESIGN.md section 4 rule 7's
 "by score": S >= threshold; essentials and prior roles not applied), how many
 more would with one level of training in one skill (some requirement's
-effective level raised by 1), and the departments the qualifying people sit
-in. Both come from the engine's one evaluation over the index the search uses
-(``current_index()``, ``Workforce.evaluate``), so a report and a search agree.
+effective level raised by 1), and the units (at the level of the tree the reader
+picks) the qualifying people sit in. Both come from the engine's one evaluation
+over the index the search uses (``current_index()``, ``Workforce.evaluate``), so a
+report and a search agree.
 At 500,000 people and 300 roles that is one pass over everyone's scores per
 role; the training gains are computed only for the people close enough to the
 threshold for one level to matter.
@@ -27,7 +28,8 @@ from matching.engine import QUALIFIES_BY_SCORE, Requirement
 from matching.rules import DEFAULT_THRESHOLD, EPSILON
 from skills_app.accounts.permissions import Cap, has_cap
 from skills_app.index.adapter import current_index
-from skills_app.reports.selectors import Scope, scope_mask
+from skills_app.people.models import OrgUnit
+from skills_app.reports.selectors import Scope, rollup_path, scope_mask
 from skills_app.roles.models import RoleProfile, RoleRequirement
 
 TOP_UNITS = 3
@@ -39,7 +41,7 @@ class SupplyRow:
     title: str
     qualify: int
     one_level_away: int
-    units: list[tuple[str, int]] = field(default_factory=list)  # (department, qualifying)
+    units: list[tuple[str, int]] = field(default_factory=list)  # (unit at depth, qualifying)
     headcount: int | None = None  # demand, when read from a surge scenario
 
 
@@ -49,6 +51,16 @@ class SupplyReport:
     threshold: float
     people: int  # people counted
     rows: list[SupplyRow]
+
+
+def _current_paths(index) -> list[str]:
+    """Each index unit's path as the database has it now (a rename is no change to
+    the index), falling back to the index's own copy."""
+    fresh = dict(OrgUnit.objects.values_list("pk", "path"))
+    return [
+        fresh.get(int(pk), path)
+        for pk, path in zip(index.org_unit_ids, index.org_unit_paths, strict=True)
+    ]
 
 
 def supply_scope(user) -> Scope | None:
@@ -113,14 +125,31 @@ def _requirements(roles) -> dict[int, list[_Requirement]]:
     return found
 
 
-def supply_and_demand(*, user, threshold: float = DEFAULT_THRESHOLD, scenario=None, today=None):
+def supply_and_demand(
+    *,
+    user,
+    threshold: float = DEFAULT_THRESHOLD,
+    scenario=None,
+    today=None,
+    depth: int = 0,
+    unit: str = "",
+):
+    """One row per role. "Where they sit" names the units at ``depth`` of the tree
+    (0: departments) holding the most people who match. ``unit`` (part of a unit's
+    path, any case) counts only the people in the units whose path holds it."""
     scope = supply_scope(user)
     index = current_index()
     mask = scope_mask(index, user, scope)
     as_of = today or timezone.localdate()
-    departments = [path.split("/", 1)[0] for path in index.org_unit_paths]
+    paths = _current_paths(index)
+    departments = [rollup_path(path, depth) for path in paths]
     unit_of = index.workforce.people.org_unit
     n_units = len(departments)
+    if unit:
+        wanted = unit.casefold()
+        in_unit = np.array([wanted in path.casefold() for path in paths], dtype=bool)
+        in_unit = in_unit[unit_of] if n_units else np.zeros(len(unit_of), dtype=bool)
+        mask = in_unit if mask is None else mask & in_unit
     if scenario is not None:
         demand = Counter()
         for line in scenario.lines.all():

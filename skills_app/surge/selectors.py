@@ -21,7 +21,8 @@ from django.urls import NoReverseMatch, reverse
 
 from matching.surge import release_caps
 from skills_app.core.presenters import percent_label, percent_number
-from skills_app.people.models import OrgUnit, OrgUnitKind, Person
+from skills_app.people.models import Person
+from skills_app.people.selectors import org_level_choices
 from skills_app.roles.models import RoleProfile
 from skills_app.surge.models import (
     Allocation,
@@ -40,12 +41,6 @@ STATUS_TAGS = {
     ScenarioStatus.SOLVED: "govuk-tag--blue",
     ScenarioStatus.APPROVED: "govuk-tag--green",
     ScenarioStatus.CLOSED: "govuk-tag--purple",
-}
-KIND_PLURALS = {
-    OrgUnitKind.DEPARTMENT: "Departments",
-    OrgUnitKind.DIRECTORATE: "Directorates",
-    OrgUnitKind.DIVISION: "Divisions",
-    OrgUnitKind.TEAM: "Teams",
 }
 
 
@@ -127,34 +122,9 @@ def location_choices(*, include: set[str] = frozenset()) -> list[str]:
 
 
 def depth_choices(*, include: int | None = None) -> list[tuple[int, str]]:
-    """The organisation levels that exist, each labelled by what its units are and a
-    couple of their names: (2, "Level 2: divisions, for example Payments and Data")."""
-    by_depth: dict[int, dict] = {}
-    for depth, kind, name in OrgUnit.objects.order_by("depth", "path").values_list(
-        "depth", "kind", "name"
-    ):
-        entry = by_depth.setdefault(depth, {"kinds": set(), "names": [], "count": 0})
-        entry["kinds"].add(kind)
-        entry["count"] += 1
-        if len(entry["names"]) < 2:
-            entry["names"].append(name)
-    if include is not None and include not in by_depth:
-        by_depth[include] = {"kinds": set(), "names": [], "count": 0}
-    out = []
-    for depth in sorted(by_depth):
-        entry = by_depth[depth]
-        if depth == 0 and entry["count"] == 1:
-            label = f"Level 0: the whole of {entry['names'][0]}"
-        else:
-            kinds = entry["kinds"]
-            what = KIND_PLURALS[OrgUnitKind(kinds.pop())] if len(kinds) == 1 else "units"
-            label = f"Level {depth}: {what.lower()}"
-            if entry["names"]:
-                label += ", for example " + " and ".join(entry["names"])
-            elif not entry["count"]:
-                label += " (no units at this level)"
-        out.append((depth, label))
-    return out
+    """The organisation levels for the cap, named as on every page
+    (``skills_app.people.selectors.org_level_choices``)."""
+    return org_level_choices(include=include)
 
 
 @dataclass(frozen=True)

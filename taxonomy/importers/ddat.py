@@ -10,6 +10,11 @@ nothing:
 - every skill as a ``Skill`` (source ``ddat``, kind ``skill``, uri
   ``urn:muster:ddat:skill:<slug of the name>``) with a ``SkillLevelDescriptor`` for every
   level the framework describes;
+- every role family as a ``RoleFamily`` and as a top-level ``SkillGroup`` (source ``ddat``,
+  uri ``urn:muster:ddat:family:<slug>``); each skill's group is the family whose role levels
+  require it most often (ties: the family first by name), so reports such as the capability
+  heatmap count DDaT skills by family. A skill no role requires keeps no group. (A skill
+  has one group; the 29 skills several families require go to their main family.)
 - every role family as a ``RoleFamily``;
 - every (role, role level) as a ``RoleProfile`` keyed by ``code`` (the slug of the role level
   name, prefixed by the role's slug when two roles share a level name), with its
@@ -43,13 +48,21 @@ from skills_app.audit.models import Action
 from skills_app.audit.services import record_event
 from skills_app.roles.models import RoleFamily, RoleProfile, RoleRequirement, RoleSource
 from skills_app.roles.selectors import role_map
-from taxonomy.models import Skill, SkillKind, SkillLevelDescriptor, SkillStatus, Source
+from taxonomy.models import (
+    Skill,
+    SkillGroup,
+    SkillKind,
+    SkillLevelDescriptor,
+    SkillStatus,
+    Source,
+)
 from taxonomy.services import taxonomy_changed
 
 SKILLS_FILE = "skills.csv"
 ROLES_FILE = "roles.csv"
 SKILL_URI_PREFIX = "urn:muster:ddat:skill:"
 ROLE_URI_PREFIX = "urn:muster:ddat:role:"
+FAMILY_GROUP_URI_PREFIX = "urn:muster:ddat:family:"
 NOT_IN_USE = "NOT IN USE"
 # Cells the published data uses for "no text here".
 PLACEHOLDERS = frozenset({"", "MISSING", NOT_IN_USE})
@@ -97,6 +110,8 @@ class DdatImportResult:
     descriptors_updated: int = 0
     descriptors_deleted: int = 0
     families_created: int = 0
+    groups_created: int = 0
+    skills_regrouped: int = 0
     roles_created: int = 0
     roles_updated: int = 0
     roles_unchanged: int = 0
@@ -120,6 +135,8 @@ class DdatImportResult:
                 self.descriptors_updated,
                 self.descriptors_deleted,
                 self.families_created,
+                self.groups_created,
+                self.skills_regrouped,
                 self.roles_created,
                 self.roles_updated,
                 self.requirements_created,
@@ -144,6 +161,8 @@ class DdatImportResult:
             "descriptors_updated": self.descriptors_updated,
             "descriptors_deleted": self.descriptors_deleted,
             "families_created": self.families_created,
+            "groups_created": self.groups_created,
+            "skills_regrouped": self.skills_regrouped,
             "roles_created": self.roles_created,
             "roles_updated": self.roles_updated,
             "roles_unchanged": self.roles_unchanged,
@@ -163,6 +182,8 @@ class DdatImportResult:
             f"Level descriptors: {self.descriptors_created} created, "
             f"{self.descriptors_updated} updated, {self.descriptors_deleted} removed",
             f"Role families created: {self.families_created}",
+            f"Skill groups (one per role family): {self.groups_created} created, "
+            f"{self.skills_regrouped} skills placed in a group",
             f"Role profiles: {roles} ({self.roles_created} created, {self.roles_updated} updated, "
             f"{self.roles_unchanged} unchanged)",
             f"Role requirements: {self.requirements_total} ({self.requirements_created} created, "
@@ -500,6 +521,53 @@ def _sync_descriptors(parsed: list[_Skill], skills: dict[str, Skill], result) ->
     result.descriptors_deleted = len(to_delete)
 
 
+def _primary_families(role_levels: list[_RoleLevel]) -> dict[str, str]:
+    """{skill key: the role family whose role levels require it most often}; ties go
+    to the family first by name, so a re-import places every skill the same way."""
+    counts: dict[str, dict[str, int]] = {}
+    for rl in role_levels:
+        if not rl.family:
+            continue
+        for key in rl.requirements:
+            per_family = counts.setdefault(key, {})
+            per_family[rl.family] = per_family.get(rl.family, 0) + 1
+    return {
+        key: min(per_family, key=lambda family: (-per_family[family], family))
+        for key, per_family in counts.items()
+    }
+
+
+def _sync_groups(role_levels: list[_RoleLevel], skills: dict[str, Skill], result, now) -> None:
+    """One top-level skill group per role family, and each skill in its main family's
+    group (``_primary_families``). Skills no role requires keep the group they have."""
+    primary = _primary_families(role_levels)
+    names = sorted(set(primary.values()))
+    uris = {name: FAMILY_GROUP_URI_PREFIX + slugify(name) for name in names}
+    groups = {g.uri: g for g in SkillGroup.objects.filter(uri__in=uris.values())}
+    new = [
+        SkillGroup(
+            name=name,
+            uri=uri,
+            source=Source.DDAT,
+            description=f"DDaT skills required most often by the {name} role family",
+        )
+        for name, uri in uris.items()
+        if uri not in groups
+    ]
+    SkillGroup.objects.bulk_create(new)
+    groups.update({g.uri: g for g in SkillGroup.objects.filter(uri__in=[g.uri for g in new])})
+    moved = []
+    for key, family in primary.items():
+        skill = skills.get(key)
+        group = groups[uris[family]]
+        if skill is not None and skill.group_id != group.pk:
+            skill.group_id, skill.updated_at = group.pk, now
+            moved.append(skill)
+    Skill.objects.bulk_update(moved, ["group", "updated_at"], batch_size=500)
+    result.groups_created = len(new)
+    result.skills_regrouped = len(moved)
+
+
 def _sync_families(role_levels: list[_RoleLevel], result) -> dict[str, RoleFamily]:
     names = sorted({rl.family for rl in role_levels if rl.family})
     families = {f.name: f for f in RoleFamily.objects.filter(name__in=names)}
@@ -635,6 +703,7 @@ def import_ddat(*, path: str | Path | None = None, actor=None) -> DdatImportResu
         skills = _sync_skills(parsed_skills, result, now)
         _sync_descriptors(parsed_skills, skills, result)
         families = _sync_families(role_levels, result)
+        _sync_groups(role_levels, skills, result, now)
         _sync_roles(role_levels, skills, families, result, now)
         if result.changed:
             taxonomy_changed()

@@ -217,9 +217,17 @@ def test_hr_reads_data_quality_worst_first_and_downloads_it(page, live_server, o
     # Rolled up to departments: Operations holds its two teams' people too.
     depth = page.get_by_label("Group units by level")
     expect(depth).to_have_value("")
-    depth.select_option(label="Level 1 of the organisation (departments)")
+    depth.select_option(label="Department")
     show(page)
-    expect(page).to_have_url(re.compile(r"/reports/data-quality/\?depth=0$"))
+    # Units of fewer than 5 people are left out by default (Policy has 2) ...
+    expect(table.locator("caption")).to_have_text("1 unit, worst first")
+    expect(page.locator("#units-left-out")).to_have_text(
+        "1 unit with fewer than 5 people is left out."
+    )
+    # ... and the reader can ask for every unit.
+    page.get_by_label("Units with at least this many people").fill("0")
+    show(page)
+    expect(page).to_have_url(re.compile(r"/reports/data-quality/\?depth=0(&|$)"))
     expect(page.get_by_label("Group units by level")).to_have_value("0")
     expect(table.locator("caption")).to_have_text("2 units, worst first")
     assert rows_of(table.locator("tbody")) == [
@@ -262,7 +270,13 @@ def test_hr_heatmap_chart_table_and_options(page, live_server, org, console_erro
     with page.expect_navigation():
         page.locator("main").get_by_role("link", name="Capability heatmap").click()
     expect(page.locator("h1")).to_have_text("Capability heatmap")
-    expect(page.get_by_label("Units at level", exact=True)).to_have_value("0")
+    expect(page.locator("#units-left-out")).to_have_text(
+        "1 unit with fewer than 5 people is left out."
+    )
+    # Every unit, however small, in this small organisation.
+    page.get_by_label("Units with at least this many people").fill("0")
+    show(page)
+    expect(page.get_by_label("Show a row for each", exact=True)).to_have_value("0")
     expect(page.get_by_label("At proficiency level or above")).to_have_value("3")
     expect(page.get_by_label("Columns", exact=True)).to_have_value("")
 
@@ -307,7 +321,7 @@ def test_hr_heatmap_chart_table_and_options(page, live_server, org, console_erro
     ).to_be_visible()
 
     # Level 3 at the second level of the tree: Operations' own people keep their own row.
-    page.get_by_label("Units at level", exact=True).select_option("1")
+    page.get_by_label("Show a row for each", exact=True).select_option("1")
     page.get_by_label("At proficiency level or above").select_option("3")
     show(page)
     assert rows_of(table.locator("tbody")) == [
@@ -390,7 +404,7 @@ def test_hr_drills_into_heatmap_cells(page, live_server, org, console_errors):
     with page.expect_navigation():
         page.locator(".govuk-breadcrumbs").get_by_role("link", name="Capability heatmap").click()
     expect(page).to_have_url(re.compile(r"/reports/capability/\?depth=0&level=3$"))
-    page.get_by_label("Units at level", exact=True).select_option("1")
+    page.get_by_label("Show a row for each", exact=True).select_option("1")
     show(page)
     expect(page.get_by_role("link", name="people in Operations with Digital")).to_have_count(0)
     with page.expect_navigation():
@@ -401,7 +415,7 @@ def test_hr_drills_into_heatmap_cells(page, live_server, org, console_errors):
         page.locator(".govuk-breadcrumbs").get_by_role("link", name="Capability heatmap").click()
 
     # One skill of a group, at level 4.
-    expect(page.get_by_label("Units at level", exact=True)).to_have_value("1")
+    expect(page.get_by_label("Show a row for each", exact=True)).to_have_value("1")
     page.get_by_label("At proficiency level or above").select_option("4")
     page.get_by_label("Columns", exact=True).select_option(label="Skills in Digital")
     show(page)
@@ -489,7 +503,12 @@ def test_hr_supply_and_demand_by_threshold(page, live_server, org, console_error
     table = page.locator("table.govuk-table")
     expect(table.locator("caption")).to_have_text("3 roles, 8 people counted")
     assert rows_of(table.locator("thead")) == [
-        ["Role", "Match now", "One level of training away", "Where the people who match sit"]
+        [
+            "Role",
+            "Match now",
+            "One level of training away",
+            "Where the people who match sit (department)",
+        ]
     ]
     # At 80%: SQL 3+ (Cara, Ian, Pat); Python 3+ (Cara), Dev one level away;
     # Welsh 2+ (Olu), Quinn one level away. The role with no skills is left out.
@@ -508,7 +527,7 @@ def test_hr_supply_and_demand_by_threshold(page, live_server, org, console_error
     # reaches 50% with one level of it.
     page.get_by_label("Match threshold").fill("50")
     show(page)
-    expect(page).to_have_url(re.compile(r"threshold=50$"))
+    expect(page).to_have_url(re.compile(r"threshold=50(&|$)"))
     assert rows_of(table.locator("tbody")) == [
         ["Data analyst", "3", "0", "Operations: 3"],
         ["Developer", "2", "0", "Operations: 2"],

@@ -36,7 +36,7 @@ def test_a_planner_creates_solves_and_approves_a_scenario(
 
     page.get_by_label("Release cap").fill("50")
     page.get_by_label("Organisation level the cap applies to").select_option(
-        label="Level 1: teams, for example Other and Team"
+        label="Team (for example Other and Team)"
     )
     page.get_by_label("Role profile").select_option(label="Analyst")
     page.get_by_label("Posts to fill").fill("1")

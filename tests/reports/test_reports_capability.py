@@ -74,7 +74,7 @@ def org(make_user):
 def root_name(skill):
     group = skill.group
     if group is None:
-        return "Skills in no group"
+        return "Department skills" if skill.source == "local" else "ESCO skills in no group"
     while group.parent_id is not None:
         group = group.parent
     return group.name
@@ -109,7 +109,7 @@ def actual_cells(heatmap):
 @pytest.mark.parametrize(("depth", "level"), [(0, 1), (0, 3), (1, 2), (2, 4)])
 def test_hr_cells_equal_independent_counts(org, depth, level):
     heatmap = selectors.capability_heatmap(user=org["hr_user"], depth=depth, level=level)
-    assert [c.label for c in heatmap.columns] == ["=Policy", "Digital", "Skills in no group"]
+    assert [c.label for c in heatmap.columns] == ["=Policy", "Digital", "Department skills"]
     everyone = set(Person.objects.values_list("pk", flat=True))
     assert actual_cells(heatmap) == expected_cells(everyone, depth, level)
 
@@ -177,10 +177,10 @@ def test_unknown_cell_is_not_found(org, client):
     client.force_login(org["hr_user"])
     unit = Person.objects.first().org_unit_id
     data = next(g for g in org["groups"].values() if g.name == "Data")  # not a top-level group
-    for column in ("x1", "g999999", "s999999", f"g{data.pk}"):
+    for column in ("x1", "g999999", "s999999", f"g{data.pk}", "g0", "unowhere", "u"):
         url = reverse("reports:capability_people", kwargs={"unit": unit, "column": column})
         assert client.get(url).status_code == 404, column
-    url = reverse("reports:capability_people", kwargs={"unit": 999999, "column": "g0"})
+    url = reverse("reports:capability_people", kwargs={"unit": 999999, "column": "ulocal"})
     assert client.get(url).status_code == 404
 
 
@@ -203,7 +203,7 @@ def test_other_roles_are_refused(org, client_for, role):
     client = client_for(role)
     unit = Person.objects.first().org_unit_id
     assert client.get(reverse("reports:capability")).status_code == 403
-    url = reverse("reports:capability_people", kwargs={"unit": unit, "column": "g0"})
+    url = reverse("reports:capability_people", kwargs={"unit": unit, "column": "ulocal"})
     assert client.get(url).status_code == 403
     export = reverse("reports:capability_export", kwargs={"fmt": "csv"})
     assert client.get(export).status_code == 403
@@ -222,7 +222,7 @@ def test_csv_export_escapes_audits_and_names_without_personal_data(org, client):
     )
     body = b"".join(response.streaming_content).decode("utf-8").removeprefix("\ufeff")
     rows = list(csv.reader(io.StringIO(body)))
-    assert rows[0] == ["org_unit", "people", "'=Policy", "Digital", "Skills in no group"]
+    assert rows[0] == ["org_unit", "people", "'=Policy", "Digital", "Department skills"]
     assert {r[0] for r in rows[1:]} == {"Dept A", "'+Dept B"}
     cells, heads = expected_cells(set(Person.objects.values_list("pk", flat=True)), 0, 2)
     dept_b = next(r for r in rows[1:] if r[0] == "'+Dept B")
@@ -287,7 +287,7 @@ def test_api_by_refuses_columns_it_cannot_show(org, client, params, field):
 
 
 def test_the_page_shows_units_fifty_at_a_time_and_downloads_hold_all(client, make_user):
-    from skills_app.reports.views import UNITS_PER_PAGE
+    from skills_app.reports.tables import PER_PAGE as UNITS_PER_PAGE
 
     skill = SkillFactory(name="Casework")
     dept = OrgUnitFactory(name="Dept")
@@ -295,7 +295,7 @@ def test_the_page_shows_units_fifty_at_a_time_and_downloads_hold_all(client, mak
         unit = OrgUnitFactory(name=f"Unit {number:03d}", parent=dept)
         PersonSkillFactory(person=PersonFactory(org_unit=unit), skill=skill, level=3)
     client.force_login(make_user(Role.HR, username="hr"))
-    params = {"depth": 1, "level": 3, "skill": [skill.pk]}
+    params = {"depth": 1, "level": 3, "skill": [skill.pk], "min_people": "0"}
     first = client.get(reverse("reports:capability"), params).content.decode()
     units = re.findall(
         r'<th scope="row" class="govuk-table__header app-break-words">([^<]+)<', first

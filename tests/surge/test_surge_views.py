@@ -157,8 +157,8 @@ def test_new_form_offers_roles_with_requirements_levels_and_locations(client_for
     assert ">Analyst</option>" in page and ">Database administrator</option>" in page
     assert "Empty role" not in page
     # The org levels that exist, named by example units.
-    assert ">Level 0: the whole of Dept</option>" in page
-    assert ">Level 1: teams, for example Other and Team</option>" in page
+    assert ">Department (Dept)</option>" in page
+    assert ">Team (for example Other and Team)</option>" in page
     assert '<option value="Leeds">Leeds</option>' in page
     assert "people who chose not to be redeployed are never used" in text(response)
     assert "anyone already allocated in another approved scenario" in text(response)
