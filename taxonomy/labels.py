@@ -86,7 +86,8 @@ def _after_fork_in_child() -> None:
         warm_in_background()
 
 
-os.register_at_fork(after_in_child=_after_fork_in_child)
+if hasattr(os, "register_at_fork"):  # POSIX only; nothing forks a server elsewhere
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 @dataclass(frozen=True)
