@@ -96,6 +96,8 @@ TEMPLATES = [
                 "skills_app.context_processors.service",
             ],
             "libraries": {"paging": "skills_app.core.paging"},
+            # govuk_date, govuk_time, govuk_datetime: dates and times in GOV.UK style.
+            "builtins": ["skills_app.core.presenters"],
         },
     },
 ]

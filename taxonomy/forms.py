@@ -168,7 +168,7 @@ def search_picker(q: str) -> SkillPicker:
         query_value=q,
         label="Search for a skill",
         label_class="govuk-label--m",
-        hint="For example, Python, project management or welding",
+        hint="For example, Python, project management or case management",
         navigate=True,
         input_type="search",
     )

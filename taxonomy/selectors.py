@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 from django.core.cache import cache
@@ -12,6 +13,7 @@ from django.shortcuts import get_object_or_404
 from matching.duplicates import find_duplicate_pairs
 from skills_app.people.models import PersonSkill
 from skills_app.roles.models import RoleRequirement
+from taxonomy.labels import SkillMatch, decide_skill, search_skills
 from taxonomy.models import (
     LEVEL_NAMES,
     ProficiencyLevel,
@@ -257,6 +259,39 @@ def proposals_pending() -> QuerySet[SkillProposal]:
     )
 
 
+PROPOSAL_MATCHES = 5  # as many as the skill forms offer (decide_skill's default)
+PROPOSAL_MATCH_FLOOR = 45.0  # near misses below the forms' threshold, to pad the list
+
+
+def proposal_matches(name: str) -> tuple[bool, list[SkillMatch]]:
+    """The existing skills a proposal most likely duplicates, best first, and
+    whether the first is very likely the same skill.
+
+    The same normaliser and decision as the skill forms (taxonomy.labels.decide_skill:
+    what a proposer typing that name would have been offered), padded with weaker
+    near misses from search_skills. A word that on its own lands on a skill ("Pyhton"
+    in "Pyhton programming" -> "Python (computer programming)") puts that skill
+    first: the whole name's fuzzy score favours skills sharing its common word
+    ("ICT system programming") over one sharing its misspelt distinctive word."""
+    outcome, matches = decide_skill(name, limit=PROPOSAL_MATCHES)
+    shown = {m.skill.pk for m in matches}
+    for m in search_skills(name, limit=PROPOSAL_MATCHES * 2):
+        if len(matches) >= PROPOSAL_MATCHES:
+            break
+        if m.score >= PROPOSAL_MATCH_FLOOR and m.skill.pk not in shown:
+            matches.append(m)
+            shown.add(m.skill.pk)
+    words = [w for w in name.split() if len(w) >= 4]
+    if outcome != "auto" and len(words) > 1:
+        for word in words:
+            word_outcome, word_matches = decide_skill(word, limit=1)
+            if word_outcome != "auto":
+                continue
+            found = word_matches[0]
+            matches = [found] + [m for m in matches if m.skill.pk != found.skill.pk]
+    return outcome == "auto", matches[:PROPOSAL_MATCHES]
+
+
 def proposals_pending_count() -> int:
     return SkillProposal.objects.filter(status=ProposalStatus.PENDING).count()
 
@@ -288,13 +323,35 @@ def proposer_name(proposal: SkillProposal) -> str:
 # --- duplicates -----------------------------------------------------------------
 
 
+def _duplicates_key(version: tuple[int, str]) -> str:
+    return f"taxonomy:duplicates:v2:{version[0]}:{version[1]}:{DUPLICATE_THRESHOLD}"
+
+
+def _active_skill_total() -> int:
+    return Skill.objects.filter(status=SkillStatus.ACTIVE).count()
+
+
+_duplicates_lock = threading.Lock()
+
+
 def duplicate_pairs() -> list[tuple[int, int, float]]:
     """Likely duplicate pairs among active skills, cached per taxonomy version
-    (every taxonomy change bumps it, so a merge shows up at once)."""
-    version, token = taxonomy_version()
-    key = f"taxonomy:duplicates:v1:{version}:{token}:{DUPLICATE_THRESHOLD}"
-    pairs = cache.get(key)
-    if pairs is None:
+    (every taxonomy change bumps it, so a merge shows up at once).
+
+    Finding them takes ~10 s over ESCO's 14,000 names, so a server computes them
+    at start-up (taxonomy/labels.py warm_in_background) and a merge carries the
+    list forward (duplicate_pairs_after_merge) instead of recomputing. The lock
+    makes a page that arrives during the start-up computation wait for it rather
+    than start a second one."""
+    version = taxonomy_version()
+    cached = cache.get(_duplicates_key(version))
+    if cached is not None:
+        return cached[0]
+    with _duplicates_lock:
+        version = taxonomy_version()
+        cached = cache.get(_duplicates_key(version))
+        if cached is not None:
+            return cached[0]
         items = list(
             Skill.objects.filter(status=SkillStatus.ACTIVE)
             .order_by("pk")
@@ -302,25 +359,86 @@ def duplicate_pairs() -> list[tuple[int, int, float]]:
             .iterator(chunk_size=5000)
         )
         pairs = find_duplicate_pairs(items, threshold=DUPLICATE_THRESHOLD, limit=DUPLICATE_LIMIT)
-        cache.set(key, pairs, DUPLICATES_CACHE_SECONDS)
-    return pairs
+        cache.set(_duplicates_key(version), (pairs, len(items)), DUPLICATES_CACHE_SECONDS)
+        return pairs
+
+
+def duplicate_pairs_after_merge(
+    *, before: tuple[int, str], after: tuple[int, str], merged_id: int
+) -> bool:
+    """After ``merged_id`` was merged away, the duplicate pairs are the list from
+    just before it without that skill (a merge removes one active name and changes
+    no other), so store that under the new version instead of recomputing.
+
+    Only when the list before was complete (under the limit) and exactly one
+    active skill has gone since, so a change by someone else in between (a new
+    skill) means a fresh computation instead. Returns whether it carried forward."""
+    cached = cache.get(_duplicates_key(before))
+    if cached is None:
+        return False
+    pairs, active_total = cached
+    if len(pairs) >= DUPLICATE_LIMIT or _active_skill_total() != active_total - 1:
+        return False
+    kept = [pair for pair in pairs if merged_id not in (pair[0], pair[1])]
+    cache.set(_duplicates_key(after), (kept, active_total - 1), DUPLICATES_CACHE_SECONDS)
+    return True
+
+
+@dataclass(frozen=True)
+class DuplicateSide:
+    skill: Skill
+    holders: int  # people who hold it
+    roles: int  # role requirements that name it
 
 
 @dataclass(frozen=True)
 class DuplicatePair:
-    first: Skill
-    second: Skill
+    keep: DuplicateSide  # the suggested survivor: the more-used skill
+    merge: DuplicateSide  # the suggested skill to fold into it
     score: float
+
+    @property
+    def sides(self) -> tuple[DuplicateSide, DuplicateSide]:
+        return (self.keep, self.merge)
+
+
+def _more_used_first(a: DuplicateSide, b: DuplicateSide) -> tuple[DuplicateSide, DuplicateSide]:
+    """Keep the skill more people hold, then the one more roles need; on a tie
+    keep the older skill (the smaller id), as before."""
+
+    def key(side: DuplicateSide) -> tuple[int, int, int]:
+        return (-side.holders, -side.roles, side.skill.pk)
+
+    return (a, b) if key(a) <= key(b) else (b, a)
 
 
 def duplicate_pairs_hydrate(pairs: list[tuple[int, int, float]]) -> list[DuplicatePair]:
+    """One page of pairs with each skill's group, framework and how many people
+    hold it and roles need it (two grouped queries for the page)."""
     ids = {pk for a, b, _ in pairs for pk in (a, b)}
     skills = Skill.objects.select_related("group").in_bulk(ids)
-    return [
-        DuplicatePair(skills[a], skills[b], score)
-        for a, b, score in pairs
-        if a in skills and b in skills
-    ]
+    holders = dict(
+        PersonSkill.objects.filter(skill_id__in=ids)
+        .values_list("skill_id")
+        .annotate(n=Count("person_id", distinct=True))
+        .values_list("skill_id", "n")
+    )
+    roles = dict(
+        RoleRequirement.objects.filter(skill_id__in=ids)
+        .values_list("skill_id")
+        .annotate(n=Count("id"))
+        .values_list("skill_id", "n")
+    )
+
+    def side(pk: int) -> DuplicateSide:
+        return DuplicateSide(skills[pk], holders.get(pk, 0), roles.get(pk, 0))
+
+    result = []
+    for a, b, score in pairs:
+        if a in skills and b in skills:
+            keep, merge = _more_used_first(side(a), side(b))
+            result.append(DuplicatePair(keep, merge, score))
+    return result
 
 
 def active_skill_count(skill_ids: set[int], *, lock: bool) -> int:

@@ -27,12 +27,12 @@ from taxonomy.forms import (
 )
 from taxonomy.labels import search_skills
 from taxonomy.models import ProposalStatus, Skill, SkillStatus, Source
+from taxonomy.services import taxonomy_version
 
 SEARCH_RESULTS = 25
 AUTOCOMPLETE_OPTIONS = 10
 SIMILAR_SHOWN = 5
 QUEUE_PER_PAGE = 20
-QUEUE_MATCHES = 3
 GROUP_SKILLS_PER_PAGE = 50
 DUPLICATES_PER_PAGE = 50
 QUERY_MAX = 200
@@ -204,14 +204,17 @@ def proposal_queue(request):
     page = Paginator(selectors.proposals_pending(), QUEUE_PER_PAGE).get_page(
         request.GET.get("page")
     )
-    rows = [
-        {
-            "proposal": p,
-            "proposer": selectors.proposer_name(p),
-            "matches": _matches(p.name, QUEUE_MATCHES, floor=SIMILAR_MIN_SCORE),
-        }
-        for p in page
-    ]
+    rows = []
+    for p in page:
+        likely_same, matches = selectors.proposal_matches(p.name)
+        rows.append(
+            {
+                "proposal": p,
+                "proposer": selectors.proposer_name(p),
+                "matches": matches,
+                "likely_same": likely_same,
+            }
+        )
     return render(request, "taxonomy/proposals.html", {"page": page, "rows": rows})
 
 
@@ -309,11 +312,15 @@ def skill_merge(request, pk):
         return render(request, "taxonomy/skill_merge.html", context)
     target: Skill = form.cleaned_data["target"]
     if request.method == "POST":
+        before = taxonomy_version()
         try:
             services.skill_merge(source=source, target=target, steward=request.user)
         except ValidationError as exc:
             apply_validation_error(form, exc)
         else:
+            selectors.duplicate_pairs_after_merge(
+                before=before, after=taxonomy_version(), merged_id=source.pk
+            )
             messages.success(
                 request,
                 f"“{source.name}” has been merged into “{target.name}”. "

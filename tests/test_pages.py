@@ -147,7 +147,10 @@ def test_sign_out_form_posts_with_csrf_token(client_for):
     )
     assert form and form.group(1) == reverse("accounts:logout")
     assert 'name="csrfmiddlewaretoken"' in form.group(2)
-    assert '<button type="submit" class="govuk-service-navigation__link' in form.group(2)
+    assert '<button type="submit" class="app-header__account-link' in form.group(2)
+    # It sits in the GOV.UK header, not in the service navigation's list.
+    header = page.split('<section aria-label="Service information"')[0]
+    assert 'class="app-service-navigation__form"' in header
 
 
 def test_logout_post_without_csrf_token_is_refused_with_a_govuk_page(make_user):
@@ -163,29 +166,26 @@ def test_logout_post_without_csrf_token_is_refused_with_a_govuk_page(make_user):
 
 # --- home and navigation -----------------------------------------------------
 
+# The service navigation: no "Home" (the service name links home); "Administration"
+# and "Sign out" sit in the header (test_sign_out_form_posts_with_csrf_token).
 EXPECTED_NAV = {
-    Role.STAFF: ["Home", "Your profile", "Role library", "Skills", "Sign out"],
+    Role.STAFF: ["Your profile", "Role library", "Skills"],
     Role.LINE_MANAGER: [
-        "Home",
         "Your profile",
         "Your team",
         "Role library",
         "Reports",
         "Skills",
-        "Sign out",
     ],
     Role.PLANNER: [
-        "Home",
         "Your profile",
         "Find a person",
         "Role library",
         "Surge scenarios",
         "Reports",
         "Skills",
-        "Sign out",
     ],
     Role.HR: [
-        "Home",
         "Your profile",
         "Find a person",
         "Role library",
@@ -193,11 +193,9 @@ EXPECTED_NAV = {
         "Reports",
         "Skills",
         "Import HR data",
-        "Sign out",
     ],
-    Role.STEWARD: ["Home", "Your profile", "Role library", "Skills", "Sign out"],
+    Role.STEWARD: ["Your profile", "Role library", "Skills"],
     Role.ADMIN: [
-        "Home",
         "Your profile",
         "Your team",
         "Find a person",
@@ -206,8 +204,6 @@ EXPECTED_NAV = {
         "Reports",
         "Skills",
         "Import HR data",
-        "Administration",
-        "Sign out",
     ],
 }
 
@@ -220,7 +216,7 @@ def test_home_for_each_role(client_for, role):
     assert "<title>Home - Muster</title>" in page
     assert '<h1 class="govuk-heading-l">Hello, ' in page
     assert nav_items(page) == EXPECTED_NAV[role]
-    assert 'aria-current="page"' in page  # "Home" is the current item
+    assert 'aria-current="page"' in page  # the service name, which links home
     assert "What you can do" in page
     assert f'href="{reverse("people:my_profile")}"' in page
     assert f'href="{reverse("roles:list")}"' in page
@@ -392,12 +388,13 @@ def test_role_list_and_detail(client_for):
     assert f'<a class="govuk-link" href="{detail_url}">Performance analyst</a>' in page
     assert 'class="govuk-table"' in page
     assert re.search(r'govuk-table__cell--numeric">2</td>', page)
-    assert "Role library" in nav_items(page)[2] and 'aria-current="page"' in page
+    assert "Role library" in nav_items(page)[1] and 'aria-current="page"' in page
 
     page = html(client.get(detail_url))
     assert "<title>Performance analyst - Role library - Muster</title>" in page
     assert '<h1 class="govuk-heading-l">Performance analyst</h1>' in page
-    assert "<p>Line one.</p>" in page and "<p>Line two.</p>" in page
+    assert '<p class="govuk-body">Line one.</p>' in page
+    assert '<p class="govuk-body">Line two.</p>' in page
     assert "govuk-summary-list" in page
     assert "Statistical methods" in page and "3 Practitioner" in page
     assert "Data visualisation" in page and "2 Working" in page

@@ -58,7 +58,8 @@ PEOPLE = KindSpec(
             "org_unit",
             True,
             "Organisation path from the department down, separated by /, for example "
-            "Department for Public Services/Digital Group/Data Team. Missing units are created",
+            "Department for Public Services/Digital Group/Software Engineering. "
+            "Missing units are created",
         ),
         Column(
             "location", False, "Office location, for example Leeds; blank keeps the current one"

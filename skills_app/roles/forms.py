@@ -9,7 +9,8 @@ data, so the search page can be a GET form.
 Org units: a department has thousands of units (about 9,000 at 95,000 staff), so
 the form offers the top two levels (the department and its directorates) as
 checkboxes, the choices a planner makes most often, and takes any deeper unit
-by its path ("DWP/Digital Group/Data Science"), one per line. Both work without
+by its path ("Department/Directorate/Team", the hints showing two of the
+department's own), one per line. Both work without
 JavaScript, and a stored unit deeper than the checkboxes comes back as its
 path, so editing a role never drops one.
 
@@ -42,6 +43,17 @@ def _unit_choices() -> list[tuple[str, str]]:
         (str(pk), path.replace("/", " / "))
         for pk, path in OrgUnit.objects.filter(depth__lte=TOP_UNIT_DEPTH).values_list("pk", "path")
     ]
+
+
+def _example_paths() -> list[str]:
+    """Two real team paths (the level below the checkboxes) for the hints, so the
+    example names this department's units; a generic shape before any are loaded."""
+    paths = list(
+        OrgUnit.objects.filter(depth=TOP_UNIT_DEPTH + 1)
+        .order_by("path")
+        .values_list("path", flat=True)[:2]
+    )
+    return paths + ["Department/Directorate/Team"] * (2 - len(paths))
 
 
 def _split_lines(text: str) -> list[str]:
@@ -84,7 +96,7 @@ class FiltersForm(DatePartsMixin, forms.Form):
         required=False,
         max_length=20000,
         widget=forms.Textarea,
-        help_text="One path per line, for example: DWP/Digital Group/Data Science",
+        help_text="One path per line",  # with an example from the data: __init__
         error_messages={"max_length": "Enter fewer paths"},
     )
     exclude_units = forms.MultipleChoiceField(
@@ -99,7 +111,7 @@ class FiltersForm(DatePartsMixin, forms.Form):
         required=False,
         max_length=20000,
         widget=forms.Textarea,
-        help_text="One path per line, for example: DWP/Digital Group/Cyber Security",
+        help_text="One path per line",  # with an example from the data: __init__
         error_messages={"max_length": "Enter fewer paths"},
     )
     locations = forms.MultipleChoiceField(
@@ -160,7 +172,17 @@ class FiltersForm(DatePartsMixin, forms.Form):
         units = _unit_choices()
         self.fields["units"].choices = units
         self.fields["exclude_units"].choices = units
-        self.fields["locations"].choices = [(x, x) for x in known_locations(limit=MAX_LOCATIONS)]
+        locations = known_locations(limit=MAX_LOCATIONS)
+        self.fields["locations"].choices = [(x, x) for x in locations]
+        include, leave_out = _example_paths()
+        self.fields["unit_paths"].help_text = f"One path per line, for example: {include}"
+        self.fields["exclude_paths"].help_text = f"One path per line, for example: {leave_out}"
+        if len(locations) >= 2:
+            self.fields[
+                "other_locations"
+            ].help_text = (
+                f"Separate places with commas, for example: {locations[0]}, {locations[1]}"
+            )
 
     # --- cleaning ---------------------------------------------------------------------
 

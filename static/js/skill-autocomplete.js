@@ -2,13 +2,16 @@
 // (WAI-ARIA 1.2 "list autocomplete" pattern): the text input becomes role="combobox"
 // with aria-expanded, aria-controls and aria-activedescendant; options come from the
 // server's HTML fragment (GET data-source?q=...), debounced; a polite live region says
-// how many were found. Up/Down move through the options, Enter chooses, Escape closes.
+// how many were found. A request still running after SEARCHING_DELAY_MS shows
+// "Searching…" under the input and says it in the live region, so a slow answer
+// (the first query after a taxonomy change rebuilds the label index) is not silence. Up/Down move through the options, Enter chooses, Escape closes.
 // Choosing an option fills the hidden skill id (or, with data-navigate, opens the
 // skill's page). Without this script the component is a plain text input that the
 // form resolves on the server.
 
 const DEBOUNCE_MS = 200
 const MIN_CHARS = 2
+const SEARCHING_DELAY_MS = 400 // quicker answers need no "Searching…"
 const MODULE = 'app-skill-autocomplete'
 
 function announce (status, text) {
@@ -26,6 +29,7 @@ function enhance (root) {
   root.dataset.autocompleteReady = 'true'
 
   const status = root.querySelector('[data-autocomplete-status]')
+  const searching = root.querySelector('[data-autocomplete-searching]')
   const navigate = root.dataset.navigate === 'true'
   const idName = root.dataset.idName || ''
   const idInputId = root.dataset.idInput || ''
@@ -37,6 +41,8 @@ function enhance (root) {
   let timer = null
   let controller = null
   let lastQuery = null
+  let searchingTimer = null
+  let requestNumber = 0
 
   // Instructions for screen reader users, read with the input's description.
   const help = document.createElement('span')
@@ -124,9 +130,25 @@ function enhance (root) {
     }
   }
 
+  function showSearching (on) {
+    window.clearTimeout(searchingTimer)
+    if (!searching) return
+    if (!on) {
+      searching.hidden = true
+      return
+    }
+    searchingTimer = window.setTimeout(() => {
+      searching.hidden = false
+      noResults.hidden = true
+      announce(status, 'Searching…')
+    }, SEARCHING_DELAY_MS)
+  }
+
   async function load (query) {
     if (controller) controller.abort()
     controller = new AbortController()
+    const number = ++requestNumber
+    showSearching(true)
     const url = new URL(root.dataset.source, window.location.href)
     url.searchParams.set('q', query)
     if (exclude) url.searchParams.set('exclude', exclude)
@@ -144,6 +166,9 @@ function enhance (root) {
       render([...doc.querySelectorAll('[data-skill-option]')], query)
     } catch (error) {
       if (error.name !== 'AbortError') close()
+    } finally {
+      // Only the newest request owns the indicator; an aborted one leaves it on.
+      if (number === requestNumber) showSearching(false)
     }
   }
 
@@ -173,6 +198,8 @@ function enhance (root) {
     window.clearTimeout(timer)
     if (query.length < MIN_CHARS) {
       if (controller) controller.abort()
+      requestNumber++
+      showSearching(false)
       lastQuery = null
       options = []
       listbox.replaceChildren()
