@@ -60,7 +60,8 @@ def shared_strings_bomb(strings: int = 1_000_000) -> bytes:
     sst = (
         b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
         b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
-        b'count="%d" uniqueCount="%d">' % (strings, strings)
+        b'count="%d" uniqueCount="%d">'
+        % (strings, strings)
         + b"<si><t>x</t></si>" * strings
         + b"</sst>"
     )
@@ -70,9 +71,10 @@ def shared_strings_bomb(strings: int = 1_000_000) -> bytes:
 
 def _rewrite(content: bytes, change, add=None) -> bytes:
     out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(content)) as source, zipfile.ZipFile(
-        out, "w", zipfile.ZIP_DEFLATED
-    ) as target:
+    with (
+        zipfile.ZipFile(io.BytesIO(content)) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
         for item in source.infolist():
             target.writestr(item.filename, change(item.filename, source.read(item.filename)))
         for name, data in (add or {}).items():
@@ -93,6 +95,9 @@ def nul_after_8kb_csv() -> bytes:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument(
+        "--only", default="", help="the files to post, by number (1-4), e.g. 1,4; default all"
+    )
     args = parser.parse_args(argv)
     if not os.environ.get("DATABASE_URL"):
         print("upload_bench: set DATABASE_URL to a throwaway database", file=sys.stderr)
@@ -124,6 +129,17 @@ def main(argv=None) -> int:
         ("Shared-strings bomb (1,000,000 strings)", "c.xlsx", shared_strings_bomb()),
         ("CSV with a NUL after 8 KB", "d.csv", nul_after_8kb_csv()),
     ]
+    # The first request of a process pays for Django's lazy set-up (URL patterns, the
+    # API schema): pay it here, so the rows below time the upload itself.
+    started = time.perf_counter()
+    client.get("/api/v1/imports/jobs")
+    print(
+        f"First request of the process (set-up, not timed below): "
+        f"{time.perf_counter() - started:.3f} s\n"
+    )
+    if args.only:
+        keep = {int(n) for n in args.only.split(",")}
+        files = [f for number, f in enumerate(files, 1) if number in keep]
     people_before = Person.objects.count()
     print(f"{'file':44} {'bytes':>10} {'request s':>10} {'status':>6} {'worker s':>9}  outcome")
     worst = 0.0
@@ -135,7 +151,7 @@ def main(argv=None) -> int:
         request_seconds = time.perf_counter() - started
         worst = max(worst, request_seconds)
         body = response.json()
-        outcome, worker_seconds = body.get("detail", "")[:90], float("nan")
+        outcome, worker_seconds = str(body.get("detail", ""))[:90], float("nan")
         if response.status_code == 202:
             from skills_app.imports.service import import_run_job
 
@@ -148,9 +164,15 @@ def main(argv=None) -> int:
             f"{response.status_code:>6} {worker_seconds:>9.2f}  {outcome}"
         )
     written = Person.objects.count() - people_before
-    print(f"\nSlowest request: {worst:.3f} s (target under 2 s); people written: {written}")
+    # The first file is a valid one (its declared size is a lie, not its rows): it
+    # imports in the worker; the hostile ones must write nothing.
+    print(
+        f"\nSlowest request: {worst:.3f} s (target under 2 s); people written: {written:,} "
+        f"(expected {args.rows:,}, all from the first file)"
+    )
     ImportJob.objects.filter(created_by=user).update(content=b"")
-    return 0 if worst < 2 and written == 0 else 1
+    expected = args.rows if any(name == "a.xlsx" for _, name, _ in files) else 0
+    return 0 if worst < 2 and written == expected else 1
 
 
 if __name__ == "__main__":
