@@ -19,7 +19,8 @@ _ROLE = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 
 class PrivilegeError(ValueError):
-    pass
+    """The role cannot be granted the app's privileges (a superuser, the tables' owner,
+    or not a valid role name)."""
 
 
 @transaction.atomic

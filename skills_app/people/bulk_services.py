@@ -61,11 +61,13 @@ class SkillsChanged(Exception):
 
 
 class _NoProgress:
+    """Progress for a caller that does not watch it (the imports pass their own)."""
+
     def begin(self, phase: str, total: int = 0) -> None:
-        pass
+        """Nothing to report to."""
 
     def advance(self, rows: int = 1) -> None:
-        pass
+        """Nothing to report to."""
 
 
 def _declare_changes(

@@ -30,6 +30,7 @@ from skills_app.core.concurrency import ConflictError
 from skills_app.core.conflicts import CONFLICT_STATUS, rebound_at_version, render_edit_page
 from skills_app.core.presenters import percent_number
 from skills_app.core.throttle import throttle
+from skills_app.people.selectors import org_level_names
 from skills_app.surge import exports, selectors, services
 from skills_app.surge.forms import (
     DEFAULT_LINE,
@@ -115,7 +116,7 @@ def _choices(lines) -> dict:
     }
 
 
-def _cap_warning(values: tuple[float, int] | None, depths) -> dict | None:
+def _cap_warning(values: tuple[float, int] | None) -> dict | None:
     """The editor's warning when the cap rounds down to 0 people in some or all units
     at its level (None when it does not, or the cap is not valid yet)."""
     if values is None:
@@ -123,10 +124,9 @@ def _cap_warning(values: tuple[float, int] | None, depths) -> dict | None:
     preview = selectors.cap_preview(*values)
     if not preview.warns:
         return None
-    # "Level 3: teams, for example A and B" -> "level 3 (teams)"
-    label = dict(depths).get(preview.depth, "").split(", for example")[0]
-    number, _, what = label.partition(": ")
-    level = f"level {preview.depth}" + (f" ({what})" if number and what else "")
+    # Named as the level choice names it ("Team" -> "the team level").
+    name = org_level_names(include=preview.depth)[preview.depth]
+    level = f"the {name[0].lower()}{name[1:]} level"
     return {"preview": preview, "percent": f"{percent_number(preview.cap)}%", "level": level}
 
 
@@ -168,7 +168,7 @@ def _editor(request, scenario: SurgeScenario | None):
         form = ScenarioForm(initial=initial, depth_choices=depths)
         rows = [LineForm.initial_for(line) for line in lines] or [dict(DEFAULT_LINE)]
         warning = (
-            _cap_warning((float(scenario.release_cap), scenario.cap_org_depth), depths)
+            _cap_warning((float(scenario.release_cap), scenario.cap_org_depth))
             if scenario
             else None
         )
@@ -188,15 +188,13 @@ def _editor(request, scenario: SurgeScenario | None):
         # Nothing is checked yet: the page just comes back with the lines changed (and
         # the cap warning, when the typed cap already rounds to zero somewhere).
         form = ScenarioForm(initial=request.POST.dict(), depth_choices=depths)
-        warning = _cap_warning(
-            ScenarioForm(request.POST, depth_choices=depths).cap_values(), depths
-        )
+        warning = _cap_warning(ScenarioForm(request.POST, depth_choices=depths).cap_values())
         return _editor_page(
             request, scenario, form, unbound_lines(rows, **choices), cap_warning=warning
         )
 
     form = ScenarioForm(request.POST, depth_choices=depths)
-    warning = _cap_warning(form.cap_values(), depths)
+    warning = _cap_warning(form.cap_values())
     line_forms = bind_lines(rows, **choices)
     valid = form.is_valid()
     valid = all([form.is_valid() for form in line_forms]) and valid

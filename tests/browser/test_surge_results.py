@@ -87,7 +87,7 @@ def test_a_cap_that_rounds_to_zero_is_warned_explained_and_not_approvable(
     page.get_by_role("button", name="Save scenario").click()
     warning = page.locator("#cap-warning")
     expect(warning).to_contain_text(
-        "A 5% release cap rounds down to 0 people in all 3 units at level 1 (teams)"
+        "A 5% release cap rounds down to 0 people in all 3 units at the team level"
     )
     expect(page.get_by_text("Nothing has been saved yet.")).to_be_visible()
     expect(page.locator(".govuk-error-summary")).to_have_count(0)

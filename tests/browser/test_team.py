@@ -2,8 +2,6 @@
 team page, open a team member, verify a claimed skill and query another, mark
 them protected; axe on every page on the way."""
 
-import re
-
 import pytest
 from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
@@ -60,15 +58,29 @@ def test_manager_verifies_a_team_members_skill(page, live_server, team, console_
 
     row = page.locator(f"#skill-{team['casework'].pk}")
     expect(row).to_contain_text("Self-assessed")
+    # Verifying asks how the manager knows: without a reason, the error summary.
     with page.expect_navigation():
-        row.get_by_role("button", name="Verify Benefit casework").click()
+        row.get_by_role("link", name="Verify Benefit casework").click()
+    assert_accessible(page)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Verify skill").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text(
+        "Enter how you know they have this skill"
+    )
+    page.get_by_label("How do you know they have this skill at this level?").fill(
+        "Ran the casework clinic with me"
+    )
+    with page.expect_navigation():
+        page.get_by_role("button", name="Verify skill").click()
     banner = page.locator(".govuk-notification-banner--success")
     expect(banner).to_be_visible()
     expect(banner).to_contain_text("You verified Priya Shah’s skill “Benefit casework”")
     row = page.locator(f"#skill-{team['casework'].pk}")
     expect(row).to_contain_text("Verified by manager")
     expect(row).to_contain_text("by team-manager")
-    expect(row.get_by_role("button", name=re.compile("Verify"))).to_have_count(0)
+    expect(row).to_contain_text("“Ran the casework clinic with me”")
+    expect(row.get_by_role("link", name="Verify Benefit casework")).to_have_count(0)
+    expect(row.get_by_role("link", name="Undo verification of Benefit casework")).to_have_count(1)
     assert_accessible(page)
     casework = PersonSkill.objects.get(pk=team["casework"].pk)
     assert casework.evidence == EvidenceKind.MANAGER_VERIFIED
@@ -98,13 +110,18 @@ def test_manager_verifies_a_team_members_skill(page, live_server, team, console_
         "Which benefits have you advised on?"
     )
 
-    # Protect them.
+    # Protect them, saying why; then the mark can be removed the same way.
+    with page.expect_navigation():
+        page.get_by_role("link", name="Mark as protected (critical role)").click()
+    assert_accessible(page)
+    page.get_by_label("Why is their role critical?").fill("Only person who runs the payroll")
     with page.expect_navigation():
         page.get_by_role("button", name="Mark as protected (critical role)").click()
     expect(page.locator(".govuk-notification-banner--success")).to_contain_text(
         "Priya Shah is now protected"
     )
-    expect(page.get_by_role("button", name="Remove protection")).to_be_visible()
+    expect(page.locator("main")).to_contain_text("Reason: “Only person who runs the payroll”")
+    expect(page.get_by_role("link", name="Remove protection")).to_be_visible()
     assert Person.objects.get(pk=team["member"].pk).protected
     assert_no_csp_violations(page, console_errors)
     assert console_errors == []
@@ -113,10 +130,13 @@ def test_manager_verifies_a_team_members_skill(page, live_server, team, console_
 def test_a_stale_verify_shows_the_conflict(page, live_server, team, console_errors):
     login(page, live_server, "team-manager", PASSWORD)
     page.goto(f"{live_server.url}/people/{team['member'].pk}/")
-    # The owner raises their level after the manager opened the page.
-    PersonSkill.objects.filter(pk=team["casework"].pk).update(level=4, version=5)
+    # The owner raises their level after the manager opened the verify page.
     with page.expect_navigation():
-        page.get_by_role("button", name="Verify Benefit casework").click()
+        page.get_by_role("link", name="Verify Benefit casework").click()
+    PersonSkill.objects.filter(pk=team["casework"].pk).update(level=4, version=5)
+    page.get_by_label("How do you know they have this skill at this level?").fill("Saw it")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Verify skill").click()
     summary = page.locator(".govuk-error-summary")
     expect(summary).to_contain_text("changed by someone else since you opened it")
     expect(page.locator("main")).to_contain_text("4 Expert")

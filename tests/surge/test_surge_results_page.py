@@ -208,7 +208,7 @@ def test_the_editor_warns_before_saving_a_cap_that_rounds_to_zero(client_for, ze
     assert not SurgeScenario.objects.exists()  # nothing saved yet
     words = text(first)
     assert (
-        "A 5% release cap rounds down to 0 people in all 3 units at level 1 (teams): no one "
+        "A 5% release cap rounds down to 0 people in all 3 units at the team level: no one "
         "can be released and no post can be filled." in words
     )
     assert "Nothing has been saved yet." in words
@@ -236,7 +236,7 @@ def test_the_editor_names_how_many_units_and_is_quiet_when_no_cap_is_zero(client
     partial = client.post(reverse("surge:new"), editor_data(world, release_cap="20"))
     assert partial.status_code == 200 and not SurgeScenario.objects.exists()
     assert (
-        "A 20% release cap rounds down to 0 people in 2 of the 3 units at level 1 (teams): "
+        "A 20% release cap rounds down to 0 people in 2 of the 3 units at the team level: "
         "those units release no one." in text(partial)
     )
     # 50% of 3 is 1: no unit rounds to zero, so it saves at once with no warning.
