@@ -12,6 +12,7 @@ PYTEST_ARGS ?=
 
 help:
 	@echo "make demo   - install, migrate, load DDaT and a demo workforce, serve on http://127.0.0.1:8000"
+	@echo "make serve  - serve again (with the task worker) and print the demo logins"
 	@echo "make test   - install and run the whole test suite"
 	@echo "make bench  - run the benchmarks (set DATABASE_URL to a PostgreSQL database)"
 	@echo "make lint   - ruff checks"
