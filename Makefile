@@ -5,12 +5,14 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 DEMO_PEOPLE ?= 10000
 DEMO_SEED ?= 1
+ADDR ?= 127.0.0.1:8000
 PYTEST_ARGS ?=
 
 .PHONY: help install demo serve test bench lint format clean
 
 help:
 	@echo "make demo   - install, migrate, load DDaT and a demo workforce, serve on http://127.0.0.1:8000"
+	@echo "make serve  - serve again (with the task worker) and print the demo logins"
 	@echo "make test   - install and run the whole test suite"
 	@echo "make bench  - run the benchmarks (set DATABASE_URL to a PostgreSQL database)"
 	@echo "make lint   - ruff checks"
@@ -18,26 +20,35 @@ help:
 $(STAMP): pyproject.toml
 	@PYTHON=$$(scripts/find_python.sh) || exit 1; \
 	if [ ! -x $(PY) ]; then echo "Creating $(VENV) with $$PYTHON"; "$$PYTHON" -m venv $(VENV); fi
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	@echo "Installing Muster and its dependencies into $(VENV)"
+	@$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	@$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	@touch $(STAMP)
 
 install: $(STAMP)
 
+# seed_demo writes the demo logins (fresh passwords each run) to $(LOGINS), readable by
+# you only; serve prints them once the site answers.
+LOGINS := var/demo-logins.txt
+
 demo: install
-	$(PY) manage.py migrate --noinput
-	$(PY) manage.py import_ddat
-	$(PY) manage.py import_esco
-	$(PY) manage.py seed_demo --people $(DEMO_PEOPLE) --seed $(DEMO_SEED)
+	@echo "Preparing the database"
+	@$(PY) manage.py migrate --noinput --verbosity 0
+	@$(PY) manage.py import_ddat
+	@$(PY) manage.py import_esco
+	@$(PY) manage.py seed_demo --people $(DEMO_PEOPLE) --seed $(DEMO_SEED) --logins-file $(LOGINS)
 	@$(MAKE) --no-print-directory serve
 
-# The task worker (with its housekeeping: WORKER_HOUSEKEEPING) runs beside the web server
-# and stops with it.
+# The task worker (with its housekeeping: WORKER_HOUSEKEEPING) and the announcement
+# (address and logins, once the site answers) run beside the web server and stop with it.
+# runserver's banner is replaced by that announcement; its errors and request lines
+# still show (stderr). DJANGO_RUNSERVER_HIDE_WARNING: the demo is local, so Django's
+# "do not use in production" warning is noise here (production runs gunicorn).
 serve: install
 	@$(PY) manage.py run_worker & WORKER=$$!; \
-	trap "kill $$WORKER 2>/dev/null" EXIT INT TERM; \
-	echo "Muster is running on http://127.0.0.1:8000/ (Ctrl+C to stop)"; \
-	$(PY) manage.py runserver 127.0.0.1:8000
+	$(PY) scripts/announce_demo.py --url http://$(ADDR)/ --logins $(LOGINS) & ANNOUNCE=$$!; \
+	trap "kill $$WORKER $$ANNOUNCE 2>/dev/null" EXIT INT TERM; \
+	DJANGO_RUNSERVER_HIDE_WARNING=true $(PY) manage.py runserver $(ADDR) >/dev/null
 
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)

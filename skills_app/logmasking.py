@@ -23,7 +23,9 @@ import logging
 import re
 
 MASK = "[staff number]"
-_PEOPLE_SEGMENT = re.compile(r"(/people/)(?!team(?:/|\b))[^/?#\s\"']+")
+# Not an already masked segment: the filter sits on a logger and on its handler, so a
+# record can pass through it twice and must come out the same.
+_PEOPLE_SEGMENT = re.compile(r"(/people/)(?!team(?:/|\b)|\[staff number\])[^/?#\s\"']+")
 # The app's own numbers are P0000001 (demo) and S000001 (tests); HR files may use
 # other prefixes, so any one-to-three letters followed by four or more digits.
 _STAFF_NUMBER = re.compile(r"\b[A-Za-z]{1,3}\d{4,}\b")

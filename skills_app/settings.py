@@ -292,14 +292,28 @@ STORAGES = {
     },
 }
 
+
 # --- Logging: never personal data, only event names and opaque ids ------------
+def _not_a_health_probe(record) -> bool:
+    """False for runserver's line about an answered ``/healthz`` probe: `make serve`
+    polls it to know when to print the logins, and a probe is no one's request.
+    A failing probe (4xx/5xx) is still logged."""
+    return not (" /healthz " in record.getMessage() and getattr(record, "status_code", 500) < 400)
+
+
 # Django logs the path of 4xx and 5xx answers, and API paths carry staff numbers:
 # MaskPersonalData (skills_app/logmasking.py) masks them, and query strings, on the
 # console handler and on the loggers that log request paths.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"mask_personal_data": {"()": "skills_app.logmasking.MaskPersonalData"}},
+    "filters": {
+        "mask_personal_data": {"()": "skills_app.logmasking.MaskPersonalData"},
+        "not_a_health_probe": {
+            "()": "django.utils.log.CallbackFilter",
+            "callback": _not_a_health_probe,
+        },
+    },
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {
         "console": {
@@ -310,6 +324,12 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
+        # Django's default config gives the "django" logger a console handler of its own
+        # (without the masking filter); with propagation to the root's handler every
+        # django.* line ("Watching for file changes", "Unauthorized: ...") was written
+        # twice. Listing it here replaces those handlers: its records go to the root's
+        # masked console handler only, once.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
         # Request noise at WARNING in production.
         "django.request": {
             "level": "WARNING" if PRODUCTION else "INFO",
@@ -320,7 +340,7 @@ LOGGING = {
             "handlers": ["console"],
             "level": "INFO",
             "propagate": False,
-            "filters": ["mask_personal_data"],
+            "filters": ["not_a_health_probe", "mask_personal_data"],
         },
         "axes": {"level": "WARNING"},
     },

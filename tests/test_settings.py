@@ -105,3 +105,53 @@ def test_an_empty_database_url_means_the_sqlite_default():
         env={**os.environ, "DATABASE_URL": ""},
     )
     assert result.stdout.strip() == "django.db.backends.sqlite3", result.stderr
+
+
+@pytest.fixture
+def console(settings, monkeypatch):
+    """Configure logging exactly as Django does at start-up (its defaults, then
+    settings.LOGGING), with stderr captured; put the real configuration back after."""
+    import io
+    import logging
+
+    from django.utils.log import configure_logging
+
+    settings.DEBUG = True  # Django's own console handler only writes when DEBUG is on
+    stream = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", stream)
+    configure_logging(settings.LOGGING_CONFIG, settings.LOGGING)
+    yield stream, logging
+    monkeypatch.undo()
+    configure_logging(settings.LOGGING_CONFIG, settings.LOGGING)
+
+
+def test_a_django_log_line_is_written_once(console):
+    stream, logging = console
+    logging.getLogger("django.utils.autoreload").info("Watching for file changes")
+    logging.getLogger("skills_app.worker").info("housekeeping ran")
+    output = stream.getvalue()
+    assert output.count("Watching for file changes") == 1, output
+    assert output.count("housekeeping ran") == 1, output
+
+
+def test_a_request_warning_is_written_once_and_masked_once(console):
+    stream, logging = console
+    logging.getLogger("django.request").warning("Unauthorized: %s", "/api/v1/people/P0000001")
+    lines = stream.getvalue().splitlines()
+    assert len(lines) == 1, lines
+    assert lines[0].endswith("WARNING django.request Unauthorized: /api/v1/people/[staff number]")
+
+
+def test_runserver_does_not_log_answered_health_probes(console):
+    stream, logging = console
+    server = logging.getLogger("django.server")
+    for request_line, status in [
+        ("GET /healthz HTTP/1.1", 200),
+        ("GET /healthz HTTP/1.1", 503),
+        ("GET /skills/ HTTP/1.1", 200),
+    ]:
+        server.info('"%s" %s %s', request_line, status, 16, extra={"status_code": status})
+    lines = stream.getvalue().splitlines()
+    assert len(lines) == 2, lines
+    assert '"GET /healthz HTTP/1.1" 503' in lines[0]
+    assert '"GET /skills/ HTTP/1.1" 200' in lines[1]

@@ -16,16 +16,22 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("path", nargs="?", help=f"default: {default_esco_path()}")
 
-    def handle(self, *args, path=None, **options):
+    def handle(self, *args, path=None, verbosity=1, **options):
         started = time.perf_counter()
         try:
             result = import_esco(path=path)
         except EscoImportError as exc:
             raise CommandError(f"ESCO import failed: {exc}") from exc
-        for warning in result.warnings:
-            self.stdout.write(self.style.WARNING(f"Not joined: {warning}"))
-        for line in result.summary_lines():
-            self.stdout.write(line)
+        # ESCO's own files leave a few dozen links dangling; the summary counts them
+        # ("rows not joined"), and -v 2 lists each one.
+        if verbosity >= 2:
+            for warning in result.warnings:
+                self.stdout.write(self.style.WARNING(f"Not joined: {warning}"))
+        if verbosity >= 1:
+            for line in result.summary_lines():
+                self.stdout.write(line)
+            if result.warnings and verbosity < 2:
+                self.stdout.write("(Run with -v 2 to list the rows not joined.)")
         elapsed = time.perf_counter() - started
         verdict = "imported" if result.changed else "already up to date: no changes"
         self.stdout.write(self.style.SUCCESS(f"ESCO {verdict} in {elapsed:.1f} s."))

@@ -13,16 +13,18 @@ class Command(BaseCommand):
         "and drop expired months, which needs the owner role, MIGRATION_DATABASE_URL)."
     )
 
-    def handle(self, *args, **options):
+    def handle(self, *args, verbosity=1, **options):
+        # The worker's housekeeping runs this with verbosity 0: counts only on demand.
+        say = self.stdout.write if verbosity >= 1 else lambda _: None
         anonymised = people_anonymise_leavers()
-        self.stdout.write(f"Anonymised {anonymised} leaver{'' if anonymised == 1 else 's'}")
+        say(f"Anonymised {anonymised} leaver{'' if anonymised == 1 else 's'}")
         uploads = delete_expired_uploads()
-        self.stdout.write(f"Deleted {uploads} expired upload{'' if uploads == 1 else 's'}")
+        say(f"Deleted {uploads} expired upload{'' if uploads == 1 else 's'}")
         audit = audit_apply_retention()
         if audit.skipped:
             self.stderr.write(self.style.WARNING(f"Audit partitions not changed: {audit.skipped}"))
         else:
-            self.stdout.write(
+            say(
                 f"Audit rows before {audit.cutoff:%Y-%m-%d}: deleted {audit.deleted_rows} rows, "
                 f"dropped {len(audit.dropped)} monthly partitions, created {len(audit.created)}"
             )
