@@ -42,6 +42,12 @@ BENCHMARKS = [
         ],
     ),
     (
+        "HR uploads: how long hostile files hold the web request",
+        "uploads",
+        "upload_bench.py",
+        ["--rows", os.environ.get("BENCH_UPLOAD_ROWS", "100000")],
+    ),
+    (
         "Surge allocation: exact optimum vs greedy, 100k staff, 30 lines, 5,000 posts",
         "none",
         "surge_bench.py",

@@ -11,6 +11,9 @@ with a clear message that writes nothing.
 The files: an XLSX whose sheet declares ``A1:E2`` but holds 100,000 rows; a CSV whose
 header has 1,000,000 blank columns; a shared-strings bomb (1,000,000 shared strings in a
 small zip); a CSV with a NUL byte after its first 8 KB. ``--rows`` changes the XLSX's rows.
+The first is a valid file whose declared size lies: it is read to its real end and
+imported in the worker; the others are refused there, writing nothing. It empties the
+people tables first (like import_bench): point it at a throwaway database.
 """
 
 import argparse
@@ -114,6 +117,11 @@ def main(argv=None) -> int:
 
     setup_test_environment()
     call_command("migrate", verbosity=0)
+    from django.db import connection
+
+    from benchmarks.import_bench import empty_people_tables
+
+    empty_people_tables(connection)  # a throwaway database: each run starts with no people
     from skills_app.accounts.permissions import Role
     from skills_app.accounts.services import user_create_with_roles
     from skills_app.people.models import ImportJob, Person
