@@ -11,6 +11,8 @@ from datetime import datetime
 
 from django import template
 from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 
 from taxonomy.models import LEVEL_NAMES
 
@@ -173,3 +175,10 @@ def text_blocks(text, split_sentences: str = "") -> list[dict]:
         if len(sentences) > 1:
             return [{"kind": "ul", "items": sentences}]
     return blocks
+
+
+@register.filter
+def path_breaks(value) -> str:
+    """An organisation path ("Dept/Directorate/Team") that wraps only after its
+    slashes, never in the middle of a unit's name."""
+    return mark_safe("/<wbr>".join(escape(part) for part in str(value).split("/")))  # noqa: S308

@@ -165,8 +165,11 @@ def heatmap_options(params) -> dict:
     }
 
 
-def _truncate(text: str, size: int) -> str:  # row labels only: the table holds them whole
-    return text if len(text) <= size else text[: size - 1] + "…"
+def _tail(path: str, size: int) -> str:
+    """A unit path cut to ``size`` characters from its end (row labels only: the
+    table holds them whole). Paths share their start (the department), so the end
+    is what tells rows apart: "…/Digital/Data Team"."""
+    return path if len(path) <= size else "…" + path[-(size - 1) :]
 
 
 def heatmap_chart(heatmap: selectors.Heatmap, rows: list[selectors.HeatmapRow]) -> dict:
@@ -211,7 +214,7 @@ def heatmap_chart(heatmap: selectors.Heatmap, rows: list[selectors.HeatmapRow]) 
             {
                 "x": LABEL_W - 8,
                 "y": head_h + n * CELL_H + CELL_H // 2 + 5,
-                "label": _truncate(r.unit, 32),
+                "label": _tail(r.unit, 32),
             }
             for n, r in enumerate(rows)
         ],

@@ -24,7 +24,9 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
-ROW = re.compile(r'<th scope="row" class="govuk-table__header app-break-words">([^<]+)<')
+ROW = re.compile(
+    r'<th scope="row" class="govuk-table__header app-(?:break-words|unit-header)">(.+?)</th>'
+)
 
 
 @pytest.fixture
@@ -51,7 +53,7 @@ def tree():
 
 
 def rows_of(html: str) -> list[str]:
-    return ROW.findall(html)
+    return [row.replace("<wbr>", "") for row in ROW.findall(html)]
 
 
 def test_count_label_has_thousands_separators():
@@ -337,3 +339,22 @@ def test_a_group_chosen_in_the_form_wins_over_skills_chosen_before(tree, client_
         reverse("reports:capability"), {"skill": [tree["python"].pk], "group": group.pk}
     )
     assert [c.label for c in response.context["heatmap"].columns] == ["Casework"]
+
+
+def test_heatmap_units_wrap_at_slashes_and_the_chart_tells_rows_apart(tree, client_for):
+    """At 100,000 people a heatmap by team squeezed the unit column to a few letters
+    (rows 971 px tall) and cut every chart label to the same department prefix."""
+    long_name = "Department for Public Services"
+    dept = OrgUnitFactory(name=long_name, kind=OrgUnitKind.DEPARTMENT)
+    group = OrgUnitFactory(name="Digital Group", parent=dept, kind=OrgUnitKind.DIRECTORATE)
+    for name in ("Data Engineering Team", "Data Science Team"):
+        team = OrgUnitFactory(name=name, parent=group, kind=OrgUnitKind.TEAM)
+        for _ in range(5):
+            PersonSkillFactory(person=PersonFactory(org_unit=team), skill=tree["casework"])
+    page = client_for(Role.HR).get(reverse("reports:capability"), {"depth": "2"}).content.decode()
+    assert f"{long_name}/<wbr>Digital Group/<wbr>Data Science Team</th>" in page
+    assert 'class="app-table-scroll" role="region" aria-labelledby="heatmap-caption"' in page
+    labels = re.findall(r'<text x="\d+" y="\d+" text-anchor="end">([^<]+)</text>', page)
+    ours = [label for label in labels if "Data" in label]
+    assert len(set(ours)) == 2, labels  # the two teams' labels differ
+    assert all(label.startswith("…") and len(label) == 32 for label in ours)
