@@ -167,6 +167,21 @@ def _column_of(model, attname: str) -> str:
     raise ValueError(f"{model.__name__} has no column {attname}")
 
 
+def classify(cursor, classified: str, *, id_as: str, changed: str, source: str) -> Counts:
+    """Create the temporary table ``classified``: every staged row (``t``) with the id of
+    the live row it matches (``p.id``, named ``id_as``) and an ``action``: c(reate) when
+    none matches, u(pdate) when ``changed`` holds, n(one) otherwise. ``source`` is the
+    FROM clause joining the staging table as ``t`` to the live table as ``p``. Returns
+    the counts by action. The fragments are the callers' own SQL, never row values."""
+    cursor.execute(f"DROP TABLE IF EXISTS {classified}")
+    cursor.execute(
+        f"CREATE TEMPORARY TABLE {classified} AS SELECT t.*, p.id AS {id_as}, "  # noqa: S608
+        f"CASE WHEN p.id IS NULL THEN 'c' WHEN {changed} THEN 'u' ELSE 'n' END AS action "
+        f"FROM {source}"
+    )
+    return counts_by_action(cursor, classified)
+
+
 def counts_by_action(cursor, classified: str):
     """Counts from a classified staging table's ``action`` column: c(reate), u(pdate), n(one)."""
     cursor.execute(f"SELECT action, COUNT(*) FROM {classified} GROUP BY action")  # noqa: S608

@@ -179,6 +179,24 @@ class Submitted:
     job: ImportJob
 
 
+def _audit_job(job: ImportJob, *, status, **outcome) -> None:
+    """The one audit row of a job's end: who imported what, how it ended, with its
+    counts (``outcome``); never the file's contents."""
+    record_event(
+        actor=job.created_by,
+        action=Action.IMPORT,
+        object_type="import_job",
+        object_id=job.pk,
+        parameters={
+            "kind": job.kind,
+            "filename": job.filename,
+            "dry_run": job.dry_run,
+            "status": str(status),
+            **outcome,
+        },
+    )
+
+
 def import_refused(*, kind: str, filename: str, dry_run: bool, user, problem: FileProblem):
     """Audit an upload refused before it became a job (too large): who tried to import
     what, and why; never the file's contents."""
@@ -482,22 +500,14 @@ def import_run_job(*, job_id) -> ImportJob:
             **file_fields,
         )
         if finished_here:
-            record_event(
-                actor=job.created_by,
-                action=Action.IMPORT,
-                object_type="import_job",
-                object_id=job.pk,
-                parameters={
-                    "kind": job.kind,
-                    "filename": job.filename,
-                    "dry_run": job.dry_run,
-                    "status": str(status),
-                    "rows": rows,
-                    "created": result.get("created", 0),
-                    "updated": result.get("updated", 0),
-                    "unchanged": result.get("unchanged", 0),
-                    "errors": result.get("error_count", 0),
-                },
+            _audit_job(
+                job,
+                status=status,
+                rows=rows,
+                created=result.get("created", 0),
+                updated=result.get("updated", 0),
+                unchanged=result.get("unchanged", 0),
+                errors=result.get("error_count", 0),
             )
     job.refresh_from_db(
         fields=[
@@ -672,21 +682,7 @@ def _give_up(job: ImportJob, *, now, detail: str, failure: str, reason: str, **m
         kept_until=None,
     )
     if changed:
-        record_event(
-            actor=job.created_by,
-            action=Action.IMPORT,
-            object_type="import_job",
-            object_id=job.pk,
-            parameters={
-                "kind": job.kind,
-                "filename": job.filename,
-                "dry_run": job.dry_run,
-                "status": str(ImportStatus.FAILED),
-                "reason": reason,
-                "rows": 0,
-                "errors": 0,
-            },
-        )
+        _audit_job(job, status=ImportStatus.FAILED, reason=reason, rows=0, errors=0)
     return bool(changed)
 
 

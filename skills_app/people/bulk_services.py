@@ -30,7 +30,7 @@ from skills_app.audit.services import record_events_for_people
 from skills_app.core.staging import (
     Counts,
     Staging,
-    counts_by_action,
+    classify,
     differs,
     insert_select,
     param,
@@ -235,14 +235,16 @@ def people_bulk_upsert(
                 "(t.left_given = 1 AND " + differs("t.left_on", "p.left_on") + ")",
             ]
         )
-        cursor.execute(f"DROP TABLE IF EXISTS {c}")
-        cursor.execute(
-            f"CREATE TEMPORARY TABLE {c} AS SELECT t.*, p.id AS person_id, "  # noqa: S608
-            f"CASE WHEN p.id IS NULL THEN 'c' WHEN {changed} THEN 'u' ELSE 'n' END AS action "
-            f"FROM {staging.table} t LEFT JOIN {person} p ON p.staff_number = t.staff_number "
-            f"LEFT JOIN {person} m ON m.id = p.line_manager_id"
+        counts = classify(
+            cursor,
+            c,
+            id_as="person_id",
+            changed=changed,
+            source=(
+                f"{staging.table} t LEFT JOIN {person} p ON p.staff_number = t.staff_number "
+                f"LEFT JOIN {person} m ON m.id = p.line_manager_id"
+            ),
         )
-        counts = counts_by_action(cursor, c)
         counts.extra["org_units_created"] = units_created
         if not dry_run and (counts.created or counts.updated):
             _apply_people(cursor, c, person, param(timezone.now()))
@@ -361,14 +363,16 @@ def person_skills_bulk_upsert(
             f"OR (t.used_given = 1 AND {differs('t.last_used', 'p.last_used')}) "
             "OR (t.evidence IS NOT NULL AND t.evidence <> p.evidence)"
         )
-        cursor.execute(f"DROP TABLE IF EXISTS {c}")
-        cursor.execute(
-            f"CREATE TEMPORARY TABLE {c} AS SELECT t.*, p.id AS row_id, "  # noqa: S608
-            f"CASE WHEN p.id IS NULL THEN 'c' WHEN {changed} THEN 'u' ELSE 'n' END AS action "
-            f"FROM {staging.table} t LEFT JOIN {table} p "
-            "ON p.person_id = t.person_id AND p.skill_id = t.skill_id"
+        counts = classify(
+            cursor,
+            c,
+            id_as="row_id",
+            changed=changed,
+            source=(
+                f"{staging.table} t LEFT JOIN {table} p "
+                "ON p.person_id = t.person_id AND p.skill_id = t.skill_id"
+            ),
         )
-        counts = counts_by_action(cursor, c)
         if not dry_run:
             if counts.updated:
                 cursor.execute(
@@ -447,14 +451,16 @@ def role_history_bulk_upsert(
             "OR (t.role_profile_id IS NOT NULL AND "
             f"{differs('t.role_profile_id', 'p.role_profile_id')})"
         )
-        cursor.execute(f"DROP TABLE IF EXISTS {c}")
-        cursor.execute(
-            f"CREATE TEMPORARY TABLE {c} AS SELECT t.*, p.id AS row_id, "  # noqa: S608
-            f"CASE WHEN p.id IS NULL THEN 'c' WHEN {changed} THEN 'u' ELSE 'n' END AS action "
-            f"FROM {staging.table} t LEFT JOIN {table} p ON p.person_id = t.person_id "
-            f"AND p.title = t.title AND p.{start} = t.{start}"
+        counts = classify(
+            cursor,
+            c,
+            id_as="row_id",
+            changed=changed,
+            source=(
+                f"{staging.table} t LEFT JOIN {table} p ON p.person_id = t.person_id "
+                f"AND p.title = t.title AND p.{start} = t.{start}"
+            ),
         )
-        counts = counts_by_action(cursor, c)
         if not dry_run:
             cursor.execute(
                 f"UPDATE {table} AS p "  # noqa: S608
