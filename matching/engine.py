@@ -65,9 +65,12 @@ CURRENT = 0  # last_used value meaning "in current use"
 NOT_AVAILABLE = np.iinfo(np.int32).max  # available_from for "no date given"
 
 # Rule 10: evidence codes in the arrays, and their weights in code order.
-EVIDENCE_CODES = {"self": 0, "manager_verified": 1, "assessed": 2, "certified": 3}
+EVIDENCE_CODES = {"self": 0, "manager_verified": 1, "assessed": 2, "certified": 3, "inferred": 4}
+DRAFT = EVIDENCE_CODES["inferred"]
 EVIDENCE_NAMES = {code: name for name, code in EVIDENCE_CODES.items()}
-EVIDENCE_WEIGHT = np.array([rules.EVIDENCE_WEIGHT[EVIDENCE_NAMES[c]] for c in range(4)])
+EVIDENCE_WEIGHT = np.array(
+    [rules.EVIDENCE_WEIGHT[EVIDENCE_NAMES[c]] for c in range(len(EVIDENCE_CODES))]
+)
 
 # Rule 7 as codes in a per-person array.
 QUALIFIES_NOT, QUALIFIES_BY_SCORE, QUALIFIES_BY_PRIOR_ROLE = 0, 1, 2
@@ -115,6 +118,8 @@ class SkillColumns:
     last_used: np.ndarray  # int32 ordinal, 0 = current
     evidence: np.ndarray  # int8 EVIDENCE_CODES
     _derived: _ColumnCache | None = field(default=None, init=False, repr=False, compare=False)
+    # (other columns, these merged with them): ``merged_with``'s last answer.
+    _merged: tuple | None = field(default=None, init=False, repr=False, compare=False)
 
     @classmethod
     def from_triples(
@@ -155,6 +160,44 @@ class SkillColumns:
     @property
     def n_skills(self) -> int:
         return len(self.indptr) - 1
+
+    def resized(self, *, n_people: int | None = None, n_skills: int | None = None) -> SkillColumns:
+        """The same entries for more people or more (empty) skill columns."""
+        indptr = self.indptr
+        if n_skills is not None and n_skills > self.n_skills:
+            indptr = np.concatenate([indptr, np.full(n_skills - self.n_skills, indptr[-1])])
+        return SkillColumns(
+            n_people=self.n_people if n_people is None else n_people,
+            indptr=indptr,
+            rows=self.rows,
+            level=self.level,
+            last_used=self.last_used,
+            evidence=self.evidence,
+        )
+
+    def merged_with(self, other: SkillColumns) -> SkillColumns:
+        """These entries and ``other``'s (no (person, skill) in both) as one set of
+        columns. The last answer is kept, so a workforce rebuilt around the same
+        two (every applied change does that) merges them once."""
+        if self._merged is not None and self._merged[0] is other:
+            return self._merged[1]
+        if other.n_people != self.n_people or other.n_skills != self.n_skills:
+            raise ValueError("columns to merge must have the same people and skills")
+        merged = SkillColumns.from_triples(
+            n_people=self.n_people,
+            n_skills=self.n_skills,
+            person=np.concatenate([self.rows, other.rows]),
+            skill=np.concatenate([self.skill_of_entries(), other.skill_of_entries()]),
+            level=np.concatenate([self.level, other.level]),
+            last_used=np.concatenate([self.last_used, other.last_used]),
+            evidence=np.concatenate([self.evidence, other.evidence]),
+        )
+        self._merged = (other, merged)
+        return merged
+
+    def skill_of_entries(self) -> np.ndarray:
+        """The column (skill) of each entry, in entry order."""
+        return np.repeat(np.arange(self.n_skills, dtype=np.int32), np.diff(self.indptr))
 
     def column(self, skill: int) -> slice:
         return slice(self.indptr[skill], self.indptr[skill + 1])
@@ -722,10 +765,20 @@ class Workforce:
         people: People,
         relations: dict[int, list[Relation]] | None = None,
         roles: RoleLibrary | None = None,
+        drafts: SkillColumns | None = None,
     ):
         if skills.n_people != len(people):
             raise ValueError("skills and people disagree on the number of people")
+        if drafts is not None and (
+            drafts.n_people != skills.n_people or drafts.n_skills != skills.n_skills
+        ):
+            raise ValueError("drafts must have the same people and skills as the skills")
         self.skills = skills
+        # Unconfirmed draft skills (DESIGN 9), kept apart: nothing counts them unless
+        # a search asks for ``including_drafts()``.
+        self.drafts = drafts
+        self._patch_drafts: SkillColumns | None = None
+        self._with_drafts: Workforce | None = None
         self.people = people
         self.relations = relations or {}
         self.roles = roles or RoleLibrary(levels={}, spells=[])
@@ -736,10 +789,14 @@ class Workforce:
         self._masks_lock = threading.Lock()
         self.roles.index()  # built once per library, here rather than in a search
 
-    def patch(self, positions: np.ndarray, columns: SkillColumns) -> None:
-        """Replace the skills of the people at ``positions`` (sorted, unique)."""
+    def patch(
+        self, positions: np.ndarray, columns: SkillColumns, drafts: SkillColumns | None = None
+    ) -> None:
+        """Replace the skills (and drafts) of the people at ``positions`` (sorted, unique)."""
         positions = np.asarray(positions, dtype=np.int64)
-        if columns.n_people != len(positions):
+        if columns.n_people != len(positions) or (
+            drafts is not None and drafts.n_people != len(positions)
+        ):
             raise ValueError("the patch needs one row per patched person")
         if len(positions) and (
             positions[-1] >= len(self.people) or np.any(np.diff(positions) <= 0)
@@ -747,6 +804,31 @@ class Workforce:
             raise ValueError("patched positions must be sorted, unique people")
         self._patch_positions = positions
         self._patch = _ColumnScorer(columns, self.relations) if len(positions) else None
+        self._patch_drafts = drafts if len(positions) else None
+        self._with_drafts = None
+
+    def including_drafts(self) -> Workforce:
+        """This workforce with the unconfirmed drafts counted as skills (a search's
+        "include unconfirmed drafts"; rule 10 weighs their evidence at 0.4). It
+        shares the people, relations, roles and filter masks; built once per
+        workforce."""
+        base_drafts = self.drafts is not None and len(self.drafts.rows) > 0
+        patch_drafts = self._patch_drafts is not None and len(self._patch_drafts.rows) > 0
+        if not base_drafts and not patch_drafts:
+            return self
+        if self._with_drafts is None:
+            skills = self.skills.merged_with(self.drafts) if base_drafts else self.skills
+            merged = Workforce(
+                skills=skills, people=self.people, relations=self.relations, roles=self.roles
+            )
+            merged._masks, merged._masks_lock = self._masks, self._masks_lock
+            if self._patch is not None:
+                columns = self._patch.columns
+                if patch_drafts:
+                    columns = columns.merged_with(self._patch_drafts)
+                merged.patch(self._patch_positions, columns)
+            self._with_drafts = merged
+        return self._with_drafts
 
     def people_changed(self, *, staff_numbers: bool = True) -> None:
         """Call after changing ``people``'s arrays in place (attributes, flags,

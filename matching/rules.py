@@ -61,6 +61,8 @@ EVIDENCE_WEIGHT = {
     "manager_verified": 0.9,
     "assessed": 1.0,
     "certified": 1.0,
+    # An unconfirmed draft (DESIGN 9), counted only when a search opts in.
+    "inferred": 0.4,
 }
 STALE_REVIEW_MONTHS = 12  # a profile not reviewed for this long is stale
 STALE_FACTOR = 0.8

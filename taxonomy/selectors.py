@@ -215,7 +215,8 @@ def skill_holder_counts(*, skill: Skill) -> tuple[list[LevelCount], int]:
     """How many people hold ``skill`` at each level 1-4, and in total. Counts
     only: no names (the page shows them to planners and HR)."""
     counts = dict(
-        PersonSkill.objects.filter(skill=skill)
+        PersonSkill.objects.confirmed()
+        .filter(skill=skill)
         .values_list("level")
         .annotate(n=Count("id"))
         .values_list("level", "n")
@@ -418,7 +419,8 @@ def duplicate_pairs_hydrate(pairs: list[tuple[int, int, float]]) -> list[Duplica
     ids = {pk for a, b, _ in pairs for pk in (a, b)}
     skills = Skill.objects.select_related("group").in_bulk(ids)
     holders = dict(
-        PersonSkill.objects.filter(skill_id__in=ids)
+        PersonSkill.objects.confirmed()
+        .filter(skill_id__in=ids)
         .values_list("skill_id")
         .annotate(n=Count("person_id", distinct=True))
         .values_list("skill_id", "n")

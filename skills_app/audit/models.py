@@ -32,6 +32,7 @@ class Action(models.TextChoices):
     MERGE = "merge", "Merged skills"
     VERIFY = "verify", "Verified a skill"
     EDIT_PROFILE = "edit_profile", "Changed a profile"
+    DRAFT = "draft", "Drafted skills for a profile"
     TOKEN = "api_token", "Managed an API token"
 
 

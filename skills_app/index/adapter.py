@@ -29,6 +29,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from matching.engine import (
+    DRAFT,
     EVIDENCE_CODES,
     NOT_AVAILABLE,
     People,
@@ -224,6 +225,23 @@ def _skill_triples(rows, position, skill_column):
     }
 
 
+def _columns_and_drafts(triples: dict, *, n_people: int, n_skills: int):
+    """Confirmed skills and unconfirmed drafts (DESIGN 9) as two sets of columns:
+    drafts count only in a search that asks for them."""
+    evidence = np.asarray(triples["evidence"], dtype=np.int8)
+    is_draft = evidence == DRAFT
+    parts = []
+    for keep in (~is_draft, is_draft):
+        parts.append(
+            SkillColumns.from_triples(
+                n_people=n_people,
+                n_skills=n_skills,
+                **{name: np.asarray(values)[keep] for name, values in triples.items()},
+            )
+        )
+    return parts[0], parts[1]
+
+
 def _load_relations(skill_column) -> dict[int, list[Relation]]:
     relations: dict[int, list[Relation]] = {}
     for from_id, to_id, kind, strength in _rows(
@@ -295,7 +313,7 @@ def build_workforce_index() -> WorkforceIndex:
         position,
         skill_column,
     )
-    skills = SkillColumns.from_triples(n_people=n, n_skills=len(skill_ids), **triples)
+    skills, drafts = _columns_and_drafts(triples, n_people=n, n_skills=len(skill_ids))
     del triples
 
     role_index: dict[int, int] = {}
@@ -307,6 +325,7 @@ def build_workforce_index() -> WorkforceIndex:
             people=people,
             relations=_load_relations(skill_column),
             roles=RoleLibrary(levels=levels, spells=spells),
+            drafts=drafts,
         ),
         person_ids=person_ids,
         skill_ids=skill_ids,
@@ -417,11 +436,11 @@ class FreshIndex:
         index = self.index
         workforce = index.workforce
         skills, relations, roles = workforce.skills, workforce.relations, workforce.roles
-        attributes = workforce.people
+        drafts, attributes = workforce.drafts, workforce.people
         if ChangeScope.TAXONOMY in scopes:
-            skills, relations = self._reload_taxonomy()
+            skills, drafts, relations = self._reload_taxonomy()
         if people:
-            skills, attributes = self._apply_people(people, skills, attributes)
+            skills, drafts, attributes = self._apply_people(people, skills, drafts, attributes)
         if ChangeScope.ALLOCATIONS in scopes:
             attributes.allocated[:] = np.isin(index.person_ids, _allocated_ids())
         if ChangeScope.ROLES in scopes or ChangeScope.TAXONOMY in scopes:
@@ -429,12 +448,12 @@ class FreshIndex:
             roles = RoleLibrary(levels=levels, spells=roles.spells)
         if history:
             roles = self._apply_history(history, roles)
-        self._install(skills, attributes, relations, roles)
+        self._install(skills, drafts, attributes, relations, roles)
 
     def _reload_taxonomy(self):
         """New skills get empty columns (ids only grow); relations are re-read."""
         index = self.index
-        skills = index.workforce.skills
+        skills, drafts = index.workforce.skills, index.workforce.drafts
         all_ids = [pk for (pk,) in _rows("SELECT id FROM taxonomy_skill ORDER BY id")]
         new = [pk for pk in all_ids if pk not in index.skill_column]
         if new:
@@ -443,20 +462,13 @@ class FreshIndex:
             for pk in new:
                 index.skill_column[pk] = len(index.skill_column)
             index.skill_ids = np.concatenate([index.skill_ids, np.array(new, dtype=np.int64)])
-            indptr = np.concatenate([skills.indptr, np.full(len(new), skills.indptr[-1])])
-            skills = SkillColumns(
-                n_people=skills.n_people,
-                indptr=indptr,
-                rows=skills.rows,
-                level=skills.level,
-                last_used=skills.last_used,
-                evidence=skills.evidence,
-            )
-        return skills, _load_relations(index.skill_column)
+            skills = skills.resized(n_skills=len(index.skill_ids))
+            drafts = drafts.resized(n_skills=len(index.skill_ids))
+        return skills, drafts, _load_relations(index.skill_column)
 
     def _apply_people(
-        self, person_ids: set[int], skills: SkillColumns, people: People
-    ) -> tuple[SkillColumns, People]:
+        self, person_ids: set[int], skills: SkillColumns, drafts: SkillColumns, people: People
+    ) -> tuple[SkillColumns, SkillColumns, People]:
         index = self.index
         marks, ids = _in_list(sorted(person_ids))
         rows = list(
@@ -471,7 +483,7 @@ class FreshIndex:
             index.next_leaving = min(index.next_leaving or next_leaving, next_leaving)
         person_ids = {r[0] for r in rows}
         if not person_ids:
-            return skills, people
+            return skills, drafts, people
         marks, ids = _in_list(sorted(person_ids))
         if len(self.patch) + len(person_ids) > PATCH_LIMIT:
             raise _Rebuild
@@ -500,21 +512,15 @@ class FreshIndex:
             index.person_ids = np.concatenate(
                 [index.person_ids, np.array([r[0] for r in new], dtype=np.int64)]
             )
-            skills = SkillColumns(
-                n_people=len(index.person_ids),
-                indptr=skills.indptr,
-                rows=skills.rows,
-                level=skills.level,
-                last_used=skills.last_used,
-                evidence=skills.evidence,
-            )
+            skills = skills.resized(n_people=len(index.person_ids))
+            drafts = drafts.resized(n_people=len(index.person_ids))
         index.locations = list(index.location_code)
         for pk in person_ids:
             self.patch[pk] = []
         sql = f"{_SKILL_ROWS} WHERE person_id IN ({marks})"  # noqa: S608  (placeholders only)
         for row in _rows(sql, ids):
             self.patch[row[0]].append(row)
-        return skills, people
+        return skills, drafts, people
 
     def _add_units(self) -> None:
         """Units created since the build join the end of the unit list."""
@@ -542,9 +548,11 @@ class FreshIndex:
         )
         return RoleLibrary(levels=roles.levels, spells=kept + fresh)
 
-    def _install(self, skills, people, relations, roles) -> None:
+    def _install(self, skills, drafts, people, relations, roles) -> None:
         index = self.index
-        workforce = Workforce(skills=skills, people=people, relations=relations, roles=roles)
+        workforce = Workforce(
+            skills=skills, people=people, relations=relations, roles=roles, drafts=drafts
+        )
         # People's arrays were changed in place: drop cached masks, and re-rank staff
         # numbers (an argsort of all of them) only when one of them changed.
         workforce.people_changed(staff_numbers=self._renumbered)
@@ -555,10 +563,10 @@ class FreshIndex:
             position = {positions[at]: local for local, at in enumerate(order)}
             rows = [row for at in order for row in self.patch[positions[at]]]
             triples = _skill_triples(rows, position, index.skill_column)
-            columns = SkillColumns.from_triples(
-                n_people=len(order), n_skills=len(index.skill_ids), **triples
+            columns, patch_drafts = _columns_and_drafts(
+                triples, n_people=len(order), n_skills=len(index.skill_ids)
             )
-            workforce.patch(np.array(order, dtype=np.int64), columns)
+            workforce.patch(np.array(order, dtype=np.int64), columns, patch_drafts)
         index.workforce = workforce
 
 

@@ -72,6 +72,29 @@ class EvidenceKind(models.TextChoices):
     MANAGER_VERIFIED = "manager_verified", "Verified by manager"
     ASSESSED = "assessed", "Assessed"
     CERTIFIED = "certified", "Certified"
+    # A draft: proposed by Muster from what the department already holds (DESIGN 9),
+    # waiting for the person to confirm it. Drafts count nowhere until confirmed,
+    # unless a search opts in.
+    INFERRED = "inferred", "Draft (not yet confirmed)"
+
+
+class DraftSource(models.TextChoices):
+    """What a draft skill was proposed from (DESIGN 9). A confirmed skill keeps it."""
+
+    ROLE_LEVEL = "role_level", "A role held, from the role library"
+    JOB_TITLE = "job_title", "A job title matched to the role library"
+    OCCUPATION = "occupation", "A job title matched to an ESCO occupation"
+    QUALIFICATION = "qualification", "A qualification"
+    TEXT = "text", "A passage of text"
+
+
+class PersonSkillQuerySet(models.QuerySet):
+    def confirmed(self):
+        """Skills that count: everything but drafts."""
+        return self.exclude(evidence=EvidenceKind.INFERRED)
+
+    def drafts(self):
+        return self.filter(evidence=EvidenceKind.INFERRED)
 
 
 class Person(models.Model):
@@ -160,8 +183,15 @@ class PersonSkill(models.Model):
     queried_at = models.DateTimeField(null=True, blank=True)
     query_note = models.CharField(max_length=500, blank=True)
     note = models.CharField(max_length=500, blank=True)
+    # Where a draft came from (DraftSource; blank for a skill the person or HR entered)
+    # and every source that proposed it: [{kind, label, level, start, end, passage, ...}],
+    # the one giving the level first. Kept when the draft is confirmed.
+    source = models.CharField(max_length=24, choices=DraftSource.choices, blank=True)
+    sources = models.JSONField(default=list, blank=True)
     version = models.PositiveIntegerField(default=1)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PersonSkillQuerySet.as_manager()
 
     class Meta:
         ordering = ["person", "skill__name"]
@@ -175,6 +205,55 @@ class PersonSkill(models.Model):
 
     def __str__(self):
         return f"{self.person_id}: {self.skill} at level {self.level}"
+
+
+class DraftRejection(models.Model):
+    """A draft the person rejected: never proposed to them again."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="draft_rejections")
+    skill = models.ForeignKey("taxonomy.Skill", on_delete=models.CASCADE, related_name="+")
+    rejected_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["person", "skill"], name="draftrejection_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.person_id}: not {self.skill_id}"
+
+
+class DraftRunStatus(models.TextChoices):
+    QUEUED = "queued", "Waiting to start"
+    RUNNING = "running", "In progress"
+    SUCCEEDED = "succeeded", "Finished"
+    FAILED = "failed", "Failed"
+
+
+class DraftRun(models.Model):
+    """One "draft everyone" job (DESIGN 9), run by the task worker with progress."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(
+        max_length=16, choices=DraftRunStatus.choices, default=DraftRunStatus.QUEUED
+    )
+    total_people = models.PositiveIntegerField(default=0)
+    processed_people = models.PositiveIntegerField(default=0)
+    # {people_drafted, drafts_created, drafts_updated, skipped_rejected, by_source: {...}}
+    result = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"Draft run {self.id}"
 
 
 class RoleHistory(models.Model):

@@ -76,10 +76,12 @@ def profile_add_skill(
     # both pass the "already on your profile" check.
     _lock_person(person)
     target = follow_merges(skill)
-    if PersonSkill.objects.filter(person=person, skill=target).exists():
+    held = PersonSkill.objects.filter(person=person, skill=target).first()
+    if held is not None and held.evidence != EvidenceKind.INFERRED:
         raise ValidationError(
             {"skill": f"“{target.name}” is already on your profile: change it instead"}
         )
+    # Adding a skill Muster had drafted confirms the draft at the level given.
     return person_skill_set(
         person=person,
         skill_id=target.pk,
@@ -87,6 +89,7 @@ def profile_add_skill(
         last_used=last_used,
         evidence=EvidenceKind.SELF,
         note=note,
+        expected_version=held.version if held is not None else None,
     )
 
 
@@ -473,7 +476,12 @@ def profile_replace_skills(
             errors.append(ValidationError(f"skills[{index}]: “{target.name}” is deprecated"))
             continue
         if as_owner or claim.evidence is None:
-            if row is not None and row.level == claim.level:
+            # A claimed draft is confirmed: it becomes self-assessed.
+            if (
+                row is not None
+                and row.level == claim.level
+                and row.evidence != EvidenceKind.INFERRED
+            ):
                 evidence = row.evidence
             else:
                 evidence = EvidenceKind.SELF
@@ -509,7 +517,12 @@ def profile_replace_skills(
             )
     if errors:
         raise ValidationError(errors)
-    gone = [ps.pk for skill_id, ps in existing.items() if skill_id not in seen]
+    # Drafts are not part of the list a replacement sends: they stay until decided.
+    gone = [
+        ps.pk
+        for skill_id, ps in existing.items()
+        if skill_id not in seen and ps.evidence != EvidenceKind.INFERRED
+    ]
     if gone:
         result.deleted = PersonSkill.objects.filter(pk__in=gone).delete()[0]
     if result.created or result.updated or result.deleted:

@@ -43,7 +43,10 @@ def person_for_user(*, user) -> Person | None:
         .prefetch_related(
             Prefetch(
                 "skills",
-                queryset=PersonSkill.objects.select_related("skill").order_by("skill__name", "pk"),
+                # Drafts wait on their own page ("Check your draft skills") until confirmed.
+                queryset=PersonSkill.objects.confirmed()
+                .select_related("skill")
+                .order_by("skill__name", "pk"),
             ),
             Prefetch(
                 "role_history",

@@ -25,7 +25,7 @@ from enum import StrEnum
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
@@ -224,9 +224,13 @@ def person_for_profile(*, pk: int) -> Person:
     return (
         Person.objects.select_related("org_unit", "line_manager")
         .prefetch_related(
-            "skills__skill",
-            "skills__verified_by",
-            "skills__queried_by",
+            # A manager sees (and verifies) what the person has confirmed, not drafts.
+            Prefetch(
+                "skills",
+                queryset=PersonSkill.objects.confirmed().select_related(
+                    "skill", "verified_by", "queried_by"
+                ),
+            ),
             "role_history__role_profile",
             "qualifications",
         )

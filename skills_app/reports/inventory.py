@@ -19,7 +19,7 @@ import json
 from collections.abc import Iterator
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import FilteredRelation, Q, QuerySet
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 
@@ -57,21 +57,25 @@ _FIELDS = (
     "grade",
     "org_unit__path",
     "location",
-    "skills__skill_id",
-    "skills__skill__name",
-    "skills__skill__uri",
-    "skills__level",
-    "skills__evidence",
-    "skills__last_used",
-    "skills__verified_at",
+    "held__skill_id",
+    "held__skill__name",
+    "held__skill__uri",
+    "held__level",
+    "held__evidence",
+    "held__last_used",
+    "held__verified_at",
 )
 EVIDENCE_LABELS = dict(EvidenceKind.choices)
 
 
 def inventory_queryset(people: QuerySet[Person]):
     """People left-joined to their skills, in export order, as plain tuples."""
-    return people.order_by("org_unit__path", "staff_number", "skills__skill__name").values_list(
-        *_FIELDS
+    # Drafts count in no report until their person confirms them (DESIGN 9).
+    held = FilteredRelation("skills", condition=~Q(skills__evidence=EvidenceKind.INFERRED))
+    return (
+        people.annotate(held=held)
+        .order_by("org_unit__path", "staff_number", "held__skill__name")
+        .values_list(*_FIELDS)
     )
 
 
@@ -122,7 +126,7 @@ def inventory_counts(user) -> dict[str, int]:
     people = people_in_scope(user)
     return {
         "people": people.count(),
-        "skills": PersonSkill.objects.filter(person__in=people.values("pk")).count(),
+        "skills": PersonSkill.objects.confirmed().filter(person__in=people.values("pk")).count(),
     }
 
 

@@ -68,6 +68,11 @@ class MatchIn(StrictSchema):
     filters: FiltersIn | None = Field(None, description="Absent: the saved role's filters")
     threshold: float = Field(0.8, ge=0, le=1, description="Minimum score, 0–1")
     include_prior_role: bool = True
+    include_drafts: bool = Field(
+        False,
+        description='Count people\'s unconfirmed draft skills (evidence "inferred", '
+        "weight 0.4 in the confidence grade)",
+    )
     qualifies_by: Literal["score", "prior_role"] | None = Field(
         None, description="Page through only the people who qualify this way (default both)"
     )
@@ -283,6 +288,7 @@ def match(request, payload: MatchIn):
             filters=filters,
             threshold=payload.threshold,
             include_prior_role=payload.include_prior_role,
+            include_drafts=payload.include_drafts,
             limit=payload.limit,
             offset=payload.offset,
             as_of=payload.as_of,

@@ -49,12 +49,24 @@ class SearchForm(FiltersForm):
         },
     )
 
-    field_order = ["threshold", "prior"]
+    drafts = YesNoField(
+        label="Count skills people have not confirmed yet?",
+        choices=YES_NO,
+        required=False,
+        help_text="Muster drafts skills from people's roles, job titles, qualifications and "
+        "what they wrote. Until a person confirms a draft it counts only if you say yes here, "
+        "labelled “draft”, and it weighs least in the confidence grade",
+        error_messages={
+            "invalid_choice": "Select yes to count skills people have not confirmed yet",
+        },
+    )
+
+    field_order = ["threshold", "prior", "drafts"]
 
     @classmethod
     def defaults_for(cls, filters: SearchFilters) -> dict:
         initial = cls.initial_for(filters)
-        initial.update(threshold=str(DEFAULT_THRESHOLD_PERCENT), prior="yes")
+        initial.update(threshold=str(DEFAULT_THRESHOLD_PERCENT), prior="yes", drafts="no")
         return initial
 
     @property

@@ -89,6 +89,8 @@ class SearchQuery:
     filters: SearchFilters = field(default_factory=SearchFilters)
     threshold: float = DEFAULT_THRESHOLD
     include_prior_role: bool = True
+    # Count people's unconfirmed draft skills (DESIGN 9); off unless asked for.
+    include_drafts: bool = False
     limit: int = 50
     offset: int = 0
     as_of: dt.date | None = None
@@ -97,6 +99,12 @@ class SearchQuery:
 
     def day(self) -> dt.date:
         return self.as_of or timezone.localdate()
+
+    def workforce(self, index: WorkforceIndex):
+        """The workforce this query searches: with drafts only when it opts in."""
+        if self.include_drafts:
+            return index.workforce.including_drafts()
+        return index.workforce
 
 
 @dataclass(frozen=True, slots=True)
@@ -305,7 +313,7 @@ def search(query: SearchQuery) -> SearchResult:
     started = time.perf_counter()
     index = current_index()
     as_of = query.day()
-    ranked = index.workforce.rank(
+    ranked = query.workforce(index).rank(
         engine_requirements(index, query.requirements),
         as_of=as_of,
         filters=engine_filters(index, query.filters),
@@ -332,6 +340,7 @@ def _audit_parameters(query: SearchQuery, **extra) -> dict:
         "requirements": len(query.requirements),
         "threshold": query.threshold,
         "include_prior_role": query.include_prior_role,
+        "include_drafts": query.include_drafts,
         "filters": query.filters.summary(),
         **extra,
     }
@@ -387,7 +396,8 @@ def explain_person(*, actor, query: SearchQuery, person_id: int) -> Explanation 
     if position is None:
         return None
     as_of = query.day()
-    evaluation = index.workforce.evaluate(
+    workforce = query.workforce(index)
+    evaluation = workforce.evaluate(
         engine_requirements(index, query.requirements),
         as_of=as_of,
         threshold=query.threshold,
@@ -397,7 +407,7 @@ def explain_person(*, actor, query: SearchQuery, person_id: int) -> Explanation 
     hits = _hydrate(index, query.requirements, [match], as_of)
     if not hits:
         return None
-    basis = index.workforce.confidence_basis(
+    basis = workforce.confidence_basis(
         position, match.requirements, [r.weight for r in evaluation.requirements], evaluation.day
     )
     record_event(

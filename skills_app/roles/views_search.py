@@ -84,6 +84,7 @@ def _query(
         filters=form.cleaned_data["filters"],
         threshold=form.threshold_fraction,
         include_prior_role=form.cleaned_data["prior"] == "yes",
+        include_drafts=form.cleaned_data.get("drafts") == "yes",
         limit=limit,
         offset=offset,
         role_code=role.code,

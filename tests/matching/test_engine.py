@@ -474,3 +474,52 @@ def test_top_k_equals_a_full_sort(held, reqs, k):
     top = rank(wf, reqs, limit=k)
     assert [m.person for m in top.matches] == [m.person for m in full.matches][:k]
     assert top.total == full.total
+
+
+# --- drafts (DESIGN 9): apart from the skills unless a search includes them ----------
+
+
+def _draft_columns(n, entries):
+    person, skill, level = zip(*entries, strict=True) if entries else ((), (), ())
+    return SkillColumns.from_triples(
+        n_people=n,
+        n_skills=N_SKILLS,
+        person=person,
+        skill=skill,
+        level=level,
+        evidence=[EVIDENCE_CODES["inferred"]] * len(person),
+    )
+
+
+def test_drafts_count_only_in_the_workforce_that_includes_them():
+    base = build([{SQL: 4}, {}])
+    workforce = Workforce(
+        skills=base.skills, people=base.people, drafts=_draft_columns(2, [(1, PYTHON, 4)])
+    )
+    need = [Requirement(PYTHON, 4)]
+    assert [m.score for m in rank(workforce, need).matches] == [0.0, 0.0]
+    with_drafts = workforce.including_drafts()
+    top = rank(with_drafts, need).matches[0]
+    assert (top.person, top.score) == (1, 1.0)
+    # Rule 10: a draft is evidence 0.4, so a fresh profile's grade is D.
+    assert top.requirements[0].evidence == EVIDENCE_CODES["inferred"]
+    assert with_drafts.confidence_basis(1, top.requirements, [1.0], DAY).evidence == 0.4
+    assert top.confidence == "D"
+
+
+def test_a_patched_persons_drafts_replace_their_old_ones():
+    base = build([{}, {}])
+    workforce = Workforce(
+        skills=base.skills, people=base.people, drafts=_draft_columns(2, [(0, PYTHON, 4)])
+    )
+    empty = _draft_columns(1, [])
+    patched = _draft_columns(1, [(0, PYTHON, 2)])
+    workforce.patch(np.array([0]), empty, patched)
+    need = [Requirement(PYTHON, 4)]
+    assert rank(workforce, need).matches[0].score == 0.0
+    assert rank(workforce.including_drafts(), need).matches[0].score == pytest.approx(0.5)
+
+
+def test_without_drafts_including_them_is_the_same_workforce():
+    workforce = build([{SQL: 2}])
+    assert workforce.including_drafts() is workforce
