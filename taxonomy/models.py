@@ -280,3 +280,35 @@ class TaxonomyState(models.Model):
 
     def __str__(self):
         return f"taxonomy version {self.version}"
+
+
+class QualificationSkill(models.Model):
+    """Stewards' table of what a qualification shows (DESIGN 9): a person holding a
+    qualification named ``qualification`` is drafted ``skill`` at ``level``.
+    ``key`` is the name normalised (``matching.normaliser.normalise``), so
+    "PRINCE2 Practitioner" and "Prince2 practitioner" are one qualification."""
+
+    qualification = models.CharField(max_length=255)
+    key = models.CharField(max_length=255, db_index=True, editable=False)
+    skill = models.ForeignKey(Skill, on_delete=models.CASCADE, related_name="qualifications")
+    level = models.PositiveSmallIntegerField(choices=LEVEL_CHOICES)
+    created_at = models.DateTimeField(auto_now_add=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["qualification", "skill__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["key", "skill"], name="qualificationskill_unique"),
+            models.CheckConstraint(
+                condition=Q(level__gte=1, level__lte=4), name="qualificationskill_level_1_4"
+            ),
+        ]
+
+    def save(self, *args, **kwargs):
+        from matching.normaliser import normalise
+
+        self.key = normalise(self.qualification)
+        super().save(*args, **kwargs)
+
+    def __str__(self):
+        return f"{self.qualification}: {self.skill} at level {self.level}"

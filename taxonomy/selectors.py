@@ -458,3 +458,24 @@ def active_skill_count(skill_ids: set[int], *, lock: bool) -> int:
             )
             return cursor.fetchone()[0]
     return Skill.objects.filter(pk__in=ids, status=SkillStatus.ACTIVE).count()
+
+
+def qualification_skills(names) -> dict[str, list[tuple[int, int]]]:
+    """For qualification names as people record them: the (skill id, level) pairs
+    the stewards' table maps each to, keyed by the name as given. Names match
+    ignoring case, accents and punctuation (``normalise``); merged skills are
+    followed to their survivor by the merge itself, so ids here are live."""
+    from matching.normaliser import normalise
+    from taxonomy.models import QualificationSkill
+
+    keys: dict[str, list[str]] = {}
+    for name in names:
+        keys.setdefault(normalise(name), []).append(name)
+    found: dict[str, list[tuple[int, int]]] = {}
+    rows = QualificationSkill.objects.filter(key__in=list(keys)).values_list(
+        "key", "skill_id", "level"
+    )
+    for key, skill_id, level in rows:
+        for name in keys[key]:
+            found.setdefault(name, []).append((skill_id, level))
+    return found
