@@ -432,3 +432,15 @@ def test_match_finds_the_role_by_its_code_in_any_case(api, skills):
     for asked in ("ORACLE-1234", "oracle-1234", "Oracle-1234"):
         out = results(api({"role": asked, **ALL, "threshold": 0.5}))
         assert set(out) == {"C1"}, asked
+
+
+def test_drafts_count_only_when_the_search_includes_them(api, skills):
+    person("S1", {skills["Python"]: (4, None, "inferred")})
+    body = {**ALL, "requirements": [{"skill": skills["Python"].uri, "level": 4}]}
+    assert results(api(body))["S1"]["score"] == 0
+    included = results(api({**body, "include_drafts": True}))["S1"]
+    assert included["score"] == 1
+    assert included["requirements"][0]["evidence"] == "inferred"
+    assert included["confidence"] == "D"  # a draft is evidence 0.4
+    search = AccessEvent.objects.filter(action=Action.SEARCH, object_type="role").latest("id")
+    assert search.parameters["include_drafts"] is True

@@ -525,3 +525,15 @@ def test_hr_and_admins_may_search(client_for, role, world):
     assert names(page, table=1) == ["Cy Jones"]
     assert client.get(reverse("roles:explanation", args=[code, world["ada"].pk])).status_code == 200
     assert export(client, world, "csv").status_code == 200
+
+
+def test_a_draft_counts_only_when_the_planner_says_yes_to_drafts(planner, world):
+    # Cy's draft Python 4 would lift Cy to (2 x 1 + 0.25) / 3 = 75%.
+    PersonSkillFactory(
+        person=world["cy"], skill=world["python"], level=4, evidence=EvidenceKind.INFERRED
+    )
+    without = html(search(planner, world, prior="no", threshold="70"))
+    assert "Cy Jones" not in names(without)
+    page = html(search(planner, world, prior="no", threshold="70", drafts="yes"))
+    assert "Cy Jones" in names(page)
+    assert "Count skills people have not confirmed yet?" in page
