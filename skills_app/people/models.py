@@ -86,6 +86,7 @@ class DraftSource(models.TextChoices):
     OCCUPATION = "occupation", "A job title matched to an ESCO occupation"
     QUALIFICATION = "qualification", "A qualification"
     TEXT = "text", "A passage of text"
+    MOVE = "move", "A surge move the person returned from"
 
 
 class PersonSkillQuerySet(models.QuerySet):
