@@ -73,7 +73,9 @@ def _lines(cell: str | None) -> list[str]:
 
 
 def load(folder: Path):
-    labels = load_esco_labels(folder / "skills_en.csv" if (folder / "skills_en.csv").exists() else None)
+    labels = load_esco_labels(
+        folder / "skills_en.csv" if (folder / "skills_en.csv").exists() else None
+    )
     uri_to_id = {uri: skill_id for skill_id, _, _, uri in labels}
     descriptions = {}
     with _open(folder, "skills_en.csv") as handle:
@@ -290,9 +292,7 @@ def _sweep(found, ids, grid):
         r, p = np.mean(scores, axis=0)
         results.append((r + p, r, p, weights))
     results.sort(reverse=True)
-    return [
-        f"{w[0]:6} {w[1]:8} {w[2]:10} {w[3]:10}  {r:9.3f} {p:12.3f}" for _, r, p, w in results
-    ]
+    return [f"{w[0]:6} {w[1]:8} {w[2]:10} {w[3]:10}  {r:9.3f} {p:12.3f}" for _, r, p, w in results]
 
 
 def main() -> int:
@@ -329,7 +329,10 @@ def main() -> int:
     print(f"{'TF-IDF baseline':<28} {base[0]:>10.3f} {base[1]:>13.3f}")
     print(f"{'matching.extract':<28} {ours[0]:>10.3f} {ours[1]:>13.3f}")
     print(f"{'ratio to baseline':<28} {ours[0] / base[0]:>9.2f}x {ours[1] / base[1]:>12.2f}x")
-    print(f"\nExtractor build {build_s:.1f} s; extract(300 words, 20): p50 {p50:.1f} ms, p95 {p95:.1f} ms")
+    print(
+        f"\nExtractor build {build_s:.1f} s; "
+        f"extract(300 words, 20): p50 {p50:.1f} ms, p95 {p95:.1f} ms"
+    )
     print(
         f"\nTitles: {args.titles:,} held-out ESCO alternative titles -> occupation\n"
         f"{'method':<34} {'top-1':>6} {'no match':>9} {'nonsense -> None':>17}\n"
