@@ -3,7 +3,8 @@
 Built once from the database into a ``matching.extract.Extractor`` (every
 active skill's name, aliases and description; every occupation's description
 with its links to active skills) and rebuilt only when the taxonomy version
-has moved on, like the label index in ``taxonomy.labels``. The text given to
+has moved on, like the label index in ``taxonomy.labels`` (occupations are
+written only by the ESCO importer, which moves it once). The text given to
 ``extract_skills`` is neither stored nor logged.
 """
 
