@@ -51,8 +51,8 @@ neighbours signal carries most of it: neighbours + similarity alone 0.459 /
 0.544, the phrase and coverage weights add nothing measurable there (ESCO
 descriptions seldom name a skill's label) and are kept small, since on a CV
 they are what finds "Python" and "managed staff"; phrase 0.2 already cost
-0.014 / 0.023. Extract time for 300 words, 20 hits: p50 23 ms, p95 34 ms on
-the idle 2-core build machine (p50 88 ms, p95 115 ms at load average 8);
+0.014 / 0.023. Extract time for 300 words, 20 hits: p50 23-25 ms, p95 27-34 ms on
+the idle 2-core build machine (p50 88-94 ms, p95 115-129 ms at load average 8);
 build ~5-10 s, ~120 MB, over ESCO's 13,896 skills, 97,483 alternative labels
 and 3,007 occupations.
 """
