@@ -31,6 +31,12 @@ BENCHMARKS = [
     ),
     ("Skill-label normaliser: precision and recall", "none", "normaliser_eval.py", []),
     (
+        "Skills from text and job titles -> occupations: ESCO descriptions and titles",
+        "none",
+        "extract_eval.py",
+        [],
+    ),
+    (
         "HR imports: 100k people, 1.5M person skills",
         "imports",
         "import_bench.py",

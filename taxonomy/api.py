@@ -2,8 +2,11 @@ from django.http import StreamingHttpResponse
 from ninja import Field, Query, Router, Schema
 
 from skills_app.accounts.permissions import Cap
+from skills_app.api_inputs import StrictSchema
 from skills_app.api_support import CSV, authorize, download_content, json_content, responses
+from skills_app.core.throttle import UserThrottle
 from taxonomy.export import export_csv, export_filename, export_json
+from taxonomy.extraction import MAX_LIMIT, extract_skills
 from taxonomy.labels import search_skills
 
 router = Router(tags=["taxonomy"])
@@ -45,6 +48,48 @@ def skill_search(request, params: Query[SkillSearchParams]):
         }
         for m in search_skills(params.q, limit=params.limit)
     ]
+
+
+MAX_EXTRACT_CHARS = 20_000  # a long CV; longer texts are refused (422), not cut
+
+
+class ExtractIn(StrictSchema):
+    text: str = Field(
+        ...,
+        min_length=1,
+        max_length=MAX_EXTRACT_CHARS,
+        description="A CV or a paragraph about someone's work. Neither stored nor logged.",
+    )
+    limit: int = Field(20, ge=1, le=MAX_LIMIT)
+
+
+class ExtractedSkill(Schema):
+    id: int
+    name: str
+    uri: str
+
+
+class ExtractHit(Schema):
+    skill: ExtractedSkill
+    score: float = Field(..., description="0-1, higher is surer")
+    span: list[int] = Field(
+        ...,
+        min_length=2,
+        max_length=2,
+        description="[start, end) character offsets in `text` of the supporting passage",
+    )
+    matched_label: str = Field(..., description="The skill's label that the passage supports")
+
+
+@router.post(
+    "/skills/extract",
+    response=responses({200: list[ExtractHit]}, body=True, throttled=True),
+    auth=authorize(Cap.TAXONOMY_VIEW),
+    summary="Skills a free text speaks of (CV, 'what I do'), with the passage behind each",
+    throttle=UserThrottle("search"),
+)
+def skill_extract(request, payload: ExtractIn):
+    return extract_skills(payload.text, limit=payload.limit)
 
 
 class ExportParams(Schema):
