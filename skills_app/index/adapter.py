@@ -19,8 +19,10 @@ search in every process, the one that made it included.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -41,6 +43,8 @@ from matching.engine import (
 )
 from matching.rules import DEFAULT_RELATION_STRENGTH
 from skills_app.people.models import GRADE_ORDER, ChangeScope
+
+logger = logging.getLogger(__name__)
 
 FETCH = 50_000
 PATCH_LIMIT = 20_000  # people in the patch before a rebuild is cheaper than scoring them twice
@@ -345,30 +349,78 @@ class _Rebuild(Exception):
     """The pending changes are cheaper to apply by building afresh."""
 
 
-class FreshIndex:
-    """One process's index and its place in the change sequence."""
+@dataclass
+class _Built:
+    index: WorkforceIndex
+    last_id: int
+    gaps: dict[int, float]
 
-    def __init__(self):
+
+class FreshIndex:
+    """One process's index and its place in the change sequence.
+
+    ``background``: a process that serves traffic (set by the server's start-up,
+    ``warm_index``) never rebuilds on the request path once it has an index. A
+    bulk change, a leaving day or an oversized patch starts one rebuild in a
+    background thread, and searches go on with the index they have (small changes
+    still apply to it) until the new one is swapped in; the lock is held only to
+    apply changes and to swap, never while building. Without it (tests,
+    management commands) the rebuild happens at once, so the caller sees it."""
+
+    def __init__(self, *, background: bool = False):
         self.index: WorkforceIndex | None = None
         self.last_id = 0
         self.gaps: dict[int, float] = {}  # change ids not yet seen -> first noticed
         self.patch: dict[int, list[tuple]] = {}  # Person.pk -> current skill rows
         self.rebuilds = 0
+        self.background = background
         self._renumbered = False
         self._lock = threading.Lock()
+        self._builder: threading.Thread | None = None
+
+    @property
+    def ready(self) -> bool:
+        return self.index is not None
 
     def current(self) -> WorkforceIndex:
         with self._lock:
-            if self.index is None or 0 < self.index.next_leaving <= _today():
-                self._rebuild()
-            else:
-                try:
-                    self._apply(self._unseen())
-                except _Rebuild:
-                    self._rebuild()
+            if self.index is None:
+                self._install_built(self._build())
+                return self.index
+            try:
+                if 0 < self.index.next_leaving <= _today():
+                    raise _Rebuild
+                self._apply(self._unseen())
+            except _Rebuild:
+                if self.background:
+                    self._rebuild_in_background()
+                else:
+                    self._install_built(self._build())
             return self.index
 
-    def _rebuild(self) -> None:
+    @property
+    def rebuilding(self) -> bool:
+        return self._builder is not None and self._builder.is_alive()
+
+    def _rebuild_in_background(self) -> None:
+        """Start one rebuild off the request path (called with the lock held)."""
+        if self.rebuilding:
+            return
+
+        def build() -> None:
+            try:
+                built = self._build()
+                with self._lock:
+                    self._install_built(built)
+            except Exception:
+                logger.exception("background rebuild of the workforce index failed")
+            finally:
+                connection.close()  # this thread's own connection
+
+        self._builder = threading.Thread(target=build, name="workforce-index-build", daemon=True)
+        self._builder.start()
+
+    def _build(self) -> _Built:
         """Build from one snapshot of the database. The newest change ids that
         the snapshot cannot see belong to transactions still open: they are
         watched as gaps, so their changes apply once they commit."""
@@ -385,13 +437,19 @@ class FreshIndex:
                     [top - BUILD_OVERLAP],
                 )
             }
-            self.index = build_workforce_index()
+            index = build_workforce_index()
         now = time.monotonic()
-        self.gaps = {
+        gaps = {
             pk: now for pk in range(max(1, top - BUILD_OVERLAP + 1), top + 1) if pk not in visible
         }
-        self.last_id = top
+        return _Built(index, top, gaps)
+
+    def _install_built(self, built: _Built) -> None:
+        """Swap a freshly built index in; changes after its snapshot apply on the
+        next search (the change feed is read from the snapshot's top)."""
+        self.index, self.last_id, self.gaps = built.index, built.last_id, built.gaps
         self.patch = {}
+        self._renumbered = False
         self.rebuilds += 1
 
     @staticmethod
@@ -574,8 +632,49 @@ _fresh = FreshIndex()
 
 
 def current_index() -> WorkforceIndex:
-    """This process's index, with every committed change applied."""
+    """This process's index, with every committed change applied (in a serving
+    process, bulk changes apply once the background rebuild they started is done)."""
     return _fresh.current()
+
+
+def index_ready() -> bool:
+    """Has this process loaded its index (``/healthz/ready``)?"""
+    return _fresh.ready
+
+
+def warm_index(*, heartbeat: Callable[[], None] | None = None, interval: float = 1.0) -> float:
+    """Build this serving process's index now, before it takes traffic, and from
+    then on rebuild off the request path. ``heartbeat`` is called every
+    ``interval`` seconds while building (gunicorn's ``worker.notify``, so the
+    arbiter does not take a long build for a hung worker). Returns the seconds taken."""
+    started = time.perf_counter()
+    _fresh.background = True
+    failed: list[BaseException] = []
+
+    def build() -> None:
+        try:
+            _fresh.current()
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+            failed.append(exc)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=build, name="workforce-index-warm", daemon=True)
+    thread.start()
+    while thread.is_alive():
+        thread.join(interval)
+        if heartbeat is not None:
+            heartbeat()
+    if failed:
+        raise failed[0]
+    return time.perf_counter() - started
+
+
+def warm_index_in_background() -> threading.Thread:
+    """``warm_index`` in a daemon thread (``runserver``: it serves while building)."""
+    thread = threading.Thread(target=warm_index, name="workforce-index-warm", daemon=True)
+    thread.start()
+    return thread
 
 
 def reset_index() -> None:

@@ -178,7 +178,13 @@ def language_skills() -> QuerySet[Skill]:
 
 
 def known_locations(*, limit: int = 60) -> list[str]:
-    """Locations that exist in the staff records, for the preferences checkboxes."""
+    """Locations that exist in the staff records, for the preferences checkboxes.
+    A serving process reads them from its workforce index (which holds every
+    person's location) rather than scanning every person on each page."""
+    from skills_app.index.adapter import current_index, index_ready
+
+    if index_ready():
+        return sorted(x for x in set(current_index().locations) if x)[:limit]
     rows = (
         Person.objects.exclude(location="")
         .values_list("location", flat=True)
