@@ -202,7 +202,10 @@ def send_due(*, limit: int = 100, now=None) -> SendSummary:
             last_error="",
         )
         summary.sent += 1
-    logger.info("notify sent %d, failed %d, gave up %d", summary.sent, summary.failed, summary.dead)
+    if summary.tried:  # the worker runs this every 30 s: an empty run is not news
+        logger.info(
+            "notify sent %d, failed %d, gave up %d", summary.sent, summary.failed, summary.dead
+        )
     return summary
 
 
