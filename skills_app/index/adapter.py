@@ -39,6 +39,7 @@ from matching.engine import (
     RoleLibrary,
     RoleSpell,
     SkillColumns,
+    SpellTable,
     Workforce,
 )
 from matching.rules import DEFAULT_RELATION_STRENGTH
@@ -280,6 +281,7 @@ _SPELLS = 'SELECT person_id, role_profile_id, title, "end", start FROM people_ro
 
 
 def _spells(rows, position, role_index) -> list[RoleSpell]:
+    """A few people's spells (the change feed's handful)."""
     return [
         RoleSpell(
             person=position[person_id],
@@ -291,6 +293,25 @@ def _spells(rows, position, role_index) -> list[RoleSpell]:
         for person_id, role_id, title, end, start in rows
         if person_id in position
     ]
+
+
+def _spell_table(rows, position, role_index) -> SpellTable:
+    """Everyone's spells, straight into arrays (no object per spell)."""
+    person, role, end, start, title = [], [], [], [], []
+    codes: dict[str, int] = {}
+    for person_id, role_id, text, ended, started in rows:
+        at = position.get(person_id)
+        if at is None:
+            continue
+        person.append(at)
+        found = role_index.get(role_id) if role_id is not None else None
+        role.append(-1 if found is None else found)
+        end.append(_ordinal(ended))
+        start.append(_ordinal(started))
+        title.append(codes.setdefault(text, len(codes)))
+    return SpellTable(
+        person=person, role=role, end=end, start=start, title=title, titles=list(codes)
+    )
 
 
 def build_workforce_index() -> WorkforceIndex:
@@ -322,7 +343,7 @@ def build_workforce_index() -> WorkforceIndex:
 
     role_index: dict[int, int] = {}
     levels = _load_role_levels(role_index, skill_column)
-    spells = _spells(_rows(_SPELLS), position, role_index)
+    spells = _spell_table(_rows(_SPELLS), position, role_index)
     return WorkforceIndex(
         workforce=Workforce(
             skills=skills,
@@ -596,7 +617,7 @@ class FreshIndex:
         positions = {pk: at for pk, at in positions.items() if at is not None}
         touched = set(positions.values())
         marks, ids = _in_list(sorted(positions))
-        kept = [spell for spell in roles.spells if spell.person not in touched]
+        kept = roles.spells.without_people(touched)
         fresh = (
             _spells(
                 _rows(f"{_SPELLS} WHERE person_id IN ({marks})", ids), positions, index.role_index
@@ -604,7 +625,7 @@ class FreshIndex:
             if ids
             else []
         )
-        return RoleLibrary(levels=roles.levels, spells=kept + fresh)
+        return RoleLibrary(levels=roles.levels, spells=kept.extended(fresh))
 
     def _install(self, skills, drafts, people, relations, roles) -> None:
         index = self.index
