@@ -26,6 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -39,9 +40,11 @@ from matching.engine import (
     RoleLibrary,
     RoleSpell,
     SkillColumns,
+    SpellTable,
     Workforce,
 )
 from matching.rules import DEFAULT_RELATION_STRENGTH
+from skills_app.index import snapshot
 from skills_app.people.models import GRADE_ORDER, ChangeScope
 
 logger = logging.getLogger(__name__)
@@ -280,6 +283,7 @@ _SPELLS = 'SELECT person_id, role_profile_id, title, "end", start FROM people_ro
 
 
 def _spells(rows, position, role_index) -> list[RoleSpell]:
+    """A few people's spells (the change feed's handful)."""
     return [
         RoleSpell(
             person=position[person_id],
@@ -291,6 +295,25 @@ def _spells(rows, position, role_index) -> list[RoleSpell]:
         for person_id, role_id, title, end, start in rows
         if person_id in position
     ]
+
+
+def _spell_table(rows, position, role_index) -> SpellTable:
+    """Everyone's spells, straight into arrays (no object per spell)."""
+    person, role, end, start, title = [], [], [], [], []
+    codes: dict[str, int] = {}
+    for person_id, role_id, text, ended, started in rows:
+        at = position.get(person_id)
+        if at is None:
+            continue
+        person.append(at)
+        found = role_index.get(role_id) if role_id is not None else None
+        role.append(-1 if found is None else found)
+        end.append(_ordinal(ended))
+        start.append(_ordinal(started))
+        title.append(codes.setdefault(text, len(codes)))
+    return SpellTable(
+        person=person, role=role, end=end, start=start, title=title, titles=list(codes)
+    )
 
 
 def build_workforce_index() -> WorkforceIndex:
@@ -322,7 +345,7 @@ def build_workforce_index() -> WorkforceIndex:
 
     role_index: dict[int, int] = {}
     levels = _load_role_levels(role_index, skill_column)
-    spells = _spells(_rows(_SPELLS), position, role_index)
+    spells = _spell_table(_rows(_SPELLS), position, role_index)
     return WorkforceIndex(
         workforce=Workforce(
             skills=skills,
@@ -354,6 +377,20 @@ class _Built:
     index: WorkforceIndex
     last_id: int
     gaps: dict[int, float]
+    snapshot: str | None = None  # the snapshot it was mapped from (None: built here)
+
+
+def _writable(people: People, *names: str) -> None:
+    """Arrays mapped from a snapshot are read-only and shared: a process that
+    changes some in place (the change feed) takes its own copy first."""
+    for name in names:
+        value = getattr(people, name)
+        if not value.flags.writeable:
+            # Saved staff numbers are fixed-width text: held as objects again, so a
+            # longer new one is not cut short.
+            setattr(
+                people, name, value.astype(object) if value.dtype.kind == "U" else np.array(value)
+            )
 
 
 class FreshIndex:
@@ -386,7 +423,6 @@ class FreshIndex:
         with self._lock:
             if self.index is None:
                 self._install_built(self._build())
-                return self.index
             try:
                 if 0 < self.index.next_leaving <= _today():
                     raise _Rebuild
@@ -395,7 +431,7 @@ class FreshIndex:
                 if self.background:
                     self._rebuild_in_background()
                 else:
-                    self._install_built(self._build())
+                    self._install_built(self._build(at_least=self.last_id))
             return self.index
 
     @property
@@ -406,10 +442,12 @@ class FreshIndex:
         """Start one rebuild off the request path (called with the lock held)."""
         if self.rebuilding:
             return
+        at_least = self.last_id
+        wait = float(getattr(settings, "MUSTER_INDEX_SNAPSHOT_WAIT", 60))
 
         def build() -> None:
             try:
-                built = self._build()
+                built = self._build(at_least=at_least, wait=wait)
                 with self._lock:
                     self._install_built(built)
             except Exception:
@@ -420,7 +458,24 @@ class FreshIndex:
         self._builder = threading.Thread(target=build, name="workforce-index-build", daemon=True)
         self._builder.start()
 
-    def _build(self) -> _Built:
+    def _build(self, *, at_least: int = 0, wait: float = 0.0) -> _Built:
+        """The index as of change ``at_least`` or later: mapped from the newest
+        shared snapshot when there is one that recent (waiting up to ``wait``
+        seconds for the task worker to write it), else built here."""
+        root = snapshot.snapshot_root()
+        if root is not None:
+            deadline = time.monotonic() + wait
+            while True:
+                loaded = snapshot.load(root, at_least=at_least, max_id=self._max_change_id())
+                if loaded is not None:
+                    return loaded
+                if time.monotonic() >= deadline:
+                    break
+                time.sleep(0.5)
+        return self.build_from_database()
+
+    @classmethod
+    def build_from_database(cls) -> _Built:
         """Build from one snapshot of the database. The newest change ids that
         the snapshot cannot see belong to transactions still open: they are
         watched as gaps, so their changes apply once they commit."""
@@ -429,7 +484,7 @@ class FreshIndex:
             if outermost and connection.vendor == "postgresql":
                 with connection.cursor() as cursor:
                     cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-            top = self._max_change_id()
+            top = cls._max_change_id()
             visible = {
                 pk
                 for (pk,) in _rows(
@@ -500,6 +555,7 @@ class FreshIndex:
         if people:
             skills, drafts, attributes = self._apply_people(people, skills, drafts, attributes)
         if ChangeScope.ALLOCATIONS in scopes:
+            _writable(attributes, "allocated")
             attributes.allocated[:] = np.isin(index.person_ids, _allocated_ids())
         if ChangeScope.ROLES in scopes or ChangeScope.TAXONOMY in scopes:
             levels = _load_role_levels(index.role_index, index.skill_column)
@@ -557,6 +613,7 @@ class FreshIndex:
             at = np.array([index.position_of(r[0]) for r in known], dtype=np.int64)
             if np.any(people.staff_number[at] != values["staff_number"]):
                 self._renumbered = True
+            _writable(people, *_PEOPLE_FIELDS)
             for name in _PEOPLE_FIELDS:
                 getattr(people, name)[at] = values[name]
         if new:
@@ -596,7 +653,7 @@ class FreshIndex:
         positions = {pk: at for pk, at in positions.items() if at is not None}
         touched = set(positions.values())
         marks, ids = _in_list(sorted(positions))
-        kept = [spell for spell in roles.spells if spell.person not in touched]
+        kept = roles.spells.without_people(touched)
         fresh = (
             _spells(
                 _rows(f"{_SPELLS} WHERE person_id IN ({marks})", ids), positions, index.role_index
@@ -604,7 +661,7 @@ class FreshIndex:
             if ids
             else []
         )
-        return RoleLibrary(levels=roles.levels, spells=kept + fresh)
+        return RoleLibrary(levels=roles.levels, spells=kept.extended(fresh))
 
     def _install(self, skills, drafts, people, relations, roles) -> None:
         index = self.index
