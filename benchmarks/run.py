@@ -48,6 +48,12 @@ BENCHMARKS = [
         ],
     ),
     (
+        "One index for every process: build vs mapped snapshot, memory of 2 processes",
+        "share",
+        "index_share_bench.py",
+        ["--people", os.environ.get("BENCH_SHARE_PEOPLE", "100000,500000")],
+    ),
+    (
         "HR uploads: how long hostile files hold the web request",
         "uploads",
         "upload_bench.py",
