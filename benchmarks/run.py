@@ -54,6 +54,12 @@ BENCHMARKS = [
         ["--people", os.environ.get("BENCH_SHARE_PEOPLE", "100000,500000")],
     ),
     (
+        "Load: the production configuration, 50 planners, 2 minutes, an import half way",
+        "load",
+        "load_bench.py",
+        ["--people", os.environ.get("BENCH_LOAD_PEOPLE", "100000")],
+    ),
+    (
         "HR uploads: how long hostile files hold the web request",
         "uploads",
         "upload_bench.py",
