@@ -537,3 +537,14 @@ def test_a_draft_counts_only_when_the_planner_says_yes_to_drafts(planner, world)
     page = html(search(planner, world, prior="no", threshold="70", drafts="yes"))
     assert "Cy Jones" in names(page)
     assert "Count skills people have not confirmed yet?" in page
+
+
+def test_a_large_organisation_is_searched_by_path_not_thousands_of_checkboxes(planner, world):
+    from skills_app.roles.forms import MAX_UNIT_CHECKBOXES
+
+    for number in range(MAX_UNIT_CHECKBOXES):
+        OrgUnitFactory(name=f"Directorate {number}", parent=world["dept"])
+    page = html(search(planner, world, prior="no", threshold="0", unit_paths="DWP/Operations"))
+    assert 'name="units"' not in page and 'name="exclude_units"' not in page
+    assert "Only people in these parts of the organisation" in page
+    assert names(page) == ["Cy Jones"]  # Operations only
