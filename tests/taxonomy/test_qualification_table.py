@@ -396,3 +396,29 @@ def test_the_api_refuses_a_kind_the_caller_may_not_import(client_for, skills, se
     assert ok.status_code == 202, ok.content
     assert re.search(r'"status"', ok.content.decode())
     assert QualificationSkill.objects.count() == 1
+
+
+# --- API -----------------------------------------------------------------------------
+
+
+def test_the_api_lists_the_table_paged_and_filtered(client_for, skills):
+    for n in range(3):
+        QualificationSkill.objects.create(qualification=f"Cert {n}", skill=skills["pm"], level=2)
+    QualificationSkill.objects.create(qualification="PCAP", skill=skills["python"], level=3)
+    client = client_for(Role.STAFF)
+    body = client.get("/api/v1/taxonomy/qualifications", {"limit": 2}).json()
+    assert body["count"] == 4 and len(body["items"]) == 2
+    assert body["items"][0] == {
+        "id": body["items"][0]["id"],
+        "qualification": "Cert 0",
+        "key": "cert 0",
+        "skill_id": skills["pm"].pk,
+        "skill_name": "Project management",
+        "skill_uri": skills["pm"].uri,
+        "level": 2,
+        "level_name": "Working",
+        "version": 1,
+    }
+    found = client.get("/api/v1/taxonomy/qualifications", {"q": "python"}).json()
+    assert [i["qualification"] for i in found["items"]] == ["PCAP"]
+    assert client.get("/api/v1/taxonomy/qualifications", {"limit": 0}).status_code == 422
