@@ -236,6 +236,7 @@ class MergeImpact:
     people_holding_both: int  # of those, people who already hold the target
     requirements: int  # role requirements naming the source skill
     roles_with_both: int
+    qualifications: int = 0  # qualification-table mappings naming the source skill
 
 
 def skill_merge_impact(*, source: Skill, target: Skill) -> MergeImpact:
@@ -246,6 +247,7 @@ def skill_merge_impact(*, source: Skill, target: Skill) -> MergeImpact:
         people_holding_both=PersonSkill.objects.filter(skill=target, person_id__in=holders).count(),
         requirements=RoleRequirement.objects.filter(skill=source).count(),
         roles_with_both=RoleRequirement.objects.filter(skill=target, role_id__in=roles).count(),
+        qualifications=source.qualifications.count(),
     )
 
 

@@ -422,3 +422,13 @@ def test_the_api_lists_the_table_paged_and_filtered(client_for, skills):
     found = client.get("/api/v1/taxonomy/qualifications", {"q": "python"}).json()
     assert [i["qualification"] for i in found["items"]] == ["PCAP"]
     assert client.get("/api/v1/taxonomy/qualifications", {"limit": 0}).status_code == 422
+
+
+def test_the_merge_confirmation_counts_the_mappings_that_move(client_for, skills):
+    QualificationSkill.objects.create(qualification="PRINCE2", skill=skills["risk"], level=2)
+    page = (
+        client_for(Role.STEWARD)
+        .get(f"/skills/{skills['risk'].pk}/merge/", {"target": skills["pm"].pk})
+        .content.decode()
+    )
+    assert "1 qualification shows “Risk management” and moves to “Project management”" in page
