@@ -446,7 +446,6 @@ def qualifications(request):
             "levels": _level_items(form["level"], selectors.level_descriptors()),
             "can_import": has_cap(request.user, Cap.IMPORT_TAXONOMY),
         },
-        status=422 if form.errors else 200,
     )
 
 
@@ -505,7 +504,6 @@ def qualification_change(request, pk):
             "conflict": conflict,
             "levels": _level_items(form["level"], selectors.level_descriptors()),
         },
-        status=422 if form.errors else 200,
     )
 
 
@@ -537,5 +535,4 @@ def qualification_remove(request, pk):
         request,
         "taxonomy/qualification_remove.html",
         {"row": row, "form": form, "conflict": conflict},
-        status=422 if form.errors else 200,
     )
