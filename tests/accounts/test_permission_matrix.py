@@ -26,6 +26,8 @@ SAMPLE_KWARGS = {
     "taxonomy:skill": lambda ctx: {"pk": ctx["skill"].pk},
     "taxonomy:skill_merge": lambda ctx: {"pk": ctx["skill"].pk},
     "taxonomy:skill_status": lambda ctx: {"pk": ctx["skill"].pk},
+    "taxonomy:qualification_change": lambda ctx: {"pk": sample_mapping(ctx).pk},
+    "taxonomy:qualification_remove": lambda ctx: {"pk": sample_mapping(ctx).pk},
     "surge:detail": lambda ctx: {"pk": sample_scenario(ctx).pk},
     "surge:edit": lambda ctx: {"pk": sample_scenario(ctx).pk},
     "surge:solve": lambda ctx: {"pk": sample_scenario(ctx).pk},
@@ -34,7 +36,7 @@ SAMPLE_KWARGS = {
     "surge:close": lambda ctx: {"pk": sample_scenario(ctx).pk},
     "surge:export_allocations": lambda ctx: {"pk": sample_scenario(ctx).pk, "fmt": "csv"},
     "surge:export_releases": lambda ctx: {"pk": sample_scenario(ctx).pk, "fmt": "xlsx"},
-    "imports:template": lambda ctx: {"kind": "people"},
+    "imports:template": lambda ctx: {"kind": sample_kind(ctx)},
     "reports:data_quality_export": lambda ctx: {"fmt": "csv"},
     "reports:capability_export": lambda ctx: {"fmt": "xlsx"},
     "reports:supply_demand_export": lambda ctx: {"fmt": "csv"},
@@ -63,7 +65,7 @@ SAMPLE_KWARGS = {
 }
 API_SAMPLE_PARAMS = {
     "{code}": lambda ctx: ctx["role"].code,
-    "{kind}": lambda ctx: "people",  # POST /imports/{kind}
+    "{kind}": lambda ctx: sample_kind(ctx),  # POST /imports/{kind}
     "{job_id}": lambda ctx: str(sample_import_job(ctx).pk),  # GET /imports/jobs/{job_id}
     "{staff_number}": lambda ctx: "S999999",  # PUT /people/{staff_number}/skills, GET /people/…
     "{surge_id}": lambda ctx: "999999",  # /surges/{surge_id}…: refused before the lookup
@@ -143,6 +145,26 @@ def own_row(ctx, kind: str) -> int:
         else:
             ctx[key] = Qualification.objects.create(person=person, name="ILM Level 3")
     return ctx[key].pk
+
+
+def sample_kind(ctx) -> str:
+    """An import kind the signed-in user may import, when they may import any (each kind
+    names its own capability: HR kinds for HR, the qualification table for stewards);
+    the per-kind refusal is tested in tests/taxonomy/test_qualification_table.py."""
+    from skills_app.imports.kinds import kinds_for
+
+    return next(iter(kinds_for(ctx.get("owner"))), "people")
+
+
+def sample_mapping(ctx):
+    """A row of the stewards' qualification table, made the first time a route needs one."""
+    from taxonomy.models import QualificationSkill
+
+    if "mapping" not in ctx:
+        ctx["mapping"] = QualificationSkill.objects.create(
+            qualification="Sample qualification", skill=ctx["skill"], level=2
+        )
+    return ctx["mapping"]
 
 
 def sample_import_job(ctx):
@@ -247,6 +269,7 @@ def _api_url(path, ctx):
 @pytest.mark.parametrize("role", list(Role))
 def test_api_operations_enforce_the_matrix_for(role, client_for, ctx):
     client = client_for(role)
+    ctx["owner"] = get_user_model().objects.get(pk=client.session["_auth_user_id"])
     for method, path, operation in api_operations():
         caps = operation.auth_callbacks[0].caps
         url = _api_url(path, ctx)

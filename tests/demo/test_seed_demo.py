@@ -307,3 +307,18 @@ def test_suspended_constraints_come_back_after_a_failed_load(postgres_only):
         assert len(schema()) < len(before)
         raise RuntimeError("load failed")
     assert schema() == before
+
+
+def test_the_demo_qualifications_propose_skills(seeded):
+    """Every mapping of the demo's qualification table lands on an active skill, and
+    the qualifications people hold find their skills through the drafting run's reader."""
+    from skills_app.demo.generator import QUALIFICATION_SKILLS, ensure_qualification_skills
+    from taxonomy.models import QualificationSkill
+    from taxonomy.selectors import qualification_skills
+
+    assert QualificationSkill.objects.count() == len(QUALIFICATION_SKILLS)
+    assert ensure_qualification_skills() == 0  # a rerun adds nothing
+    held = set(Qualification.objects.values_list("name", flat=True))
+    found = qualification_skills(held)
+    assert len(found) >= len(held) - 1  # all but British Sign Language
+    assert "Certified ScrumMaster" not in held or found["Certified ScrumMaster"]
