@@ -76,6 +76,7 @@ EXPECTED_PUBLIC = {
     "accounts:login",
     "accounts:logout",
     "healthz",
+    "healthz_ready",
     "accessibility",
     "cookies",
     "favicon",
