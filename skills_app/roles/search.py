@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from uuid import UUID
 from dataclasses import asdict, dataclass, field
+from uuid import UUID
 
 import numpy as np
 from django.utils import timezone
