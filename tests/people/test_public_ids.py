@@ -141,7 +141,7 @@ def test_set_based_inserts_draw_a_public_id_per_row():
     assert {i.version for i in ids} == {4} and {i.variant for i in ids} == {uuid.RFC_4122}
 
 
-MIGRATION_BEFORE = ("people", "0006_verify_and_protect_reasons")
+MIGRATION_BEFORE = ("people", "0007_drafts")
 MIGRATION_AFTER = ("people", "0007_person_public_id")
 
 

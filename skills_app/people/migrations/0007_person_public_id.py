@@ -33,7 +33,7 @@ def fill_public_ids(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("people", "0006_verify_and_protect_reasons"),
+        ("people", "0007_drafts"),
     ]
 
     operations = [
