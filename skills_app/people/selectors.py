@@ -68,6 +68,12 @@ def person_id_for_user(*, user) -> int | None:
     return Person.objects.filter(user=user).values_list("pk", flat=True).first()
 
 
+def person_id_for_public_id(public_id) -> int | None:
+    """The primary key behind a public id from a URL (None when no one has it): pages
+    name people by ``Person.public_id``, the index and services by primary key."""
+    return Person.objects.filter(public_id=public_id).values_list("pk", flat=True).first()
+
+
 # --- one row of my own ---------------------------------------------------------------
 
 

@@ -19,7 +19,10 @@ SAMPLE_KWARGS = {
     "roles:detail": lambda ctx: {"code": ctx["role"].code},
     "roles:edit": lambda ctx: {"code": ctx["role"].code},
     "roles:search": lambda ctx: {"code": ctx["role"].code},
-    "roles:explanation": lambda c: {"code": c["role"].code, "person_id": c["team_skill"].person_id},
+    "roles:explanation": lambda c: {
+        "code": c["role"].code,
+        "public_id": c["team_skill"].person.public_id,
+    },
     "roles:export": lambda ctx: {"code": ctx["role"].code, "fmt": "csv"},
     "taxonomy:group": lambda ctx: {"pk": ctx["skill"].group_id},
     "taxonomy:proposal": lambda ctx: {"pk": ctx["proposal"].pk},
@@ -48,12 +51,12 @@ SAMPLE_KWARGS = {
     "imports:job": lambda ctx: {"job_id": sample_import_job(ctx).pk},
     "imports:job_progress": lambda ctx: {"job_id": sample_import_job(ctx).pk},
     "imports:job_import": lambda ctx: {"job_id": sample_import_job(ctx).pk},
-    # Others' profiles, by primary key: a member of the line_manager login's team.
-    "team:person": lambda ctx: {"pk": ctx["team_skill"].person_id},
-    "team:protection": lambda ctx: {"pk": ctx["team_skill"].person_id},
-    "team:verify": lambda c: {"pk": c["team_skill"].person_id, "skill_pk": c["team_skill"].pk},
-    "team:query": lambda c: {"pk": c["team_skill"].person_id, "skill_pk": c["team_skill"].pk},
-    "team:unverify": lambda c: {"pk": c["team_skill"].person_id, "skill_pk": c["team_skill"].pk},
+    # Others' profiles, by public id: a member of the line_manager login's team.
+    "team:person": lambda ctx: {"public_id": ctx["team_skill"].person.public_id},
+    "team:protection": lambda ctx: {"public_id": ctx["team_skill"].person.public_id},
+    "team:verify": lambda c: team_skill_kwargs(c),
+    "team:query": lambda c: team_skill_kwargs(c),
+    "team:unverify": lambda c: team_skill_kwargs(c),
     # Your profile: rows of the user's own record (only the line_manager login
     # has one; the others get the "not linked to a staff record" page).
     "people:skill_change": lambda ctx: {"pk": own_row(ctx, "skill")},
@@ -125,6 +128,12 @@ def ctx(db, make_user):
         "team_skill": team_skill,
         "line_manager_person": line_manager_person,
     }
+
+
+def team_skill_kwargs(ctx) -> dict:
+    """A team member's skill: the person by public id, the skill by its catalogue id."""
+    row = ctx["team_skill"]
+    return {"public_id": row.person.public_id, "skill_id": row.skill_id}
 
 
 def own_row(ctx, kind: str) -> int:
