@@ -65,7 +65,8 @@ def write(built, root: Path) -> Path:
     index = built.index
     workforce = index.workforce
     root.mkdir(parents=True, exist_ok=True)
-    name = f"{built.last_id:012d}-{uuid.uuid4().hex[:8]}"
+    # Sorted by name = by change id, then by when written (two writers never share one).
+    name = f"{built.last_id:012d}-{time.time_ns():020d}-{uuid.uuid4().hex[:6]}"
     tmp = root / f".tmp-{name}"
     tmp.mkdir()
     arrays: dict[str, np.ndarray] = {
