@@ -13,7 +13,7 @@ after the snapshot apply on top through the change feed, as before.
 Layout under ``settings.MUSTER_INDEX_DIR``::
 
     CURRENT                 the name of the newest complete snapshot
-    000000001234-1a2b3c4d/  one snapshot: meta.json and one .npy per array
+    000000001234-<written>-<random>/  one snapshot: meta.json and one .npy per array
 
 A snapshot is written into a hidden temporary directory, renamed into place
 (atomic on one file system), and only then named in ``CURRENT`` (replaced
