@@ -123,7 +123,7 @@ def _decide(request, person, pk: int, decide):
     summary when the form is out of date or the draft changed or went."""
     form = DraftDecisionForm(request.POST)
     if not form.is_valid():
-        return _list_page(request, person, errors=[{"text": OUT_OF_DATE, "href": ""}], status=400)
+        return _list_page(request, person, errors=[{"text": OUT_OF_DATE, "href": ""}])
     try:
         text = decide(form.cleaned_data["version"])
     except ConflictError as exc:
@@ -287,7 +287,6 @@ def confirm_all(request, person):
             "rows": [{"ps": ps, "level_label": level_label(ps.level)} for ps in rows],
             "versions": [f"{pk}:{v}" for pk, v in draft_versions(person=person).items()],
         },
-        status=400 if form.errors else 200,
     )
 
 
@@ -299,9 +298,7 @@ def _found_items(found) -> list[dict]:
 
 
 def _text_page(request, form):
-    return render(
-        request, "people/text_form.html", {"form": form}, status=400 if form.errors else 200
-    )
+    return render(request, "people/text_form.html", {"form": form})
 
 
 def _choice_page(request, person, form, found):
@@ -315,7 +312,6 @@ def _choice_page(request, person, form, found):
             "checked": {str(v) for v in form["skills"].value() or ()},
             "text_max": drafts_text.TEXT_MAX,
         },
-        status=400 if form.errors else 200,
     )
 
 
