@@ -14,7 +14,12 @@ What each kind of source carries, as the drafting sources write it:
 - ``occupation``: ``label`` the job title, ``ref`` the ESCO occupation's URI;
 - ``qualification``: ``label`` the qualification's name;
 - ``text``: ``label`` the taxonomy label that matched, ``passage`` the sentence
-  it matched in (the text itself is never kept).
+  it matched in (the text itself is never kept);
+- ``move``: ``label`` the work the person was moved to on a surge move, with the
+  move's dates.
+
+A kind this module does not know yet still reads as a sentence ("Muster found
+‘…’ in your records"), so a new source never breaks the page.
 
 The names behind ``ref`` (a role's title, an occupation's name) are read in one
 query per page (``ref_names``), not stored in the source, so a renamed role
@@ -133,6 +138,9 @@ def describe_source(data: Source | Mapping, names: Mapping[tuple[str, str], str]
     elif s.kind == "qualification":
         sentence = f"You hold {label}"
         short = label
+    elif s.kind == "move":
+        sentence = f"You used it on a surge move to {label}{_years(s.start, s.end)}"
+        short = f"a surge move to {label}"
     elif s.kind == "text":
         sentence = "You wrote:"
         quote = _quote(s.passage or s.label, s.label)

@@ -110,6 +110,13 @@ def test_sources_read_as_plain_english():
         "From: Senior data analyst 2021–2024 and PRINCE2 Practitioner"
     )
     assert from_line([]) == ""
+    move = Source(kind="move", label="Claims processing", level=2, start=dt.date(2026, 1, 5))
+    assert (
+        describe_source(move).sentence
+        == "You used it on a surge move to Claims processing since 2026"
+    )
+    unknown = Source(kind="something new", label="Thing", level=1)
+    assert describe_source(unknown).sentence == "Muster found ‘Thing’ in your records"
 
 
 def test_the_list_says_why_and_what_the_level_means(client, me, python):
