@@ -17,7 +17,7 @@ from skills_app.people.models import DraftRejection, EvidenceKind, PersonSkill
 from skills_app.people.presenters import describe_source, from_line
 from taxonomy.models import SkillAlias, SkillLevelDescriptor
 from taxonomy.services import taxonomy_changed
-from tests.factories import PersonFactory, SkillFactory, UserFactory
+from tests.factories import PersonFactory, PersonSkillFactory, SkillFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -421,3 +421,16 @@ def test_paste_errors_are_shown_not_500(client, me, taxonomy):
     assert "Muster found no skills in your text" in text_of(nothing)
     edit = client.post(FROM_TEXT, {"step": "edit", "text": CV})
     assert "Built dashboards in Python." in html(edit)
+
+
+def test_the_text_service_adds_only_what_the_person_may_add(me, python, taxonomy):
+    from skills_app.people.drafts_text import add_from_text
+
+    DraftRejection.objects.create(person=me, skill=taxonomy)
+    PersonSkillFactory(person=me, skill=python, level=4, evidence=EvidenceKind.MANAGER_VERIFIED)
+    result = add_from_text(
+        actor=me.user, person=me, text=CV, skill_ids={python.pk, taxonomy.pk}, confirm=True
+    )
+    assert (result.added, result.confirmed) == ([], [])
+    assert result.counts.created == 0
+    assert PersonSkill.objects.get(person=me, skill=python).level == 4
