@@ -18,6 +18,7 @@ from django.db import transaction
 from matching.drafting import Source
 from skills_app.people.drafts import DraftCounts, draft_confirm, draft_person
 from skills_app.people.models import DraftRejection, DraftSource, EvidenceKind, Person, PersonSkill
+from skills_app.people.presenters import Quote
 from taxonomy.extraction import extract_skills
 
 TEXT_MAX = 10_000  # characters pasted at once
@@ -41,9 +42,13 @@ class Found:
     skill_id: int
     name: str
     matched_label: str
-    passage: str  # the sentence the phrase is in
+    quote: Quote  # the sentence the phrase is in, the phrase picked out
     span: tuple[int, int]  # where the phrase is in the text
     status: str
+
+    @property
+    def passage(self) -> str:
+        return "".join((self.quote.before, self.quote.match, self.quote.after)).strip()
 
     @property
     def can_add(self) -> bool:
@@ -59,19 +64,37 @@ class Found:
         )
 
 
-def passage_around(text: str, start: int, end: int) -> str:
+def passage_around(text: str, start: int, end: int) -> Quote:
     """The sentence (or line) holding ``text[start:end]``, cut to about
-    PASSAGE_MAX characters around it with "…" where it was cut, its spacing tidied."""
+    PASSAGE_MAX characters around it with "…" where it was cut and its spacing
+    tidied, as (before, the phrase, after). A span that is the whole sentence
+    (the extractor found the skill in its sense, not a phrase) picks nothing out."""
+    end = min(end, start + PASSAGE_MAX)
     left = max((m.end() for m in _SENTENCE_END.finditer(text, 0, start)), default=0)
-    after = _SENTENCE_END.search(text, end)
+    # From the span's last character: a span that is a whole sentence ends at its own stop.
+    after = _SENTENCE_END.search(text, max(start, end - 1))
     right = len(text) if after is None else after.end()
     if after is not None and text[after.start()] in "\n\r•;":
         right = after.start()  # a line or list item ends without its break
-    cut_left, cut_right = left < start - PASSAGE_MAX // 2, right > end + PASSAGE_MAX // 2
-    left = max(left, start - PASSAGE_MAX // 2)
-    right = min(right, end + PASSAGE_MAX // 2)
-    passage = " ".join(text[left:right].split())
-    return ("…" if cut_left else "") + passage + ("…" if cut_right else "")
+    room = max(0, PASSAGE_MAX - (end - start)) // 2
+    cut_left, cut_right = left < start - room, right > end + room
+    left, right = max(left, start - room), min(right, end + room)
+
+    def tidy(part: str) -> str:
+        return " ".join(part.split())
+
+    before, match, rest = text[left:start], text[start:end], text[end:right]
+    if cut_left and " " in before:
+        before = before.split(" ", 1)[1]  # whole words only
+    if cut_right and " " in rest.strip():
+        rest = rest.rsplit(" ", 1)[0]
+    if not tidy(before + rest).strip(" .!?;,"):
+        before, match, rest = match, "", ""  # the span is the sentence itself
+    before = ("…" if cut_left else "") + tidy(before).lstrip()
+    rest = tidy(rest) + ("…" if cut_right else "")
+    gap = " " if match and before and text[start - 1 : start].isspace() else ""
+    space = " " if match and rest and text[end : end + 1].isspace() else ""
+    return Quote(before + gap, tidy(match), space + rest)
 
 
 def find_skills(*, person: Person, text: str, limit: int = FOUND_LIMIT) -> list[Found]:
@@ -105,7 +128,7 @@ def find_skills(*, person: Person, text: str, limit: int = FOUND_LIMIT) -> list[
                 skill_id=skill_id,
                 name=h["skill"]["name"],
                 matched_label=h.get("matched_label") or h["skill"]["name"],
-                passage=passage_around(text, start, end),
+                quote=passage_around(text, start, end),
                 span=(start, end),
                 status=status,
             )

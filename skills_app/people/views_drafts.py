@@ -12,6 +12,8 @@ page comes back (409) saying what changed. The writes are people.drafts'.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
@@ -294,7 +296,11 @@ def confirm_all(request, person):
 
 
 def _found_items(found) -> list[dict]:
-    return [{"found": f, "reasons": [describe_source(f.source())]} for f in found]
+    # The page picks out the very phrase found (the stored draft finds it again by its label).
+    return [
+        {"found": f, "reasons": [replace(describe_source(f.source()), quote=f.quote)]}
+        for f in found
+    ]
 
 
 def _text_page(request, form):
@@ -333,7 +339,7 @@ def from_text(request, person):
         text = form.cleaned_data["text"]
         found = drafts_text.find_skills(person=person, text=text)
         choice = TextChoiceForm(
-            initial={"text": text, "skills": [f.skill_id for f in found if f.can_add]},
+            initial={"text": text},
             skill_choices=[(f.skill_id, f.name) for f in found if f.can_add],
         )
         return _choice_page(request, person, choice, found)

@@ -434,3 +434,25 @@ def test_the_text_service_adds_only_what_the_person_may_add(me, python, taxonomy
     assert (result.added, result.confirmed) == ([], [])
     assert result.counts.created == 0
     assert PersonSkill.objects.get(person=me, skill=python).level == 4
+
+
+def test_the_passage_kept_is_the_sentence_with_the_phrase_picked_out():
+    from skills_app.people.drafts_text import PASSAGE_MAX, passage_around
+
+    at = CV.index("Project Management")
+    quote = passage_around(CV, at, at + len("Project Management"))
+    assert (quote.before, quote.match, quote.after) == (
+        "I led a team of 12 analysts and ran ",
+        "Project Management",
+        " for the claims service.",
+    )
+    # The extractor found it in a sentence's sense, not a phrase: the sentence, nothing picked out.
+    start = CV.index("I led")
+    end = CV.index("service.") + len("service.")
+    whole = passage_around(CV, start, end)
+    assert (whole.before.strip(), whole.match, whole.after) == (CV[start:end], "", "")
+    long = "word " * 300 + "Python rocks " + "word " * 300
+    at = long.index("Python")
+    cut = passage_around(long, at, at + 6)
+    assert cut.before.startswith("…word") and cut.after.endswith("word…")
+    assert len(cut.before + cut.match + cut.after) <= PASSAGE_MAX + 2
