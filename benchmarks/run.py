@@ -95,6 +95,12 @@ BENCHMARKS = [
         "report_bench.py",
         ["--people", os.environ.get("BENCH_REPORT_PEOPLE", "100000,500000")],
     ),
+    (
+        "Data quality: draft skills confirmed and outstanding per unit, 100k people",
+        "drafts_quality",
+        "draft_quality_bench.py",
+        ["--people", os.environ.get("BENCH_DRAFT_QUALITY_PEOPLE", "100000")],
+    ),
 ]
 
 

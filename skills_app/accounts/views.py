@@ -10,6 +10,7 @@ from skills_app.accounts.permissions import (
     user_capabilities,
     user_roles,
 )
+from skills_app.people.selectors_drafts import draft_count
 
 CAPABILITY_DESCRIPTIONS = {
     Cap.PROFILE_EDIT_OWN: (
@@ -136,6 +137,7 @@ def _links_for(caps) -> list[dict]:
 def home(request):
     caps = user_capabilities(request.user)
     roles = sorted(user_roles(request.user), key=list(ROLE_LABELS).index)
+    person = getattr(request.user, "person", None)
     return render(
         request,
         "home.html",
@@ -143,6 +145,8 @@ def home(request):
             "role_names": [ROLE_LABELS[r] for r in roles],
             "abilities": [CAPABILITY_DESCRIPTIONS[c] for c in Cap if c in caps],
             "links": _links_for(caps),
-            "person": getattr(request.user, "person", None),
+            "person": person,
+            # "Check your draft skills" (DESIGN 9) until none is left to check.
+            "draft_count": draft_count(person=person),
         },
     )

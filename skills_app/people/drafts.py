@@ -18,7 +18,7 @@ from django.db import transaction
 from matching.drafting import Held, Plan, Source, combine, plan
 from skills_app.audit.models import Action
 from skills_app.audit.services import record_event
-from skills_app.core.concurrency import locked_for_edit, save_new_version
+from skills_app.core.concurrency import ConflictError, locked_for_edit, save_new_version
 from skills_app.index.changes import workforce_changed
 from skills_app.people.models import (
     ChangeScope,
@@ -188,3 +188,23 @@ def draft_reject(*, actor, person: Person, person_skill_id: int, expected_versio
     row.delete()
     workforce_changed(ChangeScope.PERSON, [person.pk])
     _audit_decision(actor, person, row, "rejected")
+
+
+@transaction.atomic
+def draft_confirm_all(
+    *, actor, person: Person, versions: dict[int, int]
+) -> tuple[list[PersonSkill], list[int]]:
+    """Confirm every draft in ``versions`` ({draft id: the version the person saw})
+    at its proposed level: (the rows confirmed, the ids left alone because they
+    changed or went since the person looked). Each is audited as one decision."""
+    confirmed, stale = [], []
+    for pk in sorted(versions):
+        try:
+            confirmed.append(
+                draft_confirm(
+                    actor=actor, person=person, person_skill_id=pk, expected_version=versions[pk]
+                )
+            )
+        except ConflictError:
+            stale.append(pk)
+    return confirmed, stale

@@ -30,6 +30,8 @@ from skills_app.people import profile_services as services
 from skills_app.people import selectors
 from skills_app.people.forms import PreferencesForm
 from skills_app.people.models import Person
+from skills_app.people.presenters import from_line
+from skills_app.people.selectors_drafts import draft_count
 from skills_app.people.views_shared import (
     CONFLICT_MESSAGE,
     day_label,
@@ -47,6 +49,9 @@ def my_profile(request):
     if person is None:
         return render(request, "people/my_profile.html", {"person": None})
     skills, languages = selectors.split_skills(person)
+    for ps in skills + languages:
+        # A confirmed draft keeps its sources: "From: Senior data analyst 2021–2024".
+        ps.from_line = from_line(ps.sources)
     today = timezone.localdate()
     qualifications = [
         (q, selectors.qualification_expiry(q, today=today)) for q in person.qualifications.all()
@@ -62,6 +67,7 @@ def my_profile(request):
             "qualifications": qualifications,
             "review_due": selectors.review_due(person),
             "open_queries": [ps for ps in skills + languages if ps.queried_at or ps.query_note],
+            "draft_count": draft_count(person=person),
         },
     )
 

@@ -50,6 +50,8 @@ class QualityRowOut(Schema):
     people_without_skills: int
     people_without_skills_percent: float | None
     quality_score_percent: float
+    drafts_confirmed: int = Field(description="Draft skills the people confirmed")
+    drafts_outstanding: int = Field(description="Draft skills waiting for the people to check")
 
 
 class QualityOut(Schema):
@@ -75,6 +77,8 @@ def _quality_row(r: selectors.QualityRow) -> dict:
         "people_without_skills": r.no_skills,
         "people_without_skills_percent": share(r.no_skills_share),
         "quality_score_percent": percent_value(r.score),
+        "drafts_confirmed": r.drafts_confirmed,
+        "drafts_outstanding": r.drafts_outstanding,
     }
 
 

@@ -38,7 +38,7 @@ from matching import rules
 from matching.engine import EVIDENCE_CODES
 from skills_app.accounts.permissions import Cap, has_cap
 from skills_app.index.adapter import WorkforceIndex, current_index
-from skills_app.people.models import EvidenceKind, OrgUnit, Person, Qualification
+from skills_app.people.models import EvidenceKind, OrgUnit, Person, PersonSkill, Qualification
 from skills_app.people.team import team_queryset, viewer_person
 from taxonomy.models import Skill, SkillGroup, Source
 
@@ -140,6 +140,10 @@ class QualityRow:
     verified: int = 0  # ... verified by a manager, assessed or certified
     with_skills: int = 0  # people holding at least one skill
     expired_qualifications: int = 0  # qualifications whose expiry date has passed
+    # Draft skills (DESIGN 9): drafts the person confirmed (they keep their source) and
+    # drafts still waiting for the person.
+    drafts_confirmed: int = 0
+    drafts_outstanding: int = 0
 
     @property
     def no_skills(self) -> int:
@@ -171,6 +175,33 @@ class QualityReport:
     depth: int | None
     rows: list[QualityRow] = field(default_factory=list)
     total: QualityRow = field(default_factory=lambda: QualityRow(unit="All units"))
+
+
+def _draft_counts(index: WorkforceIndex, people, scope: Scope) -> tuple[list[int], list[int]]:
+    """Per index unit: (drafts confirmed, drafts outstanding), in one grouped query.
+    A confirmed draft is a skill with a source whose evidence is no longer
+    "inferred"; the index cannot tell (it keeps evidence, not sources), so this
+    one reads the database."""
+    n_units = len(index.org_unit_ids)
+    confirmed, outstanding = [0] * n_units, [0] * n_units
+    rows = PersonSkill.objects.filter(Q(evidence=EvidenceKind.INFERRED) | ~Q(source=""))
+    if scope != Scope.ALL:
+        rows = rows.filter(person__in=people.values("pk"))
+    counts = (
+        rows.order_by()
+        .values_list("person__org_unit_id")
+        .annotate(
+            confirmed=Count("pk", filter=~Q(evidence=EvidenceKind.INFERRED)),
+            outstanding=Count("pk", filter=Q(evidence=EvidenceKind.INFERRED)),
+        )
+    )
+    position = {int(pk): u for u, pk in enumerate(index.org_unit_ids.tolist())}
+    for unit_id, n_confirmed, n_outstanding in counts:
+        u = position.get(unit_id)
+        if u is not None:
+            confirmed[u] += n_confirmed
+            outstanding[u] += n_outstanding
+    return confirmed, outstanding
 
 
 def data_quality(*, user, depth: int | None = None, now=None) -> QualityReport:
@@ -224,6 +255,7 @@ def data_quality(*, user, depth: int | None = None, now=None) -> QualityReport:
             unit[at[found]], np.asarray(counts, dtype=np.int64)[found], minlength=n_units
         )
         expired = expired.astype(np.int64).tolist()
+    drafts_confirmed, drafts_outstanding = _draft_counts(index, people, scope)
 
     present = np.flatnonzero(np.asarray(headcount) > 0)
     paths = _unit_paths(index, present)
@@ -238,6 +270,8 @@ def data_quality(*, user, depth: int | None = None, now=None) -> QualityReport:
             total.verified += verified[u]
             total.with_skills += with_skills[u]
             total.expired_qualifications += expired[u]
+            total.drafts_confirmed += drafts_confirmed[u]
+            total.drafts_outstanding += drafts_outstanding[u]
     report.rows = sorted(
         rolled.values(), key=lambda r: (r.score, -r.expired_qualifications, r.unit)
     )

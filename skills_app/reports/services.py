@@ -34,6 +34,8 @@ QUALITY_COLUMNS = [
     "people_without_skills",
     "people_without_skills_percent",
     "quality_score_percent",
+    "drafts_confirmed",
+    "drafts_outstanding",
 ]
 
 
@@ -51,6 +53,8 @@ def quality_rows(report: QualityReport) -> Iterator[list]:
             r.no_skills,
             percent_value(r.no_skills_share),
             percent_value(r.score),
+            r.drafts_confirmed,
+            r.drafts_outstanding,
         ]
 
 

@@ -86,6 +86,20 @@ QUALITY_COLUMNS = (
     ),
     SortColumn("no_skills", "People with no skills", lambda d: d["row"].no_skills, True, True),
     SortColumn("score", "Quality score", lambda d: d["row"].score, True),
+    SortColumn(
+        "drafts_confirmed",
+        "Draft skills confirmed",
+        lambda d: d["row"].drafts_confirmed,
+        True,
+        True,
+    ),
+    SortColumn(
+        "drafts_outstanding",
+        "Draft skills to check",
+        lambda d: d["row"].drafts_outstanding,
+        True,
+        True,
+    ),
 )
 
 

@@ -61,6 +61,9 @@ SAMPLE_KWARGS = {
     # has one; the others get the "not linked to a staff record" page).
     "people:skill_change": lambda ctx: {"pk": own_row(ctx, "skill")},
     "people:skill_remove": lambda ctx: {"pk": own_row(ctx, "skill")},
+    "people:draft_confirm": lambda ctx: {"pk": own_row(ctx, "draft")},
+    "people:draft_level": lambda ctx: {"pk": own_row(ctx, "draft")},
+    "people:draft_reject": lambda ctx: {"pk": own_row(ctx, "draft")},
     "people:role_change": lambda ctx: {"pk": own_row(ctx, "role")},
     "people:role_remove": lambda ctx: {"pk": own_row(ctx, "role")},
     "people:qualification_change": lambda ctx: {"pk": own_row(ctx, "qualification")},
@@ -148,6 +151,8 @@ def own_row(ctx, kind: str) -> int:
         person = ctx["line_manager_person"]
         if kind == "skill":
             ctx[key] = PersonSkillFactory(person=person, skill=ctx["skill"])
+        elif kind == "draft":
+            ctx[key] = PersonSkillFactory(person=person, evidence="inferred", source="role_level")
         elif kind == "role":
             ctx[key] = RoleHistory.objects.create(
                 person=person, title="Team leader", start=dt.date(2020, 1, 1)
