@@ -207,7 +207,15 @@ class PersonSkill(models.Model):
                 condition=Q(level__gte=1, level__lte=4), name="personskill_level_1_4"
             ),
         ]
-        indexes = [models.Index(fields=["skill", "level"], name="personskill_skill_level")]
+        indexes = [
+            models.Index(fields=["skill", "level"], name="personskill_skill_level"),
+            # Drafts and confirmed drafts (DESIGN 9), for their per-unit counts.
+            models.Index(
+                fields=["person", "evidence"],
+                condition=~Q(source=""),
+                name="personskill_sourced",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.person_id}: {self.skill} at level {self.level}"

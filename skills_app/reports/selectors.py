@@ -184,7 +184,9 @@ def _draft_counts(index: WorkforceIndex, people, scope: Scope) -> tuple[list[int
     one reads the database."""
     n_units = len(index.org_unit_ids)
     confirmed, outstanding = [0] * n_units, [0] * n_units
-    rows = PersonSkill.objects.filter(Q(evidence=EvidenceKind.INFERRED) | ~Q(source=""))
+    # Every draft has a source (the write path sets one): the partial index
+    # personskill_sourced holds exactly these rows.
+    rows = PersonSkill.objects.exclude(source="")
     if scope != Scope.ALL:
         rows = rows.filter(person__in=people.values("pk"))
     counts = (
