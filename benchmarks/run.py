@@ -42,6 +42,12 @@ BENCHMARKS = [
         ],
     ),
     (
+        "Draft everyone's skills: 100k people from role history, titles and qualifications",
+        "drafts",
+        "draft_bench.py",
+        ["--people", os.environ.get("BENCH_DRAFT_PEOPLE", "100000")],
+    ),
+    (
         "HR uploads: how long hostile files hold the web request",
         "uploads",
         "upload_bench.py",
