@@ -5,6 +5,7 @@ import datetime as dt
 from datetime import timedelta
 
 import pytest
+from django.db.models import F
 from django.utils import timezone
 
 from matching.drafting import Source
@@ -234,20 +235,23 @@ def test_a_reaped_run_writes_no_further_batch(hr, library, monkeypatch):
     assert not PersonSkill.objects.filter(person__in=people).exists()  # rolled back
 
 
-def test_a_confirmed_draft_wins_over_a_batch_that_read_it_as_a_draft(hr, library, monkeypatch):
-    """The batch's writes are guarded in SQL: a draft confirmed (so its evidence and
-    version moved) after the batch read it is neither updated nor withdrawn."""
+def _race(hr, library, monkeypatch, change):
+    """A batch reads the drafts, then ``change`` happens to them (as a person's own
+    action would) before the batch writes: every draft would be updated (person 1's
+    spell is now current) or withdrawn (person 0's records are gone)."""
     from skills_app.people import bulk_services
     from skills_app.people.draft_sources import record_offers
 
     people = populate(library, n=2)
     run_now(hr)
-    RoleHistory.objects.filter(person=people[1]).update(end=None)  # its drafts will update
-    RoleHistory.objects.filter(person=people[0]).delete()  # its drafts will be withdrawn
+    RoleHistory.objects.filter(person=people[1]).update(end=None)
+    RoleHistory.objects.filter(person=people[0]).delete()
     Qualification.objects.filter(person=people[0]).delete()
     ids = sorted(p.pk for p in people)
     read = bulk_services._held_drafting_state(ids)  # what the batch saw
-    PersonSkill.objects.filter(person__in=people).update(evidence=EvidenceKind.SELF, version=9)
+    rows = PersonSkill.objects.filter(person__in=people)
+    change(rows)
+    before = sorted(rows.values_list("pk", "evidence", "level", "last_used", "version"))
     monkeypatch.setattr(bulk_services, "_held_drafting_state", lambda person_ids: read)
     counts = bulk_services.drafts_bulk_apply(
         offers=record_offers(ids),
@@ -256,9 +260,42 @@ def test_a_confirmed_draft_wins_over_a_batch_that_read_it_as_a_draft(hr, library
         source={},
     )
     assert (counts.updated, counts.withdrawn) == (0, 0)
-    rows = PersonSkill.objects.filter(person__in=people)
-    assert rows.count() == 7  # 4 + 3, none updated or withdrawn
-    assert set(rows.values_list("evidence", "version")) == {(EvidenceKind.SELF, 9)}
+    assert sorted(rows.values_list("pk", "evidence", "level", "last_used", "version")) == before
+    assert len(before) == 7  # 4 + 3: none updated, none withdrawn
+
+
+def test_a_draft_confirmed_after_the_batch_read_it_is_not_overwritten(hr, library, monkeypatch):
+    """The batch's writes are guarded in SQL by the evidence it read."""
+    _race(hr, library, monkeypatch, lambda rows: rows.update(evidence=EvidenceKind.SELF))
+
+
+def test_a_draft_changed_after_the_batch_read_it_is_not_overwritten(hr, library, monkeypatch):
+    """... and by the version it read (the draft is still a draft, changed since)."""
+    _race(hr, library, monkeypatch, lambda rows: rows.update(version=F("version") + 1))
+
+
+def test_a_skill_rejected_or_added_after_the_batch_read_is_not_created(hr, library, monkeypatch):
+    """Creation is guarded in SQL too: a rejection or a skill the person added after
+    the batch read the profile wins (and the clash is no error)."""
+    from skills_app.people import bulk_services
+    from skills_app.people.draft_sources import record_offers
+
+    python, sql, _stats, _agile = library["skills"]
+    person = populate(library, n=1)[0]
+    read = bulk_services._held_drafting_state([person.pk])
+    DraftRejection.objects.create(person=person, skill=sql)
+    added = PersonSkillFactory(person=person, skill=python, level=1)
+    monkeypatch.setattr(bulk_services, "_held_drafting_state", lambda person_ids: read)
+    counts = bulk_services.drafts_bulk_apply(
+        offers=record_offers([person.pk]),
+        kinds={"role_level", "job_title", "qualification"},
+        actor=hr,
+        source={},
+    )
+    assert counts.created == 2  # stats and agile
+    assert not PersonSkill.objects.filter(person=person, skill=sql).exists()
+    added.refresh_from_db()
+    assert (added.evidence, added.level, added.version) == (EvidenceKind.SELF, 1, 1)
 
 
 def test_rows_of_others_are_untouched(hr, library):
