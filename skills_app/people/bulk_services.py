@@ -42,6 +42,7 @@ from skills_app.core.staging import (
     q,
 )
 from skills_app.index.changes import workforce_changed
+from skills_app.people.draft_sources import rows_of_people
 from skills_app.people.models import (
     ChangeScope,
     DraftRejection,
@@ -570,13 +571,11 @@ def _active_skills_locked(skill_ids: set[int]) -> set[int]:
 def _held_drafting_state(person_ids: list[int]):
     """Per person (``person_ids`` sorted), what the profile holds (``Held``) and each
     draft's version; and the skills each rejected."""
-    from skills_app.people.draft_sources import _of
-
     held: dict[int, dict[int, Held]] = {pk: {} for pk in person_ids}
     versions: dict[tuple[int, int], int] = {}
     # A run never touches a skill that is not a draft: only its presence and evidence
     # matter, so its (empty) sources are not read.
-    confirmed = _of(PersonSkill.objects, person_ids).confirmed()
+    confirmed = rows_of_people(PersonSkill.objects, person_ids).confirmed()
     for person_id, skill_id, evidence, level, last_used in confirmed.values_list(
         "person_id", "skill_id", "evidence", "level", "last_used"
     ):
@@ -585,7 +584,7 @@ def _held_drafting_state(person_ids: list[int]):
     # The sources as text, parsed here: Django's JSON field converter costs about
     # as much again per row.
     drafts = (
-        _of(PersonSkill.objects, person_ids)
+        rows_of_people(PersonSkill.objects, person_ids)
         .drafts()
         .annotate(sources_text=Cast("sources", output_field=TextField()))
     )
@@ -598,7 +597,7 @@ def _held_drafting_state(person_ids: list[int]):
             held[person_id][skill_id] = Held(DRAFT_EVIDENCE, level, last_used, parsed)
             versions[person_id, skill_id] = version
     rejected: dict[int, set[int]] = {}
-    for person_id, skill_id in _of(DraftRejection.objects, person_ids).values_list(
+    for person_id, skill_id in rows_of_people(DraftRejection.objects, person_ids).values_list(
         "person_id", "skill_id"
     ):
         rejected.setdefault(person_id, set()).add(skill_id)

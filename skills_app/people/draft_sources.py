@@ -158,7 +158,7 @@ class Gatherer:
         person_ids = sorted(person_ids)
         found: dict[int, Offers] = {pk: [] for pk in person_ids}
         spells = list(
-            _of(RoleHistory.objects, person_ids).values_list(
+            rows_of_people(RoleHistory.objects, person_ids).values_list(
                 "person_id", "title", "role_profile_id", "start", "end"
             )
         )
@@ -196,7 +196,9 @@ class Gatherer:
                         kind=str(kind), label=label, level=level, start=start, end=end, ref=ref
                     )
                 offers.append((skill_id, source))
-        held = list(_of(Qualification.objects, person_ids).values_list("person_id", "name"))
+        held = list(
+            rows_of_people(Qualification.objects, person_ids).values_list("person_id", "name")
+        )
         mapped = qualification_skills({name for _, name in held}) if held else {}
         for person_id, name in held:
             if person_id not in found:
@@ -207,7 +209,7 @@ class Gatherer:
         return found
 
 
-def _of(manager, person_ids: list[int]):
+def rows_of_people(manager, person_ids: list[int]):
     """Rows of ``person_ids`` (sorted), read by their id range: a batch of thousands
     is mostly contiguous ids, and a range scan beats a list of thousands of
     parameters. Rows of people in the range but not in the batch are the caller's
