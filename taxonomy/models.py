@@ -304,11 +304,11 @@ class QualificationSkill(models.Model):
             ),
         ]
 
+    def __str__(self):
+        return f"{self.qualification}: {self.skill} at level {self.level}"
+
     def save(self, *args, **kwargs):
         from matching.normaliser import normalise
 
         self.key = normalise(self.qualification)
         super().save(*args, **kwargs)
-
-    def __str__(self):
-        return f"{self.qualification}: {self.skill} at level {self.level}"

@@ -18,7 +18,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='personskill',
             name='source',
-            field=models.CharField(blank=True, choices=[('role_level', 'A role held, from the role library'), ('job_title', 'A job title matched to the role library'), ('occupation', 'A job title matched to an ESCO occupation'), ('qualification', 'A qualification'), ('text', 'A passage of text')], max_length=24),
+            field=models.CharField(blank=True, choices=[('role_level', 'A role held, from the role library'), ('job_title', 'A job title matched to the role library'), ('occupation', 'A job title matched to an ESCO occupation'), ('qualification', 'A qualification'), ('text', 'A passage of text'), ('move', 'A surge move the person returned from')], max_length=24),
         ),
         migrations.AddField(
             model_name='personskill',
