@@ -144,15 +144,6 @@ def test_a_nonsense_title_drafts_nothing(hr):
     assert not PersonSkill.objects.filter(person=person).exists()
 
 
-def test_a_title_close_to_two_roles_drafts_nothing(hr):
-    """Only a confident match drafts: a title as near one role as another is no match."""
-    analyst_role(code="data-analyst", title="Data analyst")
-    RoleRequirementFactory(role=RoleProfileFactory(code="data-engineer", title="Data engineer"))
-    person = PersonFactory()
-    RoleHistory.objects.create(person=person, title="Data", start=dt.date(2024, 1, 1))
-    assert draft_from_records(actor=hr, person=person).created == 0
-
-
 def test_a_qualification_proposes_its_mapped_skills(hr):
     agile = SkillFactory(name="Agile working")
     planning = SkillFactory(name="Project planning")
