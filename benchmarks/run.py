@@ -48,6 +48,12 @@ BENCHMARKS = [
         ],
     ),
     (
+        "Draft everyone's skills: 100k people from role history, titles and qualifications",
+        "drafts",
+        "draft_bench.py",
+        ["--people", os.environ.get("BENCH_DRAFT_PEOPLE", "100000")],
+    ),
+    (
         "One index for every process: build vs mapped snapshot, memory of 2 processes",
         "share",
         "index_share_bench.py",

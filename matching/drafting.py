@@ -177,3 +177,19 @@ def plan(
         ):
             result.withdraw.append(skill_id)
     return result
+
+
+# -- Where record-based drafts come from ------------------------------------------------------
+
+# The kinds of source a run over a person's records looks at. A run over records
+# leaves drafts from a passage of text ("text") alone, and the reverse.
+RECORD_KINDS = frozenset({"role_level", "job_title", "occupation", "qualification"})
+
+# A job title matched to an ESCO occupation proposes the occupation's essential
+# skills at Practitioner and its optional skills at Working (DESIGN 9).
+OCCUPATION_ESSENTIAL_LEVEL = 3
+OCCUPATION_OPTIONAL_LEVEL = 2
+
+
+def occupation_level(essential: bool) -> int:
+    return OCCUPATION_ESSENTIAL_LEVEL if essential else OCCUPATION_OPTIONAL_LEVEL

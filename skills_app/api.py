@@ -148,6 +148,11 @@ from skills_app.people.api_profile import router as profile_router  # noqa: E402
 
 api.add_router("/people", profile_router)
 
+from skills_app.people.api_drafts import drafts_router, person_drafts_router  # noqa: E402
+
+api.add_router("/people", person_drafts_router)
+api.add_router("/drafts", drafts_router)
+
 from skills_app.people.api_me import router as me_router  # noqa: E402
 
 api.add_router("/me", me_router)

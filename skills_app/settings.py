@@ -193,6 +193,7 @@ MUSTER_INDEX_SNAPSHOT_WAIT = env.float("MUSTER_INDEX_SNAPSHOT_WAIT", default=60.
 WORKER_HOUSEKEEPING = [
     ("write_index_snapshot", 5),
     ("reap_import_jobs", 60),
+    ("reap_draft_runs", 60),
     # Daily. As the app role it anonymises leavers and deletes expired uploads; the
     # audit partitions need the owner, so production also runs it from cron with
     # MIGRATION_DATABASE_URL (README "Retention").
@@ -204,6 +205,10 @@ WORKER_HOUSEKEEPING = [
 # IMPORT_JOB_STALE_SECONDS is reaped as failed (its worker died).
 IMPORT_HEARTBEAT_SECONDS = env.int("IMPORT_HEARTBEAT_SECONDS", default=15)
 IMPORT_JOB_STALE_SECONDS = env.int("IMPORT_JOB_STALE_SECONDS", default=300)
+# "Draft everyone" (DESIGN 9) drafts this many people per transaction, beating each
+# time; a running run silent for DRAFT_RUN_STALE_SECONDS is reaped as failed.
+DRAFT_RUN_BATCH = env.int("DRAFT_RUN_BATCH", default=5000)
+DRAFT_RUN_STALE_SECONDS = env.int("DRAFT_RUN_STALE_SECONDS", default=300)
 # Stored uploads older than this are deleted whatever their job's state.
 IMPORT_UPLOAD_RETENTION_DAYS = env.int("IMPORT_UPLOAD_RETENTION_DAYS", default=7)
 

@@ -19,12 +19,17 @@ write in seconds. ``dry_run`` classifies and counts without writing. Call inside
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+import json
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, field
 
 from django.db import connection
+from django.db.models import TextField
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Cast
 from django.utils import timezone
 
+from matching.drafting import DRAFT_EVIDENCE, Held, Source, combine, plan
 from skills_app.audit.models import Action
 from skills_app.audit.services import record_events_for_people
 from skills_app.core.staging import (
@@ -37,8 +42,10 @@ from skills_app.core.staging import (
     q,
 )
 from skills_app.index.changes import workforce_changed
+from skills_app.people.draft_sources import rows_of_people
 from skills_app.people.models import (
     ChangeScope,
+    DraftRejection,
     EvidenceKind,
     OrgUnit,
     OrgUnitKind,
@@ -46,6 +53,7 @@ from skills_app.people.models import (
     PersonSkill,
     RoleHistory,
 )
+from taxonomy.models import Skill, SkillStatus
 from taxonomy.selectors import active_skill_count
 
 PEOPLE_STAGING = "muster_bulk_people"
@@ -490,5 +498,251 @@ def role_history_bulk_upsert(
                 source=source,
             )
         cursor.execute(f"DROP TABLE IF EXISTS {c}")
+        staging.drop(cursor)
+    return counts
+
+
+# -- draft skills ----------------------------------------------------------------------------
+
+DRAFTS_STAGING = "muster_bulk_drafts"
+
+
+@dataclass
+class DraftBatchCounts:
+    """What drafting a batch of people did (the sums of ``matching.drafting.plan``)."""
+
+    people: int = 0  # people looked at
+    people_drafted: int = 0  # people whose drafts changed
+    created: int = 0
+    updated: int = 0
+    withdrawn: int = 0
+    unchanged: int = 0
+    skipped_rejected: int = 0
+    skipped_confirmed: int = 0
+    by_source: dict = field(default_factory=dict)  # drafts created, by their leading source
+
+    def add(self, other: DraftBatchCounts) -> None:
+        for name in (
+            "people",
+            "people_drafted",
+            "created",
+            "updated",
+            "withdrawn",
+            "unchanged",
+            "skipped_rejected",
+            "skipped_confirmed",
+        ):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for kind, n in other.by_source.items():
+            self.by_source[kind] = self.by_source.get(kind, 0) + n
+
+    def as_dict(self) -> dict:
+        return {
+            "people": self.people,
+            "people_drafted": self.people_drafted,
+            "drafts_created": self.created,
+            "drafts_updated": self.updated,
+            "drafts_withdrawn": self.withdrawn,
+            "drafts_unchanged": self.unchanged,
+            "skipped_rejected": self.skipped_rejected,
+            "skipped_confirmed": self.skipped_confirmed,
+            "by_source": dict(sorted(self.by_source.items())),
+        }
+
+
+def _active_skills_locked(skill_ids: set[int]) -> set[int]:
+    """The ids still active, share-locked on PostgreSQL until commit so a merge
+    (which takes FOR UPDATE) waits for this batch, as the one-person path does."""
+    if not skill_ids:
+        return set()
+    ids = sorted(skill_ids)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT id FROM taxonomy_skill WHERE id = ANY(%s) AND status = 'active' FOR SHARE",
+                [ids],
+            )
+            return {row[0] for row in cursor.fetchall()}
+    return set(
+        Skill.objects.filter(pk__in=ids, status=SkillStatus.ACTIVE).values_list("pk", flat=True)
+    )
+
+
+def _held_drafting_state(person_ids: list[int]):
+    """Per person (``person_ids`` sorted), what the profile holds (``Held``) and each
+    draft's version; and the skills each rejected."""
+    held: dict[int, dict[int, Held]] = {pk: {} for pk in person_ids}
+    versions: dict[tuple[int, int], int] = {}
+    # A run never touches a skill that is not a draft: only its presence and evidence
+    # matter, so its (empty) sources are not read.
+    confirmed = rows_of_people(PersonSkill.objects, person_ids).confirmed()
+    for person_id, skill_id, evidence, level, last_used in confirmed.values_list(
+        "person_id", "skill_id", "evidence", "level", "last_used"
+    ):
+        if person_id in held:
+            held[person_id][skill_id] = Held(evidence, level, last_used)
+    # The sources as text, parsed here: Django's JSON field converter costs about
+    # as much again per row.
+    drafts = (
+        rows_of_people(PersonSkill.objects, person_ids)
+        .drafts()
+        .annotate(sources_text=Cast("sources", output_field=TextField()))
+    )
+    from_json, loads = Source.from_json, json.loads
+    for person_id, skill_id, level, last_used, sources, version in drafts.values_list(
+        "person_id", "skill_id", "level", "last_used", "sources_text", "version"
+    ):
+        if person_id in held:
+            parsed = tuple(from_json(s) for s in loads(sources or "[]") or ())
+            held[person_id][skill_id] = Held(DRAFT_EVIDENCE, level, last_used, parsed)
+            versions[person_id, skill_id] = version
+    rejected: dict[int, set[int]] = {}
+    for person_id, skill_id in rows_of_people(DraftRejection.objects, person_ids).values_list(
+        "person_id", "skill_id"
+    ):
+        rejected.setdefault(person_id, set()).add(skill_id)
+    return held, versions, rejected
+
+
+def drafts_bulk_apply(
+    *, offers: Mapping[int, Iterable[tuple[int, Source]]], kinds: Iterable[str], actor, source: dict
+) -> DraftBatchCounts:
+    """Draft a batch of people at once: per person, ``matching.drafting.plan`` over
+    ``combine(offers)`` and what the profile holds (exactly as ``drafts.draft_person``
+    decides for one), then the whole batch written set-based. ``offers``: person id ->
+    (skill id, Source) offers, every person of the batch present (a person with no
+    offers has their stale drafts of ``kinds`` withdrawn).
+
+    The writes are guarded in SQL, so a person who confirms or rejects a draft while
+    the batch runs wins: a draft is created only where the person holds no row for the
+    skill and has not rejected it, and updated or withdrawn only while it is still a
+    draft at the version read. Each person whose drafts changed gets one audit row
+    (``Action.DRAFT`` with ``source``, which names the run) and a new version; the
+    change is declared to the matching index. Call inside ``transaction.atomic()``."""
+    kinds = frozenset(kinds)
+    person_ids = sorted(offers)
+    counts = DraftBatchCounts(people=len(person_ids))
+    held, versions, rejected = _held_drafting_state(person_ids)
+    rows: list[tuple] = []
+    dumps = json.dumps
+    for person_id in person_ids:
+        decided = plan(
+            combine(offers[person_id]),
+            held[person_id],
+            rejected.get(person_id, frozenset()),
+            kinds=kinds,
+        )
+        counts.unchanged += decided.unchanged
+        counts.skipped_rejected += decided.skipped_rejected
+        counts.skipped_confirmed += decided.skipped_confirmed
+        for p in decided.create:
+            rows.append(
+                (
+                    person_id,
+                    p.skill_id,
+                    p.level,
+                    p.last_used,
+                    p.source,
+                    dumps([s.to_json() for s in p.sources]),
+                    "c",
+                    0,
+                )
+            )
+        for p in decided.update:
+            rows.append(
+                (
+                    person_id,
+                    p.skill_id,
+                    p.level,
+                    p.last_used,
+                    p.source,
+                    dumps([s.to_json() for s in p.sources]),
+                    "u",
+                    versions[person_id, p.skill_id],
+                )
+            )
+        for skill_id in decided.withdraw:
+            rows.append(
+                (person_id, skill_id, None, None, "", "[]", "w", versions[person_id, skill_id])
+            )
+    if not rows:
+        return counts
+    # A skill merged or withdrawn since the offers were gathered is not written.
+    writing = {row[1] for row in rows if row[6] != "w"}
+    active = _active_skills_locked(writing)
+    if len(active) != len(writing):
+        rows = [row for row in rows if row[6] == "w" or row[1] in active]
+    for row in rows:
+        if row[6] == "c":
+            counts.by_source[row[4]] = counts.by_source.get(row[4], 0) + 1
+    table = q(PersonSkill._meta.db_table)
+    person = q(Person._meta.db_table)
+    rejections = q(DraftRejection._meta.db_table)
+    as_json = "CAST(t.sources AS jsonb)" if connection.vendor == "postgresql" else "t.sources"
+    staging = Staging(
+        DRAFTS_STAGING,
+        [
+            ("person_id", "bigint"),
+            ("skill_id", "bigint"),
+            ("level", "smallint"),
+            ("last_used", "date"),
+            ("source", "text"),
+            ("sources", "text"),
+            ("op", "text"),
+            ("seen_version", "int"),
+        ],
+    )
+    s = staging.table
+    now = param(timezone.now())
+    with connection.cursor() as cursor:
+        staging.create(cursor)
+        staging.load(cursor, rows)
+        if connection.vendor != "postgresql":
+            staging.index(cursor, "person_id", "skill_id")
+        counts.created = insert_select(
+            cursor,
+            PersonSkill,
+            [
+                ("person_id", "t.person_id"),
+                ("skill_id", "t.skill_id"),
+                ("level", "t.level"),
+                ("last_used", "t.last_used"),
+                ("evidence", f"'{EvidenceKind.INFERRED.value}'"),
+                ("source", "t.source"),
+                ("sources", as_json),
+            ],
+            f"FROM {s} t WHERE t.op = 'c' AND NOT EXISTS "  # noqa: S608
+            f"(SELECT 1 FROM {rejections} r WHERE r.person_id = t.person_id "
+            "AND r.skill_id = t.skill_id) ON CONFLICT DO NOTHING",
+        )
+        cursor.execute(
+            f"UPDATE {table} AS p SET level = t.level, last_used = t.last_used, "  # noqa: S608
+            f"source = t.source, sources = {as_json}, version = p.version + 1, "
+            f"updated_at = %s FROM {s} t WHERE t.op = 'u' AND p.person_id = t.person_id "
+            f"AND p.skill_id = t.skill_id AND p.evidence = %s AND p.version = t.seen_version",
+            [now, EvidenceKind.INFERRED.value],
+        )
+        counts.updated = cursor.rowcount
+        cursor.execute(
+            f"DELETE FROM {table} WHERE evidence = %s AND EXISTS "  # noqa: S608
+            f"(SELECT 1 FROM {s} t WHERE t.op = 'w' AND t.person_id = {table}.person_id "
+            f"AND t.skill_id = {table}.skill_id AND t.seen_version = {table}.version)",
+            [EvidenceKind.INFERRED.value],
+        )
+        counts.withdrawn = cursor.rowcount
+        changed_sql = f"SELECT DISTINCT person_id FROM {s}"  # noqa: S608
+        cursor.execute(
+            f"UPDATE {person} SET version = version + 1, updated_at = %s "  # noqa: S608
+            f"WHERE id IN ({changed_sql})",
+            [now],
+        )
+        counts.people_drafted = cursor.rowcount
+        record_events_for_people(
+            actor=actor,
+            action=Action.DRAFT,
+            people=Person.objects.filter(pk__in=RawSQL(changed_sql, [])),  # noqa: S611
+            parameters=source,
+        )
+        workforce_changed(ChangeScope.ALL)
         staging.drop(cursor)
     return counts

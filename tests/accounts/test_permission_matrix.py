@@ -51,6 +51,8 @@ SAMPLE_KWARGS = {
     "imports:job": lambda ctx: {"job_id": sample_import_job(ctx).pk},
     "imports:job_progress": lambda ctx: {"job_id": sample_import_job(ctx).pk},
     "imports:job_import": lambda ctx: {"job_id": sample_import_job(ctx).pk},
+    "imports:draft_run": lambda ctx: {"run_id": sample_draft_run(ctx).pk},
+    "imports:draft_run_progress": lambda ctx: {"run_id": sample_draft_run(ctx).pk},
     # Others' profiles, by public id: a member of the line_manager login's team.
     "team:person": lambda ctx: {"public_id": ctx["team_skill"].person.public_id},
     "team:protection": lambda ctx: {"public_id": ctx["team_skill"].person.public_id},
@@ -75,6 +77,14 @@ API_SAMPLE_PARAMS = {
     "{job_id}": lambda ctx: str(sample_import_job(ctx).pk),  # GET /imports/jobs/{job_id}
     "{staff_number}": lambda ctx: "S999999",  # PUT /people/{staff_number}/skills, GET /people/…
     "{surge_id}": lambda ctx: "999999",  # /surges/{surge_id}…: refused before the lookup
+    "{run_id}": lambda ctx: str(sample_draft_run(ctx).pk),  # GET /drafts/runs/{run_id}
+}
+# Operations on one person's record that its owner may use on their own record only
+# (profile.edit_own) and HR on anyone's (profile.view_all): the sample staff number is
+# nobody's, so a role holding only profile.edit_own is refused it.
+OWN_RECORD_OPERATIONS = {
+    ("GET", "/api/v1/people/{staff_number}/drafts"),
+    ("POST", "/api/v1/people/{staff_number}/drafts"),
 }
 # Public pages: reachable signed out, and listed here so that making a page
 # public is a deliberate, reviewed act.
@@ -194,6 +204,15 @@ def sample_import_job(ctx):
     return ctx["import_job"]
 
 
+def sample_draft_run(ctx):
+    """A finished "draft everyone" run, made the first time a route needs one."""
+    from skills_app.people.models import DraftRun, DraftRunStatus
+
+    if "draft_run" not in ctx:
+        ctx["draft_run"] = DraftRun.objects.create(status=DraftRunStatus.SUCCEEDED)
+    return ctx["draft_run"]
+
+
 def sample_scenario(ctx):
     """A draft surge scenario with one line, made the first time a route needs one."""
     from skills_app.surge.services import LineSpec, scenario_create
@@ -287,6 +306,8 @@ def test_api_operations_enforce_the_matrix_for(role, client_for, ctx):
     ctx["owner"] = get_user_model().objects.get(pk=client.session["_auth_user_id"])
     for method, path, operation in api_operations():
         caps = operation.auth_callbacks[0].caps
+        if (method, path) in OWN_RECORD_OPERATIONS:
+            caps = caps - {Cap.PROFILE_EDIT_OWN}
         url = _api_url(path, ctx)
         response = client.generic(method, url, data="{}", content_type="application/json")
         if role_may(role, caps):
