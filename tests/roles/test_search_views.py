@@ -13,6 +13,7 @@ The role needs Python at 4 (weight 2, essential) and SQL at 4 (weight 1):
 """
 
 import csv
+import dataclasses
 import datetime as dt
 import io
 import re
@@ -564,3 +565,17 @@ def test_a_large_organisation_is_searched_by_path_not_thousands_of_checkboxes(pl
     assert 'name="units"' not in page and 'name="exclude_units"' not in page
     assert "Only people in these parts of the organisation" in page
     assert names(page) == ["Cy Jones"]  # Operations only
+
+
+def test_counts_show_thousands_separators(planner, world, monkeypatch):
+    # Issue 14: a department-scale search ("11860 people found") reads as one figure.
+    real = views_search.run_search
+
+    def large(**kwargs):
+        result = real(**kwargs)
+        return dataclasses.replace(result, total_by_score=11_000, total_by_prior_role=860)
+
+    monkeypatch.setattr(views_search, "run_search", large)
+    page = " ".join(html(search(planner, world)).split())
+    assert "11,860 people found" in page
+    assert "11,000 people have a match of 80% or more; 860 more people are in" in page
