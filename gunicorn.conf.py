@@ -2,10 +2,12 @@
 
     gunicorn -c gunicorn.conf.py skills_app.wsgi
 
-Each worker builds its workforce index in ``post_worker_init``, before it accepts
-a connection, and tells the arbiter it is alive while it builds, so a long build
-(15-60 s at 500,000 people) is neither killed by ``timeout`` nor paid for by the
-first planner's search. From then on the worker rebuilds off the request path
+Each worker gets its workforce index in ``post_worker_init``, before it accepts
+a connection (mapping the shared snapshot when ``MUSTER_INDEX_DIR`` is set: the
+master brings it up to date first, in ``on_starting``; building it otherwise),
+and tells the arbiter it is alive while it builds, so a long build (15-60 s at
+500,000 people) is neither killed by ``timeout`` nor paid for by the first
+planner's search. From then on the worker rebuilds off the request path
 (skills_app/index/adapter.py ``FreshIndex``). ``/healthz/ready`` answers 200 once
 a worker has its index.
 """
@@ -25,6 +27,24 @@ max_requests_jitter = max_requests // 10
 accesslog = None
 # Workers build in post_worker_init below, not in a thread at import (skills_app/wsgi.py).
 os.environ["MUSTER_WARM_INDEX"] = "gunicorn"
+
+
+def on_starting(server):
+    """With a shared snapshot directory, bring the snapshot up to date once, in a
+    separate process, before any worker starts: the workers then map it (under a
+    second each) instead of each building its own copy at the same time."""
+    if not os.environ.get("MUSTER_INDEX_DIR"):
+        return
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    manage = Path(__file__).resolve().parent / "manage.py"
+    result = subprocess.run(  # noqa: S603 - our own manage.py, fixed arguments
+        [sys.executable, str(manage), "write_index_snapshot"], check=False, capture_output=True
+    )
+    if result.returncode:
+        server.log.warning("no index snapshot before start: each worker builds its own")
 
 
 def post_worker_init(worker):
