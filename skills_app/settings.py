@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "skills_app.surge",
     "skills_app.reports",
     "skills_app.imports",
+    "skills_app.moves",
 ]
 
 MIDDLEWARE = [
