@@ -13,6 +13,9 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
+from skills_app.notify.events import Event as NotifyEvent
+from skills_app.notify.events import template_setting_name
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -60,6 +63,7 @@ INSTALLED_APPS = [
     "skills_app.reports",
     "skills_app.imports",
     "skills_app.moves",
+    "skills_app.notify",
 ]
 
 MIDDLEWARE = [
@@ -186,6 +190,8 @@ WORKER_HOUSEKEEPING = [
     # audit partitions need the owner, so production also runs it from cron with
     # MIGRATION_DATABASE_URL (README "Retention").
     ("apply_retention", 24 * 3600),
+    # Queued notifications and failed ones whose backoff has passed (notify.services).
+    ("send_notifications", 30),
 ]
 # An import's worker touches the job this often; a running job silent for
 # IMPORT_JOB_STALE_SECONDS is reaped as failed (its worker died).
@@ -193,6 +199,30 @@ IMPORT_HEARTBEAT_SECONDS = env.int("IMPORT_HEARTBEAT_SECONDS", default=15)
 IMPORT_JOB_STALE_SECONDS = env.int("IMPORT_JOB_STALE_SECONDS", default=300)
 # Stored uploads older than this are deleted whatever their job's state.
 IMPORT_UPLOAD_RETENTION_DAYS = env.int("IMPORT_UPLOAD_RETENTION_DAYS", default=7)
+
+# --- Notifications (GOV.UK Notify; README "Notifications (GOV.UK Notify)") ------
+# Without a key, messages are recorded (marked sent, listed in the admin), never sent:
+# development, tests and the demo need no key. With one, they go to GOV.UK Notify.
+NOTIFY_API_KEY = env.str("NOTIFY_API_KEY", default="")
+NOTIFY_BACKEND = env.str(
+    "NOTIFY_BACKEND",
+    default=(
+        "skills_app.notify.backends.GovNotifyBackend"
+        if NOTIFY_API_KEY
+        else "skills_app.notify.backends.RecordingBackend"
+    ),
+)
+# One Notify template id per event (skills_app/notify/events.py), each from its own
+# variable: NOTIFY_TEMPLATE_RELEASE_REQUESTED, NOTIFY_TEMPLATE_RELEASE_REFUSED, ...
+NOTIFY_TEMPLATES = {
+    event.value: env.str(template_setting_name(event), default="") for event in NotifyEvent
+}
+# The address links in messages start with (no trailing path).
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# Sent and given-up notifications forget their address and name after this long.
+NOTIFY_RETENTION_DAYS = env.int("NOTIFY_RETENTION_DAYS", default=30)
+if NOTIFY_RETENTION_DAYS < 1:
+    raise ImproperlyConfigured("NOTIFY_RETENTION_DAYS must be at least 1")
 
 # --- Authentication -----------------------------------------------------------
 AUTHENTICATION_BACKENDS = [

@@ -90,3 +90,15 @@ def client_for(client, make_user):
         return client
 
     return login
+
+
+@pytest.fixture(autouse=True)
+def _notifications_recorded_not_sent(settings):
+    """No test sends a real email, whatever NOTIFY_API_KEY the developer's environment
+    holds: notifications go to the recording backend, whose outbox starts empty."""
+    from skills_app.notify.backends import RECORDING, RecordingBackend
+
+    settings.NOTIFY_BACKEND = RECORDING
+    RecordingBackend.outbox.clear()
+    yield
+    RecordingBackend.outbox.clear()

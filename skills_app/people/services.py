@@ -147,7 +147,8 @@ def people_anonymise_leavers(*, today=None) -> int:
     The row stays (audit rows and surge allocations point at it) but nothing in it
     or hanging from it identifies the person: name, e-mail and staff number become
     placeholders, and their skills (with their notes), role history, qualifications,
-    preferred locations, line-manager links both ways and user account link go.
+    preferred locations, line-manager links both ways and user account link go, as do
+    the address and name in their notifications.
     Grade, unit and location stay, for counts. Idempotent: an anonymised person is
     not picked again. Audited as one "system" event per person."""
     from django.db.models import F
@@ -156,6 +157,7 @@ def people_anonymise_leavers(*, today=None) -> int:
     from skills_app.audit.models import Action
     from skills_app.audit.services import record_events_for_subjects
     from skills_app.index.changes import workforce_changed
+    from skills_app.notify.services import notify_forget_personal_data
     from skills_app.people.models import ChangeScope, PersonSkill, Qualification, RoleHistory
 
     today = today or timezone.localdate()
@@ -186,6 +188,8 @@ def people_anonymise_leavers(*, today=None) -> int:
             updated_at=now,
             version=F("version") + 1,
         )
+    # Their notifications forget the address and name too (unsent ones give up).
+    notify_forget_personal_data(person_ids=ids)
     # Queryset writes send no signals: declare the changes here.
     workforce_changed(ChangeScope.PERSON, [*ids, *managed])
     workforce_changed(ChangeScope.HISTORY, ids)
