@@ -161,9 +161,7 @@ class ReserveMembership(models.Model):
     Until the manager agrees it is only a request; a member's move needs no
     release, only a notice to the manager."""
 
-    person = models.OneToOneField(
-        "people.Person", on_delete=models.CASCADE, related_name="reserve"
-    )
+    person = models.OneToOneField("people.Person", on_delete=models.CASCADE, related_name="reserve")
     notice = models.CharField(max_length=4, choices=ReserveNotice.choices)
     available_from = models.DateField()
     available_until = models.DateField()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 
+from skills_app.notify.models import Notification
 from skills_app.notify.services import queue_notification
 
 REQUESTS_PATH = "/moves/requests/"
@@ -20,6 +21,8 @@ MY_DRAFTS_PATH = "/me/drafts/"
 def _send(event: str, recipient, path: str, reference: str) -> int:
     if recipient is None or not recipient.work_email:
         return 0
+    if Notification.objects.filter(reference=reference).exists():
+        return 0  # this step was notified already
     queued = queue_notification(
         event=event, recipient=recipient, link_path=path, reference=reference
     )

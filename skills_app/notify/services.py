@@ -140,9 +140,9 @@ def _claim(*, limit: int, now) -> list[Notification]:
 def _finish(row: Notification, **fields) -> None:
     """Record the outcome of a send, unless the claim was lost meanwhile (the lease
     lapsed and another worker took the row up, or an administrator reset it)."""
-    Notification.objects.filter(
-        pk=row.pk, status=Status.SENDING, attempts=row.attempts
-    ).update(**fields)
+    Notification.objects.filter(pk=row.pk, status=Status.SENDING, attempts=row.attempts).update(
+        **fields
+    )
 
 
 def send_due(*, limit: int = 100, now=None) -> SendSummary:
@@ -198,9 +198,7 @@ def send_due(*, limit: int = 100, now=None) -> SendSummary:
             last_error="",
         )
         summary.sent += 1
-    logger.info(
-        "notify sent %d, failed %d, gave up %d", summary.sent, summary.failed, summary.dead
-    )
+    logger.info("notify sent %d, failed %d, gave up %d", summary.sent, summary.failed, summary.dead)
     return summary
 
 

@@ -472,10 +472,7 @@ def scenario_solve_open(*, actor, scenario_id: int) -> dict:
     scored = _score_lines(index, lines, timezone.localdate(), lambda percent, message: None)
     # Nobody this scenario has had is offered again: a manager refused them, or they
     # hold a post here already.
-    had = [
-        index.position_of(pk)
-        for pk in scenario.allocations.values_list("person_id", flat=True)
-    ]
+    had = [index.position_of(pk) for pk in scenario.allocations.values_list("person_id", flat=True)]
     had = np.array(sorted(at for at in had if at is not None), dtype=np.int64)
     for item in scored:
         item.eligible = item.eligible[~np.isin(item.eligible, had)]
@@ -549,9 +546,7 @@ def scenario_solve_open(*, actor, scenario_id: int) -> dict:
         moves_for_allocations(
             actor=actor,
             scenario=locked,
-            allocations=locked.allocations.filter(
-                person_id__in=[r.person_id for r in rows]
-            ),
+            allocations=locked.allocations.filter(person_id__in=[r.person_id for r in rows]),
         )
     return {"open": int(problem.headcount.sum()), "filled": filled}
 

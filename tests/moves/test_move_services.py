@@ -132,7 +132,7 @@ def test_the_full_path_to_return(world):
 
 def test_a_returner_is_asked_to_confirm_the_skills_the_line_used(world):
     other = SkillFactory(name="Casework")
-    RoleRequirementFactory(role=world["role"], skill=other, level=2)
+    RoleRequirementFactory(role=world["role"], skill=other, level=2, weight=0.1)
     approved(world)
     move = move_of(world["A"])
     for step in (services.move_release,):

@@ -75,9 +75,7 @@ def test_the_same_reference_queues_once(person):
 )
 def test_a_link_must_be_a_plain_path_naming_no_one(person, path):
     with pytest.raises(ValueError):
-        queue_notification(
-            event=Event.RETURNED, recipient=person, link_path=path, reference="r:1"
-        )
+        queue_notification(event=Event.RETURNED, recipient=person, link_path=path, reference="r:1")
     assert not Notification.objects.exists()
 
 
@@ -170,7 +168,11 @@ def test_the_notify_backend_sends_with_the_template_id_from_settings(person, set
         reference=row.reference,
     )
     row.refresh_from_db()
-    assert (row.status, row.backend, row.provider_id) == (Status.SENT, "govuk_notify", "notify-id-1")
+    assert (row.status, row.backend, row.provider_id) == (
+        Status.SENT,
+        "govuk_notify",
+        "notify-id-1",
+    )
 
 
 def _notify_error(status, message):
