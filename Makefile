@@ -44,6 +44,8 @@ demo: install
 # runserver's banner is replaced by that announcement; its errors and request lines
 # still show (stderr). DJANGO_RUNSERVER_HIDE_WARNING: the demo is local, so Django's
 # "do not use in production" warning is noise here (production runs gunicorn).
+# Web and worker share one workforce-index snapshot (README "Running in production").
+serve: export MUSTER_INDEX_DIR ?= $(CURDIR)/var/index
 serve: install
 	@$(PY) manage.py run_worker & WORKER=$$!; \
 	$(PY) scripts/announce_demo.py --url http://$(ADDR)/ --logins $(LOGINS) & ANNOUNCE=$$!; \

@@ -31,6 +31,12 @@ BENCHMARKS = [
     ),
     ("Skill-label normaliser: precision and recall", "none", "normaliser_eval.py", []),
     (
+        "Skills from text and job titles -> occupations: ESCO descriptions and titles",
+        "none",
+        "extract_eval.py",
+        [],
+    ),
+    (
         "HR imports: 100k people, 1.5M person skills",
         "imports",
         "import_bench.py",
@@ -40,6 +46,18 @@ BENCHMARKS = [
             "--skills-per-person",
             "15",
         ],
+    ),
+    (
+        "One index for every process: build vs mapped snapshot, memory of 2 processes",
+        "share",
+        "index_share_bench.py",
+        ["--people", os.environ.get("BENCH_SHARE_PEOPLE", "100000,500000")],
+    ),
+    (
+        "Load: the production configuration, 50 planners, 2 minutes, an import half way",
+        "load",
+        "load_bench.py",
+        ["--people", os.environ.get("BENCH_LOAD_PEOPLE", "100000")],
     ),
     (
         "HR uploads: how long hostile files hold the web request",

@@ -184,7 +184,15 @@ THROTTLE_RATES = {
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # `manage.py run_worker` runs these management commands every so many seconds beside
 # the worker loop.
+# The shared workforce-index snapshot (skills_app/index/snapshot.py): written by the
+# task worker, memory-mapped by every process. Empty: each process builds its own.
+MUSTER_INDEX_DIR = env.str("MUSTER_INDEX_DIR", default="")
+# A serving process that meets a bulk change waits this long (serving the index it
+# has) for the worker's new snapshot before building one itself.
+MUSTER_INDEX_SNAPSHOT_WAIT = env.float("MUSTER_INDEX_SNAPSHOT_WAIT", default=60.0)
+
 WORKER_HOUSEKEEPING = [
+    ("write_index_snapshot", 5),
     ("reap_import_jobs", 60),
     # Daily. As the app role it anonymises leavers and deletes expired uploads; the
     # audit partitions need the owner, so production also runs it from cron with

@@ -19,6 +19,20 @@ def healthz(request):
 
 
 @public
+@never_cache
+def healthz_ready(request):
+    """Ready for traffic once this process has its workforce index (503 before):
+    a load balancer or deploy script waits for 200 before sending searches."""
+    from skills_app.index.adapter import index_ready
+
+    if not index_ready():
+        return JsonResponse(
+            {"status": "starting", "detail": "Loading the workforce index"}, status=503
+        )
+    return JsonResponse({"status": "ready"})
+
+
+@public
 def accessibility(request):
     return render(request, "pages/accessibility.html")
 

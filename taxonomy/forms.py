@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from django import forms
 from django.core.exceptions import ValidationError
 
+from skills_app.core.vocabulary import LevelField
 from taxonomy.labels import SkillMatch, decide_skill
 from taxonomy.models import Skill, SkillKind, SkillStatus
 
@@ -258,3 +259,49 @@ class SkillMergeForm(SkillPickerForm):
     picker_hint = "Start typing the name of the skill to keep, then choose it"
     picker_empty_message = "Enter the name of the skill to merge into"
     picker_excluded_message = "A skill cannot be merged into itself: choose a different skill"
+
+
+# --- the qualification-to-skills table --------------------------------------------
+
+
+def _level_field(label: str) -> LevelField:
+    return LevelField(
+        label=label,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Choose the level the qualification shows",
+            "invalid_choice": "Choose the level the qualification shows",
+        },
+    )
+
+
+class QualificationSkillForm(SkillPickerForm):
+    """Add a mapping: qualification name, skill (the picker), level."""
+
+    picker_label = "Skill it shows"
+    picker_label_class = "govuk-label--m"
+    picker_hint = "Start typing, then choose the skill from the list"
+    picker_empty_message = "Enter the skill the qualification shows"
+
+    qualification = forms.CharField(
+        label="Qualification",
+        max_length=255,
+        help_text="As people record it on their profile, for example PRINCE2 Practitioner. "
+        "Case and punctuation do not matter.",
+        error_messages={
+            "required": "Enter the name of the qualification",
+            "max_length": "The qualification must be 255 characters or fewer",
+        },
+    )
+    level = _level_field("What level of the skill does it show?")
+
+    field_order = ["qualification", "skill_query", "skill", "level"]
+
+
+class QualificationLevelForm(forms.Form):
+    level = _level_field("What level of the skill does it show?")
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+class QualificationRemoveForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)

@@ -56,6 +56,11 @@ def _warm() -> None:
         from taxonomy.selectors import duplicate_pairs
 
         duplicate_pairs()
+        # And the text extractor (~10 s and ~120 MB over ESCO), so the first
+        # "paste your CV" does not wait for it.
+        from taxonomy.extraction import extractor
+
+        extractor()
         log.info("taxonomy.warmed")
     except Exception:  # a cold index is only slower; never stop the server over it
         log.exception("taxonomy.warm_failed")
@@ -64,7 +69,7 @@ def _warm() -> None:
 
 
 def warm_in_background() -> threading.Thread:
-    """Build the label index (and the duplicate pairs) in a daemon thread, so the
+    """Build the label index (the duplicate pairs, the text extractor) in a daemon thread, so the
     first autocomplete does not wait ~5 s for it. Called by skills_app/wsgi.py, the
     module only servers load (runserver's serving process, each gunicorn worker):
     tests, migrate and other management commands never import it. The task worker

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from matching.duplicates import find_duplicate_pairs
@@ -236,6 +236,7 @@ class MergeImpact:
     people_holding_both: int  # of those, people who already hold the target
     requirements: int  # role requirements naming the source skill
     roles_with_both: int
+    qualifications: int = 0  # qualification-table mappings naming the source skill
 
 
 def skill_merge_impact(*, source: Skill, target: Skill) -> MergeImpact:
@@ -246,6 +247,7 @@ def skill_merge_impact(*, source: Skill, target: Skill) -> MergeImpact:
         people_holding_both=PersonSkill.objects.filter(skill=target, person_id__in=holders).count(),
         requirements=RoleRequirement.objects.filter(skill=source).count(),
         roles_with_both=RoleRequirement.objects.filter(skill=target, role_id__in=roles).count(),
+        qualifications=source.qualifications.count(),
     )
 
 
@@ -479,3 +481,33 @@ def qualification_skills(names) -> dict[str, list[tuple[int, int]]]:
         for name in keys[key]:
             found.setdefault(name, []).append((skill_id, level))
     return found
+
+
+QUALIFICATION_FILTER_MAX = 200
+
+
+def qualification_mappings(*, q: str = ""):
+    """The stewards' table, by qualification then skill; ``q`` keeps the rows whose
+    qualification or skill name contains it (any case)."""
+    from taxonomy.models import QualificationSkill
+
+    rows = QualificationSkill.objects.select_related("skill").order_by("key", "skill__name", "pk")
+    q = " ".join(q.split())[:QUALIFICATION_FILTER_MAX]
+    if q:
+        rows = rows.filter(Q(qualification__icontains=q) | Q(skill__name__icontains=q))
+    return rows
+
+
+def qualification_mapping_get(*, pk: int):
+    from taxonomy.models import QualificationSkill
+
+    return get_object_or_404(QualificationSkill.objects.select_related("skill"), pk=pk)
+
+
+def level_descriptors() -> list[tuple[int, str, str]]:
+    """(level, name, generic description) of the four levels, for level radios."""
+    generic = {p.level: p for p in ProficiencyLevel.objects.all()}
+    return [
+        (level, name, generic[level].description if level in generic else "")
+        for level, name in LEVEL_NAMES.items()
+    ]

@@ -1,7 +1,8 @@
 """Writes to the taxonomy: proposals, stewardship decisions, merges, deprecation.
 
 Every function is keyword-only and atomic, and bumps the taxonomy version so
-every process's label index notices the change.
+every process's label index notices the change (the qualification table's
+writes do not: no label changes, and the drafting run reads the table afresh).
 """
 
 from __future__ import annotations
@@ -9,13 +10,16 @@ from __future__ import annotations
 import uuid
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
 
 from skills_app.audit.models import Action
 from skills_app.audit.services import record_event
+from skills_app.core import vocabulary
+from skills_app.core.concurrency import locked_for_edit, save_new_version
+from skills_app.core.staging import Counts
 from skills_app.core.vocabulary import follow_merges
 from skills_app.index.changes import workforce_changed
 from skills_app.people.models import ChangeScope, EvidenceKind, PersonSkill
@@ -23,6 +27,7 @@ from skills_app.roles.models import RoleRequirement
 from taxonomy.models import (
     OccupationSkill,
     ProposalStatus,
+    QualificationSkill,
     Skill,
     SkillAlias,
     SkillProposal,
@@ -205,6 +210,7 @@ def skill_merge(*, source: Skill, target: Skill, steward) -> Skill:
     _merge_occupations(source, target)
     _merge_aliases(source, target)
     _merge_relations(source, target)
+    qualifications = _merge_qualifications(source, target)
     Skill.objects.filter(merged_into=source).update(merged_into=target)
     source.status = SkillStatus.MERGED
     source.merged_into = target
@@ -219,6 +225,7 @@ def skill_merge(*, source: Skill, target: Skill, steward) -> Skill:
             "target": target.uri,
             "person_skills": moved,
             "requirements": requirements,
+            "qualifications": qualifications,
         },
     )
     taxonomy_changed()
@@ -283,6 +290,31 @@ def _merge_requirements(source: Skill, target: Skill) -> int:
             new.essential = new.essential or old.essential
             new.save(update_fields=["level", "weight", "essential"])
             old.delete()
+    return changed
+
+
+def _merge_qualifications(source: Skill, target: Skill) -> int:
+    """Qualifications that showed ``source`` show ``target``; one that showed both
+    keeps the higher of its two levels. Returns the mappings changed."""
+    rows = list(
+        QualificationSkill.objects.select_for_update()
+        .filter(skill__in=[source, target])
+        .order_by("key", "skill_id")
+    )
+    on_target = {row.key: row for row in rows if row.skill_id == target.pk}
+    changed = 0
+    for old in (row for row in rows if row.skill_id == source.pk):
+        changed += 1
+        new = on_target.get(old.key)
+        if new is None:
+            old.skill = target
+            save_new_version(old, ["skill"])
+            on_target[old.key] = old
+            continue
+        if old.level > new.level:
+            new.level = old.level
+            save_new_version(new, ["level"])
+        old.delete()
     return changed
 
 
@@ -364,3 +396,148 @@ def skill_reactivate(*, skill: Skill, steward) -> Skill:
     skill.save(update_fields=["status", "updated_at"])
     taxonomy_changed()
     return skill
+
+
+# --- the qualification-to-skills table (DESIGN 9) ---------------------------------
+# A person's qualifications propose the skills this table maps them to (the drafting
+# run reads it through ``selectors.qualification_skills``). Stewards keep it here,
+# on its page and by import; only active skills may be mapped.
+
+QUALIFICATION_MAX = 255
+
+
+def clean_qualification(name) -> str:
+    """The qualification's name as it is shown: trimmed, inner spaces collapsed.
+    Raises ValidationError keyed ``qualification``."""
+    cleaned = " ".join(str(name or "").split())
+    if not cleaned:
+        raise ValidationError({"qualification": "Enter the name of the qualification"})
+    if len(cleaned) > QUALIFICATION_MAX:
+        raise ValidationError(
+            {"qualification": f"The qualification must be {QUALIFICATION_MAX} characters or fewer"}
+        )
+    from matching.normaliser import normalise
+
+    if not normalise(cleaned):
+        raise ValidationError(
+            {"qualification": "Enter the qualification's name in letters or numbers"}
+        )
+    return cleaned
+
+
+def _clean_level(value) -> int:
+    try:
+        return vocabulary.level(value)
+    except vocabulary.VocabularyError as exc:
+        raise ValidationError({"level": exc.message}) from None
+
+
+def mappable_skill_problem(skill: Skill) -> str:
+    """Why ``skill`` cannot be mapped, or "" when it can (it is active)."""
+    if skill.status == SkillStatus.MERGED:
+        return (
+            f"“{skill.name}” has been merged into another skill: choose the skill it "
+            "was merged into"
+        )
+    if skill.status == SkillStatus.DEPRECATED:
+        return f"“{skill.name}” is deprecated: choose another skill"
+    return ""
+
+
+def _lock_mappable(skill: Skill) -> Skill:
+    """The skill, locked against a concurrent merge or deprecation until the
+    transaction ends, if it may be mapped; ValidationError keyed ``skill`` if not."""
+    locked = Skill.objects.select_for_update().filter(pk=skill.pk).first()
+    if locked is None:
+        raise ValidationError({"skill": "That skill is no longer in the taxonomy"})
+    if problem := mappable_skill_problem(locked):
+        raise ValidationError({"skill": problem})
+    return locked
+
+
+@transaction.atomic
+def qualification_skill_add(*, steward, qualification, skill: Skill, level) -> QualificationSkill:
+    """Map a qualification to a skill at a level. The same qualification (any case
+    or punctuation) mapped to the same skill twice is refused: change its level."""
+    name = clean_qualification(qualification)
+    level = _clean_level(level)
+    skill = _lock_mappable(skill)
+    row = QualificationSkill(qualification=name, skill=skill, level=level)
+    existing = QualificationSkill.objects.filter(skill=skill, key=_key(name)).first()
+    if existing is not None:
+        raise ValidationError(
+            {
+                "qualification": f"“{existing.qualification}” already shows “{skill.name}” "
+                f"at level {existing.level}: change its level instead"
+            }
+        )
+    try:
+        with transaction.atomic():
+            row.save()
+    except IntegrityError:
+        # Someone added the same mapping between the check and the insert.
+        raise ValidationError(
+            {"qualification": f"This qualification already shows “{skill.name}”"}
+        ) from None
+    return row
+
+
+def _key(name: str) -> str:
+    from matching.normaliser import normalise
+
+    return normalise(name)
+
+
+@transaction.atomic
+def qualification_skill_set_level(
+    *, steward, mapping_id: int, version: int, level
+) -> QualificationSkill:
+    """Change a mapping's level; ConflictError if it changed (or went) since it was
+    read at ``version``."""
+    level = _clean_level(level)
+    row = locked_for_edit(QualificationSkill.objects.all(), mapping_id, version)
+    if row.level != level:
+        row.level = level
+        save_new_version(row, ["level"])
+    return row
+
+
+@transaction.atomic
+def qualification_skill_remove(*, steward, mapping_id: int, version: int) -> QualificationSkill:
+    """Remove a mapping; ConflictError if it changed (or went) since it was read at
+    ``version``. Skills already drafted from it stay drafts until the next run."""
+    row = locked_for_edit(QualificationSkill.objects.all(), mapping_id, version)
+    row.delete()
+    return row
+
+
+def qualification_skills_upsert(rows) -> Counts:
+    """The import's write: ``rows`` are (qualification, skill id, level). A mapping
+    already held is updated when its level differs (and its name is left as first
+    spelt); mappings not in ``rows`` are left alone. The caller holds the
+    transaction and has locked the skills (``selectors.active_skill_count``)."""
+    counts = Counts()
+    keyed = {(_key(name), skill_id): (name, level) for name, skill_id, level in rows}
+    held = {
+        (row.key, row.skill_id): row
+        for row in QualificationSkill.objects.select_for_update().filter(
+            key__in={key for key, _ in keyed}
+        )
+    }
+    new = []
+    for (key, skill_id), (name, level) in keyed.items():
+        row = held.get((key, skill_id))
+        if row is None:
+            new.append(
+                QualificationSkill(qualification=name, key=key, skill_id=skill_id, level=level)
+            )
+        elif row.level != level:
+            row.level = level
+            save_new_version(row, ["level"])
+            counts.updated += 1
+        else:
+            counts.unchanged += 1
+    # bulk_create skips save(), so ``key`` is set above from the same normaliser.
+    QualificationSkill.objects.bulk_create(new)
+    counts.created = len(new)
+    return counts

@@ -13,6 +13,13 @@ urlpatterns = [
     path("proposals/mine/", views.my_proposals, name="my_proposals"),
     path("proposals/<int:pk>/", views.proposal_decide, name="proposal"),
     path("duplicates/", views.duplicates, name="duplicates"),
+    path("qualifications/", views.qualifications, name="qualifications"),
+    path("qualifications/<int:pk>/", views.qualification_change, name="qualification_change"),
+    path(
+        "qualifications/<int:pk>/remove/",
+        views.qualification_remove,
+        name="qualification_remove",
+    ),
     path("<int:pk>/", views.skill_detail, name="skill"),
     path("<int:pk>/merge/", views.skill_merge, name="skill_merge"),
     path("<int:pk>/status/", views.skill_status, name="skill_status"),

@@ -1,5 +1,6 @@
 """Taxonomy pages: browse and search, the skill page, the autocomplete fragment,
-proposals and the stewards' tools (queue, merge, deprecate, duplicates).
+proposals and the stewards' tools (queue, merge, deprecate, duplicates, the
+qualification-to-skills table).
 
 Every page works without JavaScript; htmx and static/js/skill-autocomplete.js
 only enhance them. Writes go through taxonomy.services, which validate, audit
@@ -14,12 +15,17 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from skills_app.accounts.permissions import Cap, has_cap, requires
+from skills_app.core.concurrency import ConflictError
+from skills_app.core.conflicts import rebound_at_version, render_edit_page
 from taxonomy import selectors, services
 from taxonomy.api import taxonomy_download
 from taxonomy.forms import (
     ApproveForm,
     ProposalMergeForm,
     ProposeForm,
+    QualificationLevelForm,
+    QualificationRemoveForm,
+    QualificationSkillForm,
     RejectForm,
     SkillMergeForm,
     apply_validation_error,
@@ -379,4 +385,154 @@ def duplicates(request):
             "threshold": selectors.DUPLICATE_THRESHOLD,
             "total": len(pairs),
         },
+    )
+
+
+# --- qualifications and the skills they show (DESIGN 9) ---------------------------
+
+QUALIFICATIONS_PER_PAGE = 50
+
+
+def _level_items(field, descriptors) -> list[dict]:
+    """The level radios: each level with its name and what it means."""
+    chosen = str(field.value() or "")
+    return [
+        {
+            "value": level,
+            "name": name,
+            "description": description,
+            "input_id": field.auto_id if level == 1 else f"{field.auto_id}-{level}",
+            "checked": chosen == str(level),
+        }
+        for level, name, description in descriptors
+    ]
+
+
+@requires(Cap.TAXONOMY_EDIT)
+@require_http_methods(["GET", "POST"])
+def qualifications(request):
+    """The table (filtered, paged) with the add form below it; POST adds a mapping."""
+    q = _query(request)
+    if request.method == "POST":
+        form = QualificationSkillForm(request.POST)
+        if form.is_valid():
+            try:
+                row = services.qualification_skill_add(
+                    steward=request.user,
+                    qualification=form.cleaned_data["qualification"],
+                    skill=form.cleaned_data["skill"],
+                    level=form.cleaned_data["level"],
+                )
+            except ValidationError as exc:
+                apply_validation_error(form, exc)
+            else:
+                messages.success(
+                    request,
+                    f"“{row.qualification}” now shows “{row.skill.name}” at level {row.level}",
+                )
+                return redirect(f"{reverse('taxonomy:qualifications')}#add")
+    else:
+        form = QualificationSkillForm()
+    page = Paginator(selectors.qualification_mappings(q=q), QUALIFICATIONS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "taxonomy/qualifications.html",
+        {
+            "q": q,
+            "page": page,
+            "form": form,
+            "levels": _level_items(form["level"], selectors.level_descriptors()),
+            "can_import": has_cap(request.user, Cap.IMPORT_TAXONOMY),
+        },
+    )
+
+
+@requires(Cap.TAXONOMY_EDIT)
+@require_http_methods(["GET", "POST"])
+def qualification_change(request, pk):
+    """Change a mapping's level; a stale version shows the conflict (409)."""
+    row = selectors.qualification_mapping_get(pk=pk)
+    conflict = None
+    if request.method == "POST":
+        form = QualificationLevelForm(request.POST)
+        if form.is_valid():
+            try:
+                services.qualification_skill_set_level(
+                    steward=request.user,
+                    mapping_id=row.pk,
+                    version=form.cleaned_data["version"],
+                    level=form.cleaned_data["level"],
+                )
+            except ConflictError as exc:
+                if exc.current is None:
+                    messages.info(request, "That mapping has been removed by someone else")
+                    return redirect("taxonomy:qualifications")
+                row = exc.current
+                conflict = [
+                    {
+                        "label": "Level",
+                        "yours": str(form.cleaned_data["level"]),
+                        "saved": f"{row.level} {row.get_level_display()}",
+                    }
+                ]
+                form = rebound_at_version(
+                    QualificationLevelForm,
+                    request.POST,
+                    row.version,
+                    message="Someone else changed this mapping while you were editing it: "
+                    "nothing was saved. Check the level and save again.",
+                )
+            except ValidationError as exc:
+                apply_validation_error(form, exc)
+            else:
+                messages.success(
+                    request,
+                    f"“{row.qualification}” now shows “{row.skill.name}” at level "
+                    f"{form.cleaned_data['level']}",
+                )
+                return redirect("taxonomy:qualifications")
+    else:
+        form = QualificationLevelForm(initial={"level": row.level, "version": row.version})
+    return render_edit_page(
+        request,
+        "taxonomy/qualification_change.html",
+        {
+            "row": row,
+            "form": form,
+            "conflict": conflict,
+            "levels": _level_items(form["level"], selectors.level_descriptors()),
+        },
+    )
+
+
+@requires(Cap.TAXONOMY_EDIT)
+@require_http_methods(["GET", "POST"])
+def qualification_remove(request, pk):
+    """GET asks for confirmation; POST (with the version read) removes it."""
+    row = selectors.qualification_mapping_get(pk=pk)
+    form = QualificationRemoveForm(
+        request.POST if request.method == "POST" else None, initial={"version": row.version}
+    )
+    conflict = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.qualification_skill_remove(
+                steward=request.user, mapping_id=row.pk, version=form.cleaned_data["version"]
+            )
+        except ConflictError as exc:
+            if exc.current is None:
+                messages.info(request, "That mapping had already been removed")
+                return redirect("taxonomy:qualifications")
+            conflict = row = exc.current
+            form = QualificationRemoveForm(initial={"version": row.version})
+            form.is_bound = False
+        else:
+            messages.success(request, f"“{row.qualification}” no longer shows “{row.skill.name}”")
+            return redirect("taxonomy:qualifications")
+    return render_edit_page(
+        request,
+        "taxonomy/qualification_remove.html",
+        {"row": row, "form": form, "conflict": conflict},
     )

@@ -188,7 +188,7 @@ def test_an_explanation_gives_the_same_numbers(client_for, world, make_user):
     assert ann.confidence_value == pytest.approx(3.24 / 3.4)
     assert ann.profile_stale is False
     page = client_for(Role.PLANNER).get(
-        reverse("roles:explanation", args=[profile.code, world["people"]["BEN"].pk])
+        reverse("roles:explanation", args=[profile.code, world["people"]["BEN"].public_id])
     )
     text = " ".join(re.sub(r"<[^>]+>", " ", page.content.decode()).split())
     assert "How the 87.5% match was worked out" in text
@@ -201,7 +201,7 @@ def test_an_explanation_gives_the_same_numbers(client_for, world, make_user):
     assert "Yes, by score" in text
     # Opened at another minimum (as from a scenario line at 90%), it is judged there.
     at_90 = client_for(Role.PLANNER).get(
-        reverse("roles:explanation", args=[profile.code, world["people"]["BEN"].pk])
+        reverse("roles:explanation", args=[profile.code, world["people"]["BEN"].public_id])
         + "?threshold=90"
     )
     assert "No: the match is below the minimum" in at_90.content.decode()

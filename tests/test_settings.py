@@ -4,9 +4,12 @@ import os
 import secrets
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import pytest
+
+from skills_app.notify.events import Event, template_setting_name
 
 ROOT = Path(__file__).resolve().parents[1]
 PRODUCTION_ENV = {
@@ -14,6 +17,10 @@ PRODUCTION_ENV = {
     "SECRET_KEY": secrets.token_urlsafe(50),
     "ALLOWED_HOSTS": "muster.example.gov.uk",
     "DATABASE_URL": "sqlite:////tmp/muster-deploy-check.sqlite3",
+    "SITE_URL": "https://muster.example.gov.uk",
+    # GOV.UK Notify: a key of Notify's shape and one template id per event.
+    "NOTIFY_API_KEY": f"muster_live-{uuid.uuid4()}-{uuid.uuid4()}",
+    **{template_setting_name(event): str(uuid.uuid4()) for event in Event},
 }
 
 

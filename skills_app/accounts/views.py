@@ -31,7 +31,7 @@ CAPABILITY_DESCRIPTIONS = {
     Cap.TAXONOMY_PROPOSE: "Propose a skill that is missing from the taxonomy",
     Cap.TAXONOMY_EDIT: "Approve, merge and deprecate taxonomy skills",
     Cap.IMPORT_HR: "Load HR data files (people, skills, role history, role profiles)",
-    Cap.IMPORT_TAXONOMY: "Import skills frameworks into the taxonomy",
+    Cap.IMPORT_TAXONOMY: "Import skills frameworks and the table of qualifications and skills",
     Cap.ADMINISTER: "Manage users, roles, organisation structure and reference data",
 }
 
@@ -85,6 +85,12 @@ HOME_LINKS = [
         "Review skill proposals",
         "taxonomy:proposals",
         "Approve, merge or reject proposed skills, and merge likely duplicates.",
+    ),
+    (
+        Cap.TAXONOMY_EDIT,
+        "Qualifications and the skills they show",
+        "taxonomy:qualifications",
+        "Keep the table of which skills each qualification shows, so people are offered them.",
     ),
     (
         Cap.IMPORT_HR,

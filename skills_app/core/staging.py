@@ -75,6 +75,19 @@ def param(value):
     return value
 
 
+def uuid4_sql() -> str:
+    """SQL for a new random (version 4) UUID, drawn afresh for every row, in the form
+    Django stores a UUIDField: PostgreSQL's uuid type, or 32 lower-case hex digits on
+    SQLite (version nibble 4, variant 8 to b)."""
+    if postgres():
+        return "gen_random_uuid()"
+    return (
+        "lower(hex(randomblob(4)) || hex(randomblob(2)) || '4' || substr(hex(randomblob(2)), 2)"
+        " || substr('89ab', 1 + (random() & 3), 1) || substr(hex(randomblob(2)), 2)"
+        " || hex(randomblob(6)))"
+    )
+
+
 def json_empty_list() -> str:
     return "'[]'::jsonb" if postgres() else "'[]'"
 
@@ -140,18 +153,29 @@ def insert_select(
 ) -> int:
     """``INSERT INTO model (columns) SELECT expressions <source_sql>``; every other
     required field of the model gets its default (``auto_now`` fields the current time),
-    so a field added to the model later does not break the import. ``columns`` are
-    (attname, SQL expression) pairs; the expressions take no parameters."""
-    from skills_app.people.bulk import _plan_columns
+    so a field added to the model later does not break the import. A unique UUID field
+    left out (``Person.public_id``) gets a new random UUID per row, never one shared
+    value. ``columns`` are (attname, SQL expression) pairs; the expressions take no
+    parameters."""
+    from skills_app.people.bulk import PerRow, _plan_columns
 
     fields, extra = _plan_columns(model, [attname for attname, _ in columns])
     extra_fields = fields[len(columns) :]
     names = [_column_of(model, attname) for attname, _ in columns]
     names += [f.column for f in extra_fields]
-    exprs = [expr for _, expr in columns] + ["%s"] * len(extra_fields)
-    extra_params = [
-        f.get_db_prep_save(v, connection) for f, v in zip(extra_fields, extra, strict=True)
-    ]
+    exprs = [expr for _, expr in columns]
+    extra_params = []
+    for f, value in zip(extra_fields, extra, strict=True):
+        if isinstance(value, PerRow):
+            if f.get_internal_type() != "UUIDField":
+                raise ValueError(
+                    f"{model.__name__}.{f.name} is unique: name it in the columns, "
+                    "with a value per row"
+                )
+            exprs.append(uuid4_sql())
+        else:
+            exprs.append("%s")
+            extra_params.append(f.get_db_prep_save(value, connection))
     sql = (
         f"INSERT INTO {q(model._meta.db_table)} ({', '.join(q(n) for n in names)}) "  # noqa: S608
         f"SELECT {', '.join(exprs)} {source_sql}"

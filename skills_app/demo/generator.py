@@ -59,7 +59,7 @@ from skills_app.people.models import (
 )
 from skills_app.roles.models import RoleProfile, RoleRequirement, RoleSource
 from skills_app.surge.models import Allocation, SurgeScenario
-from taxonomy.models import Skill, SkillKind, Source
+from taxonomy.models import QualificationSkill, Skill, SkillKind, SkillStatus, Source
 
 DEPARTMENT = "Department for Public Services"
 EMAIL_DOMAIN = "dps.example"  # RFC 2606 reserved: no real mailbox can receive demo mail
@@ -459,6 +459,47 @@ DIGITAL_QUALIFICATIONS = [
     ("Level 4 Data Analyst apprenticeship", "Institute for Apprenticeships", None),
 ]
 
+# The stewards' qualification table (DESIGN 9) for the qualifications above, so the
+# demo's qualifications propose skills: (qualification, skill name, level). A DDaT skill
+# name missing from the loaded framework is skipped.
+QUALIFICATION_SKILLS = [
+    ("ITIL 4 Foundation", "Service management framework knowledge", 2),
+    ("ITIL 4 Foundation", "Incident management", 1),
+    ("ITIL 4 Foundation", "Problem management", 1),
+    ("PRINCE2 Foundation", "Planning", 2),
+    ("PRINCE2 Foundation", "Managing decisions and risks", 1),
+    ("PRINCE2 Practitioner", "Planning", 3),
+    ("PRINCE2 Practitioner", "Managing decisions and risks", 2),
+    ("AWS Certified Solutions Architect - Associate", "IT infrastructure", 3),
+    ("AWS Certified Solutions Architect - Associate", "Systems design", 2),
+    ("Microsoft Certified: Azure Fundamentals", "IT infrastructure", 1),
+    ("Certified ScrumMaster", "Agile working", 3),
+    ("Certified ScrumMaster", "Agile and Lean practices", 2),
+    ("ISTQB Certified Tester Foundation Level", "Designing and executing tests", 2),
+    ("ISTQB Certified Tester Foundation Level", "Managing, reporting and resolving defects", 2),
+    ("Foundation Certificate in Business Analysis", "Requirements definition and management", 2),
+    ("Foundation Certificate in Business Analysis", "Business process improvement", 1),
+    ("CISSP", "Information security", 3),
+    ("CISSP", "Security architecture", 2),
+    ("CISSP", "Cyber risk management", 2),
+    ("TOGAF Enterprise Architecture Foundation", "Enterprise architecture", 2),
+    ("TOGAF Enterprise Architecture Foundation", "Business architecture", 1),
+    ("Level 4 Data Analyst apprenticeship", "Data analysis and synthesis", 2),
+    ("Level 4 Data Analyst apprenticeship", "Data visualisation", 2),
+    ("Level 3 Certificate in Customer Service", "Customer service", 3),
+    ("Level 3 Certificate in Customer Service", "Complaints handling", 2),
+    ("Mental Health First Aid", "Mental health awareness", 3),
+    ("Mental Health First Aid", "Safeguarding vulnerable customers", 2),
+    ("Professionalism in Security (PINS)", "Fraud awareness", 3),
+    ("Professionalism in Security (PINS)", "Fraud investigation", 2),
+    ("Level 3 Award in Management", "Team leadership", 2),
+    ("Level 3 Award in Management", "Performance coaching", 2),
+    ("Level 3 Award in Management", "Workload planning", 2),
+    ("Level 4 Certificate in Debt Advice", "Debt management", 3),
+    ("Level 3 Diploma in Advice and Guidance", "Employment support coaching", 3),
+    ("Level 3 Diploma in Advice and Guidance", "Interviewing", 2),
+]
+
 PERSON_COLUMNS = (
     "id", "staff_number", "full_name", "work_email", "grade", "org_unit_id", "line_manager_id",
     "location", "weekly_hours", "clearance", "redeployable", "protected", "available_from",
@@ -475,6 +516,33 @@ QUALIFICATION_COLUMNS = ("person_id", "name", "issuer", "awarded", "expires")
 
 
 # --- reference data ----------------------------------------------------------------------------
+
+
+def ensure_qualification_skills() -> int:
+    """Add the demo's qualification-to-skills mappings that are absent (never changes a
+    steward's edits to existing ones); returns how many were added."""
+    from matching.normaliser import normalise
+
+    names = {name for _, name, _ in QUALIFICATION_SKILLS}
+    skill_ids: dict[str, int] = {}
+    for pk, name in (
+        Skill.objects.filter(name__in=names, status=SkillStatus.ACTIVE)
+        .order_by("pk")
+        .values_list("pk", "name")
+    ):
+        skill_ids.setdefault(name, pk)
+    held = set(QualificationSkill.objects.values_list("key", "skill_id"))
+    new = []
+    for qualification, name, level in QUALIFICATION_SKILLS:
+        key, skill_id = normalise(qualification), skill_ids.get(name)
+        if skill_id is None or (key, skill_id) in held:
+            continue
+        held.add((key, skill_id))
+        new.append(
+            QualificationSkill(qualification=qualification, key=key, skill_id=skill_id, level=level)
+        )
+    QualificationSkill.objects.bulk_create(new)
+    return len(new)
 
 
 def ensure_local_catalogue() -> None:
@@ -1230,6 +1298,7 @@ def seed_demo(
             import_ddat()
             lap("DDaT import")
         ensure_local_catalogue()
+        ensure_qualification_skills()
         catalogue = load_catalogue()
         generator = Generator(
             people=people, seed=seed, catalogue=catalogue, as_of=as_of or timezone.localdate()

@@ -13,7 +13,8 @@ Status codes of ``POST /imports/{kind}?dry_run=true|false`` (multipart field ``f
   whatever the file holds.
 - **413**: the file is larger than 200 MB: nothing is stored (the refusal is audited).
 - **422**: no ``file`` field.
-- **404**: unknown kind. **401/403**: not signed in / no HR import permission.
+- **404**: unknown kind. **401/403**: not signed in / no permission to import that
+  kind (HR data: HR; ``qualification-skills``: taxonomy stewards; administrators: all).
 
 A job is visible only to the user who started it and to administrators: for anyone
 else ``GET /imports/jobs/{id}`` is a 404. (The job routes are declared before
@@ -25,13 +26,13 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.http import Http404
 from ninja import Field, File, Router, Schema
 from ninja.files import UploadedFile
 from ninja.responses import Status
 
-from skills_app.accounts.permissions import Cap
+from skills_app.accounts.permissions import has_cap
 from skills_app.api_inputs import ErrorOut
 from skills_app.api_support import authorize, responses
 from skills_app.imports import (
@@ -44,6 +45,7 @@ from skills_app.imports import (
     phase_label,
     recent_jobs,
 )
+from skills_app.imports.kinds import IMPORT_CAPS
 from skills_app.imports.service import check_upload_size
 from skills_app.people.models import ImportStatus
 
@@ -174,7 +176,7 @@ _RESULT_RESPONSES = {
 
 @router.get(
     "/jobs",
-    auth=authorize(Cap.IMPORT_HR),
+    auth=authorize(*IMPORT_CAPS),
     response=responses({200: list[JobOut]}),
     summary="Your 20 most recent imports",
 )
@@ -184,7 +186,7 @@ def import_jobs(request):
 
 @router.get(
     "/jobs/{job_id}",
-    auth=authorize(Cap.IMPORT_HR),
+    auth=authorize(*IMPORT_CAPS),
     response=responses({200: JobOut, 404: ErrorOut}),
     summary="Progress and result of one import",
 )
@@ -198,9 +200,10 @@ def import_job(request, job_id: str):
 
 @router.post(
     "/{kind}",
-    auth=authorize(Cap.IMPORT_HR),
+    auth=authorize(*IMPORT_CAPS),
     response=responses(_RESULT_RESPONSES, body=True),
-    summary="Import an HR file (people, person-skills, role-history, role-profiles)",
+    summary="Import a file (people, person-skills, role-history, role-profiles, "
+    "qualification-skills)",
 )
 def import_upload(
     request,
@@ -210,6 +213,8 @@ def import_upload(
 ):
     if kind not in KINDS:
         raise Http404(f"Unknown import kind: use one of {', '.join(KINDS)}.")
+    if not has_cap(request.auth, KINDS[kind].cap):
+        raise PermissionDenied
     if file is None:
         return Status(
             422,

@@ -1,4 +1,7 @@
-"""The four HR import kinds and their columns (DESIGN.md section 7).
+"""The import kinds and their columns: the four HR kinds (DESIGN.md section 7) and the
+stewards' qualification-to-skills table (DESIGN.md section 9). Each kind names the
+capability that may import it (``cap``): HR imports HR data, taxonomy stewards import
+the qualification table, administrators both.
 
 Each kind lists its columns in the order of the downloadable template. A *required*
 column must be in the header row; an optional column may be left out of the file
@@ -15,6 +18,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from skills_app.accounts.permissions import Cap
+
 
 @dataclass(frozen=True)
 class Column:
@@ -29,6 +34,7 @@ class KindSpec:
     label: str
     summary: str
     columns: tuple[Column, ...]
+    cap: Cap = Cap.IMPORT_HR
 
     @property
     def names(self) -> list[str]:
@@ -164,9 +170,41 @@ ROLE_PROFILES = KindSpec(
     ),
 )
 
+QUALIFICATION_SKILLS = KindSpec(
+    "qualification-skills",
+    "Qualifications and the skills they show",
+    "One row per qualification and skill: a person who holds the qualification is "
+    "offered the skill at the level, as a draft to check. Matched on qualification "
+    "(ignoring case and punctuation) and skill: new pairs are added, existing ones get "
+    "the file's level; pairs not in the file are left alone.",
+    (
+        Column(
+            "qualification", True, "Name of the qualification, for example PRINCE2 Practitioner"
+        ),
+        Column(
+            "skill",
+            True,
+            "Skill name, another name for it, its URI, or a close misspelling of its name; "
+            "it must not be deprecated",
+        ),
+        Column("level", True, "1 to 4, or Awareness, Working, Practitioner or Expert"),
+    ),
+    cap=Cap.IMPORT_TAXONOMY,
+)
+
 KINDS: dict[str, KindSpec] = {
-    spec.kind: spec for spec in (PEOPLE, PERSON_SKILLS, ROLE_HISTORY, ROLE_PROFILES)
+    spec.kind: spec
+    for spec in (PEOPLE, PERSON_SKILLS, ROLE_HISTORY, ROLE_PROFILES, QUALIFICATION_SKILLS)
 }
+IMPORT_CAPS = tuple(dict.fromkeys(spec.cap for spec in KINDS.values()))
+
+
+def kinds_for(user) -> dict[str, KindSpec]:
+    """The kinds ``user`` may import."""
+    from skills_app.accounts.permissions import has_cap
+
+    return {kind: spec for kind, spec in KINDS.items() if has_cap(user, spec.cap)}
+
 
 _HEADER_SEPARATORS = re.compile(r"[\s\-]+")
 

@@ -49,6 +49,7 @@ from skills_app.imports.errors import MAX_ERRORS, FileProblem, ImportConflict
 from skills_app.imports.kinds import KINDS
 from skills_app.imports.people import PeopleImporter
 from skills_app.imports.person_skills import PersonSkillsImporter
+from skills_app.imports.qualification_skills import QualificationSkillsImporter
 from skills_app.imports.reading import check_size, open_table
 from skills_app.imports.role_history import RoleHistoryImporter
 from skills_app.imports.role_profiles import RoleProfilesImporter
@@ -61,6 +62,7 @@ IMPORTERS: dict[str, type[Importer]] = {
     "person-skills": PersonSkillsImporter,
     "role-history": RoleHistoryImporter,
     "role-profiles": RoleProfilesImporter,
+    "qualification-skills": QualificationSkillsImporter,
 }
 RECENT_JOBS = 20
 # How long a dry run from the import page keeps its file for "Import this file".
@@ -363,6 +365,8 @@ def _file_problem_result(job, problem: FileProblem) -> dict:
 def _noun(kind: str, n: int) -> str:
     if kind == "role-profiles":
         return "role profile" if n == 1 else "role profiles"
+    if kind == "qualification-skills":
+        return "mapping" if n == 1 else "mappings"
     return "row" if n == 1 else "rows"
 
 

@@ -1,4 +1,7 @@
-"""HR import pages (HR and administrators): upload a file, see its result or progress.
+"""Import pages: upload a file, see its result or progress. HR imports HR data and
+taxonomy stewards the qualification-to-skills table (each kind names its capability,
+``kinds.KindSpec.cap``); administrators import every kind. A user is offered only the
+kinds they may import, and a kind they may not is refused (403).
 
 An upload is stored and queued for the task worker, and the browser is sent to the
 job page: it shows a progress bar, refreshed by htmx polling a fragment every second
@@ -18,7 +21,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from skills_app.accounts.permissions import Cap, requires
+from skills_app.accounts.permissions import Cap, has_cap, requires
 from skills_app.imports import (
     KINDS,
     MAX_FILE_BYTES,
@@ -30,6 +33,7 @@ from skills_app.imports import (
     recent_jobs,
     template_csv,
 )
+from skills_app.imports.kinds import IMPORT_CAPS, kinds_for
 from skills_app.imports.reading import describe_size
 from skills_app.imports.service import (
     CheckedFileGone,
@@ -54,7 +58,6 @@ STATUS_TAGS = {
 class ImportForm(forms.Form):
     kind = forms.ChoiceField(
         label="What does the file hold?",
-        choices=[(kind, spec.label) for kind, spec in KINDS.items()],
         error_messages={
             "required": "Select what the file holds",
             "invalid_choice": "Select what the file holds",
@@ -77,8 +80,17 @@ class ImportForm(forms.Form):
         required=False,
     )
 
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [(kind, spec.label) for kind, spec in kinds_for(user).items()]
 
-def _kinds():
+
+def _kind_label(kind: str) -> str:
+    spec = KINDS.get(kind)
+    return spec.label if spec is not None else kind
+
+
+def _kinds(user):
     return [
         {
             "kind": kind,
@@ -87,7 +99,7 @@ def _kinds():
             "columns": spec.columns,
             "names": ", ".join(spec.names),
         }
-        for kind, spec in KINDS.items()
+        for kind, spec in kinds_for(user).items()
     ]
 
 
@@ -103,6 +115,7 @@ def _job_context(job, user=None) -> dict:
         "result": result,
         "ok": bool(result.get("ok")),
         "spec": KINDS.get(job.kind),
+        "kind_label": _kind_label(job.kind),
         "file_problem": bool(result.get("errors")) and result["errors"][0]["row"] is None,
         "tag_class": STATUS_TAGS.get(job.status, ""),
         "status_label": "Checked"
@@ -111,11 +124,11 @@ def _job_context(job, user=None) -> dict:
     }
 
 
-@requires(Cap.IMPORT_HR)
+@requires(*IMPORT_CAPS)
 @require_http_methods(["GET", "POST"])
 def home(request):
     if request.method == "POST":
-        form = ImportForm(request.POST, request.FILES)
+        form = ImportForm(request.POST, request.FILES, user=request.user)
         if form.is_valid():
             upload = form.cleaned_data["file"]
             kind, dry_run = form.cleaned_data["kind"], form.cleaned_data["dry_run"]
@@ -142,12 +155,16 @@ def home(request):
     else:
         # "Try again" on a failed job's page comes back with its kind chosen.
         kind = request.GET.get("kind")
-        form = ImportForm(initial={"kind": kind} if kind in KINDS else None)
+        offered = kinds_for(request.user)
+        if kind not in offered and len(offered) == 1:
+            kind = next(iter(offered))  # the one kind this user imports, chosen for them
+        form = ImportForm(initial={"kind": kind} if kind in offered else None, user=request.user)
         purge_kept_files()
     jobs = [
         {
             "job": job,
             "tag_class": STATUS_TAGS.get(job.status, ""),
+            "kind_label": _kind_label(job.kind),
             "status_label": "Checked"
             if job.dry_run and job.status == ImportStatus.SUCCEEDED
             else ImportStatus(job.status).label,
@@ -157,7 +174,12 @@ def home(request):
     return render(
         request,
         "imports/home.html",
-        {"form": form, "kinds": _kinds(), "jobs": jobs},
+        {
+            "form": form,
+            "kinds": _kinds(request.user),
+            "jobs": jobs,
+            "hr": any(spec.cap != Cap.IMPORT_TAXONOMY for spec in kinds_for(request.user).values()),
+        },
     )
 
 
@@ -169,13 +191,13 @@ def _job(request, job_id) -> ImportJob:
         raise Http404 from None
 
 
-@requires(Cap.IMPORT_HR)
+@requires(*IMPORT_CAPS)
 def job_detail(request, job_id):
     purge_kept_files()
     return render(request, "imports/job.html", _job_context(_job(request, job_id), request.user))
 
 
-@requires(Cap.IMPORT_HR)
+@requires(*IMPORT_CAPS)
 @require_http_methods(["GET", "POST"])
 def job_import(request, job_id):
     """Import the file a clean dry run checked ("Import this file" on its result page).
@@ -198,7 +220,7 @@ def job_import(request, job_id):
     return redirect("imports:job", job_id=submitted.job.pk)
 
 
-@requires(Cap.IMPORT_HR)
+@requires(*IMPORT_CAPS)
 def job_progress(request, job_id):
     """The progress fragment htmx polls. When the job has finished, htmx reloads the
     whole page (HX-Refresh) so the result, with its error summary, is shown properly."""
@@ -212,11 +234,13 @@ def job_progress(request, job_id):
     return render(request, "imports/job.html#progress", context)
 
 
-@requires(Cap.IMPORT_HR)
+@requires(*IMPORT_CAPS)
 def template_download(request, kind):
     """A CSV holding just the header row (with a BOM, so Excel opens it as UTF-8)."""
     if kind not in KINDS:
         raise Http404
+    if not has_cap(request.user, KINDS[kind].cap):
+        raise PermissionDenied
     response = HttpResponse("\ufeff" + template_csv(kind), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="muster-{kind}-template.csv"'
     return response

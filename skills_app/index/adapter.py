@@ -19,11 +19,14 @@ search in every process, the one that made it included.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -37,10 +40,14 @@ from matching.engine import (
     RoleLibrary,
     RoleSpell,
     SkillColumns,
+    SpellTable,
     Workforce,
 )
 from matching.rules import DEFAULT_RELATION_STRENGTH
+from skills_app.index import snapshot
 from skills_app.people.models import GRADE_ORDER, ChangeScope
+
+logger = logging.getLogger(__name__)
 
 FETCH = 50_000
 PATCH_LIMIT = 20_000  # people in the patch before a rebuild is cheaper than scoring them twice
@@ -293,6 +300,7 @@ _SPELLS = 'SELECT person_id, role_profile_id, title, "end", start FROM people_ro
 
 
 def _spells(rows, position, role_index) -> list[RoleSpell]:
+    """A few people's spells (the change feed's handful)."""
     return [
         RoleSpell(
             person=position[person_id],
@@ -304,6 +312,25 @@ def _spells(rows, position, role_index) -> list[RoleSpell]:
         for person_id, role_id, title, end, start in rows
         if person_id in position
     ]
+
+
+def _spell_table(rows, position, role_index) -> SpellTable:
+    """Everyone's spells, straight into arrays (no object per spell)."""
+    person, role, end, start, title = [], [], [], [], []
+    codes: dict[str, int] = {}
+    for person_id, role_id, text, ended, started in rows:
+        at = position.get(person_id)
+        if at is None:
+            continue
+        person.append(at)
+        found = role_index.get(role_id) if role_id is not None else None
+        role.append(-1 if found is None else found)
+        end.append(_ordinal(ended))
+        start.append(_ordinal(started))
+        title.append(codes.setdefault(text, len(codes)))
+    return SpellTable(
+        person=person, role=role, end=end, start=start, title=title, titles=list(codes)
+    )
 
 
 def build_workforce_index() -> WorkforceIndex:
@@ -335,7 +362,7 @@ def build_workforce_index() -> WorkforceIndex:
 
     role_index: dict[int, int] = {}
     levels = _load_role_levels(role_index, skill_column)
-    spells = _spells(_rows(_SPELLS), position, role_index)
+    spells = _spell_table(_rows(_SPELLS), position, role_index)
     return WorkforceIndex(
         workforce=Workforce(
             skills=skills,
@@ -362,30 +389,110 @@ class _Rebuild(Exception):
     """The pending changes are cheaper to apply by building afresh."""
 
 
-class FreshIndex:
-    """One process's index and its place in the change sequence."""
+@dataclass
+class _Built:
+    index: WorkforceIndex
+    last_id: int
+    gaps: dict[int, float]
+    snapshot: str | None = None  # the snapshot it was mapped from (None: built here)
 
-    def __init__(self):
+
+def _writable(people: People, *names: str) -> None:
+    """Arrays mapped from a snapshot are read-only and shared: a process that
+    changes some in place (the change feed) takes its own copy first."""
+    for name in names:
+        value = getattr(people, name)
+        if not value.flags.writeable:
+            # Saved staff numbers are fixed-width text: held as objects again, so a
+            # longer new one is not cut short.
+            setattr(
+                people, name, value.astype(object) if value.dtype.kind == "U" else np.array(value)
+            )
+
+
+class FreshIndex:
+    """One process's index and its place in the change sequence.
+
+    ``background``: a process that serves traffic (set by the server's start-up,
+    ``warm_index``) never rebuilds on the request path once it has an index. A
+    bulk change, a leaving day or an oversized patch starts one rebuild in a
+    background thread, and searches go on with the index they have (small changes
+    still apply to it) until the new one is swapped in; the lock is held only to
+    apply changes and to swap, never while building. Without it (tests,
+    management commands) the rebuild happens at once, so the caller sees it."""
+
+    def __init__(self, *, background: bool = False):
         self.index: WorkforceIndex | None = None
         self.last_id = 0
         self.gaps: dict[int, float] = {}  # change ids not yet seen -> first noticed
         self.patch: dict[int, list[tuple]] = {}  # Person.pk -> current skill rows
         self.rebuilds = 0
+        self.background = background
         self._renumbered = False
         self._lock = threading.Lock()
+        self._builder: threading.Thread | None = None
+
+    @property
+    def ready(self) -> bool:
+        return self.index is not None
 
     def current(self) -> WorkforceIndex:
         with self._lock:
-            if self.index is None or 0 < self.index.next_leaving <= _today():
-                self._rebuild()
-            else:
-                try:
-                    self._apply(self._unseen())
-                except _Rebuild:
-                    self._rebuild()
+            if self.index is None:
+                self._install_built(self._build())
+            try:
+                if 0 < self.index.next_leaving <= _today():
+                    raise _Rebuild
+                self._apply(self._unseen())
+            except _Rebuild:
+                if self.background:
+                    self._rebuild_in_background()
+                else:
+                    self._install_built(self._build(at_least=self.last_id))
             return self.index
 
-    def _rebuild(self) -> None:
+    @property
+    def rebuilding(self) -> bool:
+        return self._builder is not None and self._builder.is_alive()
+
+    def _rebuild_in_background(self) -> None:
+        """Start one rebuild off the request path (called with the lock held)."""
+        if self.rebuilding:
+            return
+        at_least = self.last_id
+        wait = float(getattr(settings, "MUSTER_INDEX_SNAPSHOT_WAIT", 60))
+
+        def build() -> None:
+            try:
+                built = self._build(at_least=at_least, wait=wait)
+                with self._lock:
+                    self._install_built(built)
+            except Exception:
+                logger.exception("background rebuild of the workforce index failed")
+            finally:
+                connection.close()  # this thread's own connection
+
+        self._builder = threading.Thread(target=build, name="workforce-index-build", daemon=True)
+        self._builder.start()
+
+    def _build(self, *, at_least: int = 0, wait: float = 0.0) -> _Built:
+        """The index as of change ``at_least`` or later: mapped from the newest
+        shared snapshot when there is one that recent (waiting up to ``wait``
+        seconds for the task worker to write it), else built here."""
+        root = snapshot.snapshot_root()
+        if root is not None:
+            deadline = time.monotonic() + wait
+            while True:
+                loaded = snapshot.load(root, at_least=at_least, max_id=self._max_change_id())
+                if loaded is not None:
+                    return loaded
+                if time.monotonic() >= deadline:
+                    break
+                time.sleep(0.5)
+        return self.build_from_database()
+
+    @classmethod
+    def build_from_database(cls) -> _Built:
         """Build from one snapshot of the database. The newest change ids that
         the snapshot cannot see belong to transactions still open: they are
         watched as gaps, so their changes apply once they commit."""
@@ -394,7 +501,7 @@ class FreshIndex:
             if outermost and connection.vendor == "postgresql":
                 with connection.cursor() as cursor:
                     cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-            top = self._max_change_id()
+            top = cls._max_change_id()
             visible = {
                 pk
                 for (pk,) in _rows(
@@ -402,13 +509,19 @@ class FreshIndex:
                     [top - BUILD_OVERLAP],
                 )
             }
-            self.index = build_workforce_index()
+            index = build_workforce_index()
         now = time.monotonic()
-        self.gaps = {
+        gaps = {
             pk: now for pk in range(max(1, top - BUILD_OVERLAP + 1), top + 1) if pk not in visible
         }
-        self.last_id = top
+        return _Built(index, top, gaps)
+
+    def _install_built(self, built: _Built) -> None:
+        """Swap a freshly built index in; changes after its snapshot apply on the
+        next search (the change feed is read from the snapshot's top)."""
+        self.index, self.last_id, self.gaps = built.index, built.last_id, built.gaps
         self.patch = {}
+        self._renumbered = False
         self.rebuilds += 1
 
     @staticmethod
@@ -459,6 +572,7 @@ class FreshIndex:
         if people:
             skills, drafts, attributes = self._apply_people(people, skills, drafts, attributes)
         if ChangeScope.ALLOCATIONS in scopes:
+            _writable(attributes, "allocated")
             attributes.allocated[:] = np.isin(index.person_ids, _allocated_ids())
         if ChangeScope.ROLES in scopes or ChangeScope.TAXONOMY in scopes:
             levels = _load_role_levels(index.role_index, index.skill_column)
@@ -516,6 +630,7 @@ class FreshIndex:
             at = np.array([index.position_of(r[0]) for r in known], dtype=np.int64)
             if np.any(people.staff_number[at] != values["staff_number"]):
                 self._renumbered = True
+            _writable(people, *_PEOPLE_FIELDS)
             for name in _PEOPLE_FIELDS:
                 getattr(people, name)[at] = values[name]
         if new:
@@ -555,7 +670,7 @@ class FreshIndex:
         positions = {pk: at for pk, at in positions.items() if at is not None}
         touched = set(positions.values())
         marks, ids = _in_list(sorted(positions))
-        kept = [spell for spell in roles.spells if spell.person not in touched]
+        kept = roles.spells.without_people(touched)
         fresh = (
             _spells(
                 _rows(f"{_SPELLS} WHERE person_id IN ({marks})", ids), positions, index.role_index
@@ -563,7 +678,7 @@ class FreshIndex:
             if ids
             else []
         )
-        return RoleLibrary(levels=roles.levels, spells=kept + fresh)
+        return RoleLibrary(levels=roles.levels, spells=kept.extended(fresh))
 
     def _install(self, skills, drafts, people, relations, roles) -> None:
         index = self.index
@@ -591,8 +706,49 @@ _fresh = FreshIndex()
 
 
 def current_index() -> WorkforceIndex:
-    """This process's index, with every committed change applied."""
+    """This process's index, with every committed change applied (in a serving
+    process, bulk changes apply once the background rebuild they started is done)."""
     return _fresh.current()
+
+
+def index_ready() -> bool:
+    """Has this process loaded its index (``/healthz/ready``)?"""
+    return _fresh.ready
+
+
+def warm_index(*, heartbeat: Callable[[], None] | None = None, interval: float = 1.0) -> float:
+    """Build this serving process's index now, before it takes traffic, and from
+    then on rebuild off the request path. ``heartbeat`` is called every
+    ``interval`` seconds while building (gunicorn's ``worker.notify``, so the
+    arbiter does not take a long build for a hung worker). Returns the seconds taken."""
+    started = time.perf_counter()
+    _fresh.background = True
+    failed: list[BaseException] = []
+
+    def build() -> None:
+        try:
+            _fresh.current()
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+            failed.append(exc)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=build, name="workforce-index-warm", daemon=True)
+    thread.start()
+    while thread.is_alive():
+        thread.join(interval)
+        if heartbeat is not None:
+            heartbeat()
+    if failed:
+        raise failed[0]
+    return time.perf_counter() - started
+
+
+def warm_index_in_background() -> threading.Thread:
+    """``warm_index`` in a daemon thread (``runserver``: it serves while building)."""
+    thread = threading.Thread(target=warm_index, name="workforce-index-warm", daemon=True)
+    thread.start()
+    return thread
 
 
 def reset_index() -> None:

@@ -30,7 +30,7 @@ def check_notify_settings(app_configs, **kwargs):
         return [
             Error(
                 f"NOTIFY_BACKEND {settings.NOTIFY_BACKEND!r} cannot be imported",
-                hint="Leave it unset: GOV.UK Notify with NOTIFY_API_KEY, else the recording backend.",
+                hint="Leave it unset: GOV.UK Notify with NOTIFY_API_KEY, else recording.",
                 id="notify.E001",
             )
         ]

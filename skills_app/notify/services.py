@@ -150,11 +150,15 @@ def send_due(*, limit: int = 100, now=None) -> SendSummary:
     backoff, or claimed by a worker that died), through ``NOTIFY_BACKEND``."""
     now = now or timezone.now()
     summary = SendSummary()
-    rows = _claim(limit=limit, now=now)
-    if not rows:
-        return summary
+    # Before claiming: a backend that cannot be built (no key) leaves every row as it was.
     backend = get_backend()
-    for row in rows:
+    for row in _claim(limit=limit, now=now):
+        if row.attempts > MAX_ATTEMPTS:
+            # Only rows whose worker died mid-send every time get here: none of those
+            # attempts recorded a failure, so none could give up.
+            _finish(row, status=Status.DEAD, last_error="The worker stopped during every attempt")
+            summary.dead += 1
+            continue
         message = OutgoingMessage(
             notification_id=row.pk,
             event=row.event,
@@ -198,7 +202,10 @@ def send_due(*, limit: int = 100, now=None) -> SendSummary:
             last_error="",
         )
         summary.sent += 1
-    logger.info("notify sent %d, failed %d, gave up %d", summary.sent, summary.failed, summary.dead)
+    if summary.tried:  # the worker runs this every 30 s: an empty run is not news
+        logger.info(
+            "notify sent %d, failed %d, gave up %d", summary.sent, summary.failed, summary.dead
+        )
     return summary
 
 

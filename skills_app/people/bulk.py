@@ -21,8 +21,19 @@ from django.db.models import NOT_PROVIDED
 from django.utils import timezone
 
 # Field types whose Python values need the backend's own adaptation outside COPY (SQLite
-# stores aware datetimes as naive UTC text, decimals as text).
-_ADAPTED_TYPES = {"DateTimeField", "DateField", "TimeField", "DecimalField"}
+# stores aware datetimes as naive UTC text, decimals as text, UUIDs as 32 hex digits).
+_ADAPTED_TYPES = {"DateTimeField", "DateField", "TimeField", "DecimalField", "UUIDField"}
+
+
+class PerRow:
+    """A default every row needs its own value of (a unique field with a callable
+    default, such as ``Person.public_id``): one value shared by every row would break
+    the constraint at the second row. ``insert_rows`` calls ``make`` once per row;
+    ``core.staging.insert_select`` writes SQL that draws a value per row."""
+
+    def __init__(self, field: models.Field):
+        self.field = field
+        self.make = field.default
 
 
 def _fields_by_attname(model: type[models.Model]) -> dict[str, models.Field]:
@@ -44,6 +55,10 @@ def _plan_columns(
         if f.attname in columns or f.null or f.primary_key:
             continue
         if getattr(f, "db_default", NOT_PROVIDED) is not NOT_PROVIDED:
+            continue
+        if f.unique and callable(f.default):
+            extra_fields.append(f)
+            extra_values.append(PerRow(f))
             continue
         if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
             now = timezone.now()
@@ -78,14 +93,21 @@ def insert_rows(
     """Insert ``rows`` into ``model``'s table; returns the number of rows written.
 
     Required columns left out of ``columns`` get their field default (``auto_now`` fields:
-    the current time), the same value for every row.
+    the current time), the same value for every row, except unique fields with a callable
+    default (``Person.public_id``): those get a fresh value per row.
 
     Run it inside ``transaction.atomic()`` for all-or-nothing loads. On PostgreSQL foreign
     keys are checked at commit (Django creates them ``DEFERRABLE INITIALLY DEFERRED``), so
     tables may be loaded in any order within one transaction.
     """
     fields, extra = _plan_columns(model, columns)
-    if extra:
+    if any(isinstance(value, PerRow) for value in extra):
+        makers = [
+            value.make if isinstance(value, PerRow) else (lambda value=value: value)
+            for value in extra
+        ]
+        rows = (tuple(row) + tuple(make() for make in makers) for row in rows)
+    elif extra:
         rows = (tuple(row) + extra for row in rows)
     connection = connections[using]
     table = connection.ops.quote_name(model._meta.db_table)

@@ -99,6 +99,11 @@ class PersonSkillQuerySet(models.QuerySet):
 
 
 class Person(models.Model):
+    # The id in every URL that names a person: random (UUID4), so it tells nothing
+    # about the person, their staff number or when they joined, and cannot be guessed
+    # from another person's. Bulk loaders give every row its own (core/staging.py,
+    # people/bulk.py); the sequential primary key never leaves the server.
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     staff_number = models.CharField(max_length=32, unique=True)
     full_name = models.CharField(max_length=255)
     work_email = models.EmailField(unique=True)

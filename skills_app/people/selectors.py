@@ -68,6 +68,12 @@ def person_id_for_user(*, user) -> int | None:
     return Person.objects.filter(user=user).values_list("pk", flat=True).first()
 
 
+def person_id_for_public_id(public_id) -> int | None:
+    """The primary key behind a public id from a URL (None when no one has it): pages
+    name people by ``Person.public_id``, the index and services by primary key."""
+    return Person.objects.filter(public_id=public_id).values_list("pk", flat=True).first()
+
+
 # --- one row of my own ---------------------------------------------------------------
 
 
@@ -178,7 +184,13 @@ def language_skills() -> QuerySet[Skill]:
 
 
 def known_locations(*, limit: int = 60) -> list[str]:
-    """Locations that exist in the staff records, for the preferences checkboxes."""
+    """Locations that exist in the staff records, for the preferences checkboxes.
+    A serving process reads them from its workforce index (which holds every
+    person's location) rather than scanning every person on each page."""
+    from skills_app.index.adapter import current_index, index_ready
+
+    if index_ready():
+        return sorted(x for x in set(current_index().locations) if x)[:limit]
     rows = (
         Person.objects.exclude(location="")
         .values_list("location", flat=True)

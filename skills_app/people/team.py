@@ -22,6 +22,7 @@ overwrite.
 from __future__ import annotations
 
 from enum import StrEnum
+from uuid import UUID
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
@@ -219,8 +220,10 @@ def team_members(
 # --- one profile, as a viewer may see it -------------------------------------------
 
 
-def person_for_profile(*, pk: int) -> Person:
-    """The person with everything a profile page shows, or Person.DoesNotExist."""
+def person_for_profile(*, pk: int | None = None, public_id: UUID | None = None) -> Person:
+    """The person with everything a profile page shows, or Person.DoesNotExist; found by
+    primary key (the API, after its staff-number lookup) or by the public id pages use."""
+    lookup = {"pk": pk} if public_id is None else {"public_id": public_id}
     return (
         Person.objects.select_related("org_unit", "line_manager")
         .prefetch_related(
@@ -234,7 +237,7 @@ def person_for_profile(*, pk: int) -> Person:
             "role_history__role_profile",
             "qualifications",
         )
-        .get(pk=pk)
+        .get(**lookup)
     )
 
 
@@ -314,7 +317,12 @@ def profile_for_viewer(*, person: Person, fields: FieldSet) -> dict:
         profile |= {
             "work_email": person.work_email,
             "line_manager": (
-                {"id": manager.pk, "staff_number": manager.staff_number, "name": manager.full_name}
+                {
+                    "id": manager.pk,
+                    "public_id": manager.public_id,
+                    "staff_number": manager.staff_number,
+                    "name": manager.full_name,
+                }
                 if manager
                 else None
             ),

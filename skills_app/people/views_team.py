@@ -1,7 +1,8 @@
 """Other people's profiles and the line manager's team (DESIGN.md section 8).
 
-Pages address people by their primary key only, never by staff number or name,
-so no personal data travels in URLs. Every page that shows someone else's data
+Pages address people by their random public id only (urls_team.py), never by
+primary key, staff number or name, so no personal data travels in URLs and no
+profile can be found by counting. Every page that shows someone else's data
 writes a ``view_profile`` audit row. The rules (who sees which fields, who may
 verify) live in ``skills_app.people.team``; these views stay thin.
 
@@ -9,6 +10,8 @@ Action pages (verify, query, protection) answer GET with a confirmation page
 and POST with the change; each POST carries the version the manager saw, and a
 stale version is answered with the current values, never a silent overwrite.
 """
+
+from uuid import UUID
 
 from django import forms
 from django.contrib import messages
@@ -116,21 +119,22 @@ def _data(request):
     return request.POST if request.method == "POST" else None
 
 
-def _person_or_404(pk: int) -> Person:
+def _person_or_404(public_id: UUID) -> Person:
     try:
-        return svc.person_for_profile(pk=pk)
+        return svc.person_for_profile(public_id=public_id)
     except Person.DoesNotExist:
         raise Http404("No such person") from None
 
 
-def _managed(request, pk: int, skill_pk: int | None = None):
-    """The person (and one of their skills) the signed-in user may manage, or 403/404."""
-    person = _person_or_404(pk)
+def _managed(request, public_id: UUID, skill_id: int | None = None):
+    """The person (and their claim to one catalogue skill) the signed-in user may
+    manage, or 403/404."""
+    person = _person_or_404(public_id)
     if not svc.can_manage(viewer=request.user, person=person):
         raise PermissionDenied
-    if skill_pk is None:
+    if skill_id is None:
         return person, None
-    row = next((row for row in person.skills.all() if row.pk == skill_pk), None)
+    row = next((row for row in person.skills.all() if row.skill_id == skill_id), None)
     if row is None:
         raise Http404("No such skill on this profile")
     return person, row
@@ -227,8 +231,8 @@ def find_person(request):
 
 
 @requires(Cap.PROFILE_VIEW_TEAM, Cap.PROFILE_VIEW_MATCH_FIELDS, Cap.PROFILE_VIEW_ALL)
-def person(request, pk):
-    person = _person_or_404(pk)
+def person(request, public_id):
+    person = _person_or_404(public_id)
     me = svc.viewer_person(request.user)
     if me is not None and me.pk == person.pk:
         return redirect("people:my_profile")
@@ -248,12 +252,12 @@ def person(request, pk):
     )
 
 
-def _skill_action(request, pk, skill_pk, *, form_class, act, done, template, **context):
+def _skill_action(request, public_id, skill_id, *, form_class, act, done, template, **context):
     """A line manager's action on one skill of a team member (verify, query): the
     form carries the version the page was opened at; ``act(person, row, data)``
     calls the service. A conflict shows the page again at the saved version,
     keeping what was typed; a skill removed meanwhile goes back to the person."""
-    person, row = _managed(request, pk, skill_pk)
+    person, row = _managed(request, public_id, skill_id)
     form = form_class(_data(request), initial={"version": row.version})
     extra = {}
     if request.method == "POST" and form.is_valid():
@@ -264,8 +268,8 @@ def _skill_action(request, pk, skill_pk, *, form_class, act, done, template, **c
                 messages.info(
                     request, f"{person.full_name} removed “{row.skill.name}” from their profile"
                 )
-                return redirect("team:person", pk=person.pk)
-            person = _person_or_404(pk)
+                return redirect("team:person", public_id=person.public_id)
+            person = _person_or_404(public_id)
             row = next(r for r in person.skills.all() if r.pk == row.pk)
             form = form_class(initial={**form.cleaned_data, "version": row.version})
             extra = {"conflict": True}
@@ -273,7 +277,7 @@ def _skill_action(request, pk, skill_pk, *, form_class, act, done, template, **c
             _apply(form, exc)
         else:
             messages.success(request, done(person, row))
-            return redirect("team:person", pk=person.pk)
+            return redirect("team:person", public_id=person.public_id)
     profile = _viewed(request, person)
     return render_edit_page(
         request,
@@ -292,11 +296,11 @@ def _skill_action(request, pk, skill_pk, *, form_class, act, done, template, **c
 
 @requires(Cap.SKILL_VERIFY_TEAM)
 @require_http_methods(["GET", "POST"])
-def skill_verify(request, pk, skill_pk):
+def skill_verify(request, public_id, skill_id):
     return _skill_action(
         request,
-        pk,
-        skill_pk,
+        public_id,
+        skill_id,
         form_class=VerifyForm,
         act=lambda person, row, data: svc.person_skill_verify(
             verifier=request.user,
@@ -316,11 +320,11 @@ def skill_verify(request, pk, skill_pk):
 
 @requires(Cap.SKILL_VERIFY_TEAM)
 @require_http_methods(["GET", "POST"])
-def skill_unverify(request, pk, skill_pk):
+def skill_unverify(request, public_id, skill_id):
     return _skill_action(
         request,
-        pk,
-        skill_pk,
+        public_id,
+        skill_id,
         form_class=VersionForm,
         act=lambda person, row, data: svc.person_skill_unverify(
             verifier=request.user,
@@ -338,11 +342,11 @@ def skill_unverify(request, pk, skill_pk):
 
 @requires(Cap.SKILL_VERIFY_TEAM)
 @require_http_methods(["GET", "POST"])
-def skill_query(request, pk, skill_pk):
+def skill_query(request, public_id, skill_id):
     return _skill_action(
         request,
-        pk,
-        skill_pk,
+        public_id,
+        skill_id,
         form_class=QueryForm,
         act=lambda person, row, data: svc.person_skill_query(
             verifier=request.user,
@@ -362,8 +366,8 @@ def skill_query(request, pk, skill_pk):
 
 @requires(Cap.SKILL_VERIFY_TEAM)
 @require_http_methods(["GET", "POST"])
-def protection(request, pk):
-    person, _ = _managed(request, pk)
+def protection(request, public_id):
+    person, _ = _managed(request, public_id)
     form = ProtectForm(
         _data(request),
         initial={"version": person.version, "protected": "no" if person.protected else "yes"},
@@ -382,7 +386,7 @@ def protection(request, pk):
         except ConflictError as exc:
             if exc.current is None:
                 raise Http404("No such person") from None
-            person = _person_or_404(pk)
+            person = _person_or_404(public_id)
             form = ProtectForm(
                 initial={
                     "version": person.version,
@@ -405,7 +409,7 @@ def protection(request, pk):
                     "protected below."
                 )
             messages.success(request, text)
-            return redirect("team:person", pk=person.pk)
+            return redirect("team:person", public_id=person.public_id)
     profile = _viewed(request, person)
     return render_edit_page(
         request,

@@ -38,11 +38,21 @@ LOCATION_MAX_LENGTH = 120
 TOP_UNIT_DEPTH = 1  # department (0) and directorates (1) as checkboxes
 
 
-def _unit_choices() -> list[tuple[str, str]]:
-    return [
-        (str(pk), path.replace("/", " / "))
-        for pk, path in OrgUnit.objects.filter(depth__lte=TOP_UNIT_DEPTH).values_list("pk", "path")
-    ]
+# More top-level units than this and they are not offered as checkboxes (thousands of
+# boxes, twice, made the search page slow and unusable): the path boxes take them.
+MAX_UNIT_CHECKBOXES = 40
+
+
+def _checkbox_units() -> list[tuple[int, str]]:
+    """The top of the organisation as (pk, path) to offer as checkboxes, or [] when
+    there are too many to offer."""
+    units = OrgUnit.objects.filter(depth__lte=TOP_UNIT_DEPTH)
+    found = list(units.values_list("pk", "path")[: MAX_UNIT_CHECKBOXES + 1])
+    return [] if len(found) > MAX_UNIT_CHECKBOXES else found
+
+
+def _unit_choices(units: list[tuple[int, str]]) -> list[tuple[str, str]]:
+    return [(str(pk), path.replace("/", " / ")) for pk, path in units]
 
 
 def _example_paths() -> list[str]:
@@ -169,7 +179,13 @@ class FiltersForm(DatePartsMixin, forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        units = _unit_choices()
+        units = _unit_choices(_checkbox_units())
+        self.units_as_checkboxes = bool(units)
+        if not units:
+            self.fields["unit_paths"].label = "Only people in these parts of the organisation"
+            self.fields[
+                "exclude_paths"
+            ].label = "Leave out people in these parts of the organisation"
         self.fields["units"].choices = units
         self.fields["exclude_units"].choices = units
         locations = known_locations(limit=MAX_LOCATIONS)
@@ -270,7 +286,7 @@ class FiltersForm(DatePartsMixin, forms.Form):
     @staticmethod
     def initial_for(filters: SearchFilters) -> dict:
         """Form values (strings, as a browser would send them) for stored filters."""
-        top = set(OrgUnit.objects.filter(depth__lte=TOP_UNIT_DEPTH).values_list("pk", flat=True))
+        top = {pk for pk, _ in _checkbox_units()}
         wanted = set(filters.org_units) | set(filters.exclude_org_units)
         paths = dict(OrgUnit.objects.filter(pk__in=wanted).values_list("pk", "path"))
         known = {x.casefold(): x for x in known_locations(limit=MAX_LOCATIONS)}

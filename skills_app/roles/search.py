@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from dataclasses import asdict, dataclass, field
+from uuid import UUID
 
 import numpy as np
 from django.utils import timezone
@@ -150,6 +151,7 @@ class PriorRoleResult:
 @dataclass(frozen=True, slots=True)
 class SearchHit:
     person_id: int
+    public_id: UUID  # what links to the person use; the primary key stays on the server
     staff_number: str
     name: str
     grade: str
@@ -262,7 +264,7 @@ def _hydrate(index, specs, matches, as_of: dt.date) -> list[SearchHit]:
     people = {
         p["pk"]: p
         for p in Person.objects.filter(pk__in=person_ids).values(
-            "pk", "staff_number", "full_name", "grade", "org_unit__name", "location"
+            "pk", "public_id", "staff_number", "full_name", "grade", "org_unit__name", "location"
         )
     }
     skill_pks = {s.skill_id for s in specs}
@@ -297,6 +299,7 @@ def _hydrate(index, specs, matches, as_of: dt.date) -> list[SearchHit]:
         hits.append(
             SearchHit(
                 person_id=person_id,
+                public_id=person["public_id"],
                 staff_number=person["staff_number"],
                 name=person["full_name"],
                 grade=person["grade"],

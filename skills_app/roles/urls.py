@@ -10,7 +10,7 @@ urlpatterns = [
     path("<slug:code>/edit/", views.role_edit, name="edit"),
     path("<slug:code>/search/", views_search.search_page, name="search"),
     path(
-        "<slug:code>/search/people/<int:person_id>/",
+        "<slug:code>/search/people/<uuid:public_id>/",
         views_search.explanation,
         name="explanation",
     ),

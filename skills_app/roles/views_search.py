@@ -35,6 +35,7 @@ from skills_app.audit.models import Action
 from skills_app.core.presenters import level_label, percent_number
 from skills_app.core.throttle import throttle
 from skills_app.people.models import EvidenceKind
+from skills_app.people.selectors import person_id_for_public_id
 from skills_app.roles import exports, selectors, services
 from skills_app.roles.forms_search import FILTER_FIELDS, SearchForm, error_items
 from skills_app.roles.search import (
@@ -233,11 +234,14 @@ def _back_link(request, role) -> tuple[str, str]:
 
 @requires(Cap.SEARCH_RUN)
 @throttle("search")
-def explanation(request, code, person_id):
+def explanation(request, code, public_id):
     role = selectors.role_get(code=code)
     specs = services.requirements_from_role(role)
     if not specs:
         raise Http404("This role has no requirements to explain")
+    person_id = person_id_for_public_id(public_id)
+    if person_id is None:
+        raise Http404("No such person")
     explained = explain_person(
         actor=request.user, query=_explanation_query(request, role, specs), person_id=person_id
     )

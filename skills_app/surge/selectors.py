@@ -194,11 +194,12 @@ class LineResult:
         return max(self.headcount - self.filled, 0)
 
 
-def _explanation_url(role_code: str, person_id: int, min_score, scenario_id: int) -> str:
-    """The role search's explanation of one person, at the line's minimum score,
-    with a way back to the scenario; "" when that page is not available."""
+def _explanation_url(role_code: str, public_id, min_score, scenario_id: int) -> str:
+    """The role search's explanation of one person (named by their public id), at the
+    line's minimum score, with a way back to the scenario; "" when that page is not
+    available."""
     try:
-        url = reverse("roles:explanation", kwargs={"code": role_code, "person_id": person_id})
+        url = reverse("roles:explanation", kwargs={"code": role_code, "public_id": public_id})
     except NoReverseMatch:
         return ""
     return f"{url}?threshold={percent_number(min_score)}&scenario={scenario_id}"
@@ -226,7 +227,7 @@ def allocation_page(scenario: SurgeScenario, number, *, explain: bool) -> Page:
             "by_prior_role": allocation.qualifies_by == QualifiesBy.PRIOR_ROLE,
             "explain_url": _explanation_url(
                 allocation.line.role_profile.code,
-                allocation.person_id,
+                allocation.person.public_id,
                 allocation.line.min_score,
                 scenario.pk,
             )

@@ -19,13 +19,18 @@ SAMPLE_KWARGS = {
     "roles:detail": lambda ctx: {"code": ctx["role"].code},
     "roles:edit": lambda ctx: {"code": ctx["role"].code},
     "roles:search": lambda ctx: {"code": ctx["role"].code},
-    "roles:explanation": lambda c: {"code": c["role"].code, "person_id": c["team_skill"].person_id},
+    "roles:explanation": lambda c: {
+        "code": c["role"].code,
+        "public_id": c["team_skill"].person.public_id,
+    },
     "roles:export": lambda ctx: {"code": ctx["role"].code, "fmt": "csv"},
     "taxonomy:group": lambda ctx: {"pk": ctx["skill"].group_id},
     "taxonomy:proposal": lambda ctx: {"pk": ctx["proposal"].pk},
     "taxonomy:skill": lambda ctx: {"pk": ctx["skill"].pk},
     "taxonomy:skill_merge": lambda ctx: {"pk": ctx["skill"].pk},
     "taxonomy:skill_status": lambda ctx: {"pk": ctx["skill"].pk},
+    "taxonomy:qualification_change": lambda ctx: {"pk": sample_mapping(ctx).pk},
+    "taxonomy:qualification_remove": lambda ctx: {"pk": sample_mapping(ctx).pk},
     "surge:detail": lambda ctx: {"pk": sample_scenario(ctx).pk},
     "surge:edit": lambda ctx: {"pk": sample_scenario(ctx).pk},
     "surge:solve": lambda ctx: {"pk": sample_scenario(ctx).pk},
@@ -34,7 +39,7 @@ SAMPLE_KWARGS = {
     "surge:close": lambda ctx: {"pk": sample_scenario(ctx).pk},
     "surge:export_allocations": lambda ctx: {"pk": sample_scenario(ctx).pk, "fmt": "csv"},
     "surge:export_releases": lambda ctx: {"pk": sample_scenario(ctx).pk, "fmt": "xlsx"},
-    "imports:template": lambda ctx: {"kind": "people"},
+    "imports:template": lambda ctx: {"kind": sample_kind(ctx)},
     "reports:data_quality_export": lambda ctx: {"fmt": "csv"},
     "reports:capability_export": lambda ctx: {"fmt": "xlsx"},
     "reports:supply_demand_export": lambda ctx: {"fmt": "csv"},
@@ -46,12 +51,12 @@ SAMPLE_KWARGS = {
     "imports:job": lambda ctx: {"job_id": sample_import_job(ctx).pk},
     "imports:job_progress": lambda ctx: {"job_id": sample_import_job(ctx).pk},
     "imports:job_import": lambda ctx: {"job_id": sample_import_job(ctx).pk},
-    # Others' profiles, by primary key: a member of the line_manager login's team.
-    "team:person": lambda ctx: {"pk": ctx["team_skill"].person_id},
-    "team:protection": lambda ctx: {"pk": ctx["team_skill"].person_id},
-    "team:verify": lambda c: {"pk": c["team_skill"].person_id, "skill_pk": c["team_skill"].pk},
-    "team:query": lambda c: {"pk": c["team_skill"].person_id, "skill_pk": c["team_skill"].pk},
-    "team:unverify": lambda c: {"pk": c["team_skill"].person_id, "skill_pk": c["team_skill"].pk},
+    # Others' profiles, by public id: a member of the line_manager login's team.
+    "team:person": lambda ctx: {"public_id": ctx["team_skill"].person.public_id},
+    "team:protection": lambda ctx: {"public_id": ctx["team_skill"].person.public_id},
+    "team:verify": lambda c: team_skill_kwargs(c),
+    "team:query": lambda c: team_skill_kwargs(c),
+    "team:unverify": lambda c: team_skill_kwargs(c),
     # Your profile: rows of the user's own record (only the line_manager login
     # has one; the others get the "not linked to a staff record" page).
     "people:skill_change": lambda ctx: {"pk": own_row(ctx, "skill")},
@@ -63,7 +68,7 @@ SAMPLE_KWARGS = {
 }
 API_SAMPLE_PARAMS = {
     "{code}": lambda ctx: ctx["role"].code,
-    "{kind}": lambda ctx: "people",  # POST /imports/{kind}
+    "{kind}": lambda ctx: sample_kind(ctx),  # POST /imports/{kind}
     "{job_id}": lambda ctx: str(sample_import_job(ctx).pk),  # GET /imports/jobs/{job_id}
     "{staff_number}": lambda ctx: "S999999",  # PUT /people/{staff_number}/skills, GET /people/…
     "{surge_id}": lambda ctx: "999999",  # /surges/{surge_id}…: refused before the lookup
@@ -74,6 +79,7 @@ EXPECTED_PUBLIC = {
     "accounts:login",
     "accounts:logout",
     "healthz",
+    "healthz_ready",
     "accessibility",
     "cookies",
     "favicon",
@@ -124,6 +130,12 @@ def ctx(db, make_user):
     }
 
 
+def team_skill_kwargs(ctx) -> dict:
+    """A team member's skill: the person by public id, the skill by its catalogue id."""
+    row = ctx["team_skill"]
+    return {"public_id": row.person.public_id, "skill_id": row.skill_id}
+
+
 def own_row(ctx, kind: str) -> int:
     """A row of the line_manager login's own record (the only sample login with
     a staff record; the others get the "not linked" page whatever the pk)."""
@@ -143,6 +155,26 @@ def own_row(ctx, kind: str) -> int:
         else:
             ctx[key] = Qualification.objects.create(person=person, name="ILM Level 3")
     return ctx[key].pk
+
+
+def sample_kind(ctx) -> str:
+    """An import kind the signed-in user may import, when they may import any (each kind
+    names its own capability: HR kinds for HR, the qualification table for stewards);
+    the per-kind refusal is tested in tests/taxonomy/test_qualification_table.py."""
+    from skills_app.imports.kinds import kinds_for
+
+    return next(iter(kinds_for(ctx.get("owner"))), "people")
+
+
+def sample_mapping(ctx):
+    """A row of the stewards' qualification table, made the first time a route needs one."""
+    from taxonomy.models import QualificationSkill
+
+    if "mapping" not in ctx:
+        ctx["mapping"] = QualificationSkill.objects.create(
+            qualification="Sample qualification", skill=ctx["skill"], level=2
+        )
+    return ctx["mapping"]
 
 
 def sample_import_job(ctx):
@@ -247,6 +279,7 @@ def _api_url(path, ctx):
 @pytest.mark.parametrize("role", list(Role))
 def test_api_operations_enforce_the_matrix_for(role, client_for, ctx):
     client = client_for(role)
+    ctx["owner"] = get_user_model().objects.get(pk=client.session["_auth_user_id"])
     for method, path, operation in api_operations():
         caps = operation.auth_callbacks[0].caps
         url = _api_url(path, ctx)

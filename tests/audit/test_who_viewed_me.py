@@ -58,11 +58,11 @@ def test_a_managers_query_and_protection_reach_the_person(client, sam):
     skill = PersonSkillFactory(person=sam, skill=SkillFactory(name="Welding"), level=2)
     client.force_login(sam.line_manager.user)
     client.post(
-        reverse("team:query", args=[sam.pk, skill.pk]),
+        reverse("team:query", args=[sam.public_id, skill.skill_id]),
         {"note": "Where did you use this?", "version": skill.version},
     )
     client.post(
-        reverse("team:protection", args=[sam.pk]),
+        reverse("team:protection", args=[sam.public_id]),
         {"protected": "yes", "version": 1, "reason": "Runs payroll"},
     )
 

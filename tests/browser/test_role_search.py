@@ -137,7 +137,7 @@ def test_build_a_role_then_search_and_explain(page, live_server, world, console_
     link = page.get_by_role("link", name=re.compile("^Bo Smith"))
     expect(link).to_have_attribute("aria-expanded", "false")
     link.click()
-    panel = page.locator(f"#explain-{world['bo'].pk}")
+    panel = page.locator(f"#explain-{world['bo'].public_id}")
     expect(panel).to_be_visible()
     heading = panel.get_by_role("heading", name="How Bo Smith’s 83.3% match was worked out")
     expect(heading).to_be_focused()
@@ -166,7 +166,7 @@ def test_build_a_role_then_search_and_explain(page, live_server, world, console_
     expect(page.locator("#search-results tr[id^='result-']")).to_have_count(2)
 
     # Ada's explanation on its own page.
-    page.goto(f"{live_server.url}/roles/{role.code}/search/people/{world['ada'].pk}/")
+    page.goto(f"{live_server.url}/roles/{role.code}/search/people/{world['ada'].public_id}/")
     expect(page.locator("h1")).to_have_text("Ada Lovelace")
     expect(page.locator("main")).to_contain_text("How the 80.0% match was worked out")
     expect(page.locator("main")).to_contain_text("3 levels")
@@ -247,7 +247,7 @@ def test_people_in_through_a_recent_role_are_listed_apart_and_explanations_print
     assert_accessible(page)
 
     # An explanation states its basis and prints on one A4 page.
-    page.goto(f"{live_server.url}/roles/py-sql/search/people/{world['bo'].pk}/")
+    page.goto(f"{live_server.url}/roles/py-sql/search/people/{world['bo'].public_id}/")
     main = page.locator("main")
     expect(main).to_contain_text("against role py-sql (Python and SQL analyst), version 1")
     expect(main).to_contain_text("Yes, by score")

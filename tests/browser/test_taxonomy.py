@@ -195,3 +195,49 @@ def test_propose_shows_similar_skills_while_typing(
     assert_accessible(page)
     assert_no_csp_violations(page, console_errors)
     assert console_errors == []
+
+
+def test_steward_keeps_the_qualification_table(
+    page, live_server, make_user, skills, console_errors
+):
+    """Add a mapping with the skill combobox and a level radio, see it in the table,
+    then try an empty add: the error summary takes focus. Each page passes axe."""
+    from taxonomy.models import QualificationSkill
+
+    make_user(Role.STEWARD, username="quals-steward")
+    login(page, live_server, "quals-steward", PASSWORD)
+    page.goto(f"{live_server.url}/skills/")
+    page.get_by_role("link", name="Qualifications and the skills they show").click()
+    expect(page.locator("h1")).to_have_text("Qualifications and the skills they show")
+    assert_accessible(page)
+
+    page.get_by_label("Qualification", exact=True).fill("PRINCE2 Practitioner")
+    combobox = page.get_by_role("combobox", name="Skill it shows")
+    combobox.click()
+    page.keyboard.type("project man")
+    expect(page.get_by_role("option", name=re.compile(r"^project management"))).to_be_visible()
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    expect(combobox).to_have_value("project management")
+    page.get_by_label("3 Practitioner").check()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Add").click()
+    expect(page.locator(".govuk-notification-banner--success")).to_contain_text(
+        "“PRINCE2 Practitioner” now shows “project management” at level 3"
+    )
+    expect(page.locator("table")).to_contain_text("PRINCE2 Practitioner")
+    row = QualificationSkill.objects.get()
+    assert (row.skill_id, row.level) == (skills["pm"].pk, 3)
+    assert_accessible(page)
+
+    with page.expect_navigation():
+        page.get_by_role("button", name="Add").click()
+    summary = page.locator(".govuk-error-summary")
+    expect(summary).to_be_focused()
+    expect(summary).to_contain_text("Enter the name of the qualification")
+    assert_accessible(page)
+
+    page.goto(f"{live_server.url}/skills/qualifications/{row.pk}/remove/")
+    assert_accessible(page)
+    assert_no_csp_violations(page, console_errors)
+    assert console_errors == []

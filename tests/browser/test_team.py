@@ -52,7 +52,7 @@ def test_manager_verifies_a_team_members_skill(page, live_server, team, console_
 
     with page.expect_navigation():
         page.get_by_role("link", name="Priya Shah").click()
-    assert page.url == f"{live_server.url}/people/{team['member'].pk}/"
+    assert page.url == f"{live_server.url}/people/{team['member'].public_id}/"
     expect(page.locator("h1")).to_have_text("Priya Shah")
     assert_accessible(page)
 
@@ -129,7 +129,7 @@ def test_manager_verifies_a_team_members_skill(page, live_server, team, console_
 
 def test_a_stale_verify_shows_the_conflict(page, live_server, team, console_errors):
     login(page, live_server, "team-manager", PASSWORD)
-    page.goto(f"{live_server.url}/people/{team['member'].pk}/")
+    page.goto(f"{live_server.url}/people/{team['member'].public_id}/")
     # The owner raises their level after the manager opened the verify page.
     with page.expect_navigation():
         page.get_by_role("link", name="Verify Benefit casework").click()

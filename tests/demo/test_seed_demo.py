@@ -102,6 +102,9 @@ def test_seeded_workforce_is_believable(seeded):
     assert people.count() == PEOPLE
     staff_numbers = list(people.values_list("staff_number", flat=True))
     assert staff_numbers[0] == "P0000001" and len(set(staff_numbers)) == PEOPLE
+    # Each person their own random public id (the id in their URLs), not one shared default.
+    public_ids = set(people.values_list("public_id", flat=True))
+    assert len(public_ids) == PEOPLE and {p.version for p in public_ids} == {4}
     assert all(
         email.endswith(f"@{EMAIL_DOMAIN}") for email in people.values_list("work_email", flat=True)
     )
@@ -248,6 +251,7 @@ def test_postgres_copy_path(postgres_only):
     before = constraint_counts()
     result = seed_demo(people=500, seed=5, reset=True, password=PASSWORD)
     assert result.people == Person.objects.count() == 500
+    assert Person.objects.values("public_id").distinct().count() == 500  # one per row, via COPY
     assert result.person_skills == PersonSkill.objects.count() > 500 * 10
     assert result.role_history == RoleHistory.objects.count()
     assert result.qualifications == Qualification.objects.count()
@@ -307,3 +311,18 @@ def test_suspended_constraints_come_back_after_a_failed_load(postgres_only):
         assert len(schema()) < len(before)
         raise RuntimeError("load failed")
     assert schema() == before
+
+
+def test_the_demo_qualifications_propose_skills(seeded):
+    """Every mapping of the demo's qualification table lands on an active skill, and
+    the qualifications people hold find their skills through the drafting run's reader."""
+    from skills_app.demo.generator import QUALIFICATION_SKILLS, ensure_qualification_skills
+    from taxonomy.models import QualificationSkill
+    from taxonomy.selectors import qualification_skills
+
+    assert QualificationSkill.objects.count() == len(QUALIFICATION_SKILLS)
+    assert ensure_qualification_skills() == 0  # a rerun adds nothing
+    held = set(Qualification.objects.values_list("name", flat=True))
+    found = qualification_skills(held)
+    assert len(found) >= len(held) - 1  # all but British Sign Language
+    assert "Certified ScrumMaster" not in held or found["Certified ScrumMaster"]

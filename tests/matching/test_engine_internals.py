@@ -22,6 +22,7 @@ from matching.engine import (
     RoleLibrary,
     RoleSpell,
     SkillColumns,
+    SpellTable,
     recency_factor,
 )
 from tests.matching.test_engine import AS_OF, DAY, N_SKILLS, build, rank, years_ago
@@ -289,9 +290,11 @@ def test_role_library_notices_new_spells_and_can_be_told_of_edits():
     wf = build([{0: 1}, {0: 1}], roles=library)
     reqs = [Requirement(0, 3)]
     assert len(wf.prior_roles(reqs, DAY)) == 0
-    library.spells.append(RoleSpell(person=1, role=0, title="Analyst", end=0))
+    library.spells = library.spells.extended([RoleSpell(person=1, role=0, title="Analyst", end=0)])
     assert list(wf.prior_roles(reqs, DAY)) == [1]
-    library.spells[0] = RoleSpell(person=0, role=0, title="Analyst", end=0)
+    # Replaced by a table of the same length: only changed() tells the library.
+    library.spells = SpellTable.from_spells([RoleSpell(person=0, role=0, title="Analyst", end=0)])
+    assert list(wf.prior_roles(reqs, DAY)) == [1]
     library.changed()
     assert list(wf.prior_roles(reqs, DAY)) == [0]
 

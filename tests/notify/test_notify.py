@@ -6,6 +6,7 @@ import logging
 from unittest import mock
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
@@ -141,6 +142,27 @@ def test_a_row_whose_worker_died_mid_send_is_taken_up_after_its_lease(person):
     assert send_due(now=later(6)).sent == 1
     row.refresh_from_db()
     assert (row.status, row.attempts) == (Status.SENT, 2)
+
+
+def test_a_row_whose_worker_dies_every_time_gives_up(person):
+    row = queue(person)
+    now = timezone.now()
+    for _ in range(services.MAX_ATTEMPTS):
+        services._claim(limit=10, now=now)
+        now += services.SENDING_LEASE
+    assert send_due(now=now).dead == 1
+    row.refresh_from_db()
+    assert row.status == Status.DEAD and "worker stopped" in row.last_error
+    assert RecordingBackend.outbox == []
+
+
+def test_a_backend_that_cannot_start_claims_nothing(person, settings):
+    row = queue(person)
+    settings.NOTIFY_BACKEND, settings.NOTIFY_API_KEY = GOVUK_NOTIFY, ""
+    with pytest.raises(ImproperlyConfigured):
+        send_due()
+    row.refresh_from_db()
+    assert (row.status, row.attempts) == (Status.QUEUED, 0)
 
 
 def test_nothing_is_logged_that_names_the_recipient(person, settings, caplog):

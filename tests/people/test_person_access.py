@@ -1,5 +1,5 @@
 """DESIGN.md section 8, "others' profiles", as a table: every role × the web page
-(/people/<pk>/) and the API (GET /api/v1/people/{staff_number}): allowed or
+(/people/<public_id>/) and the API (GET /api/v1/people/{staff_number}): allowed or
 refused, which fields show, and an access event for every allowed look and none
 for a refused one."""
 
@@ -110,8 +110,8 @@ def _views(user, person):
 def test_web_profile_page(client, make_user, org, role, who, allowed, fields):
     user = _sign_in(client, make_user, role)
     person = org[who]
-    url = reverse("team:person", kwargs={"pk": person.pk})
-    assert url == f"/people/{person.pk}/"  # an opaque id: no staff number or name
+    url = reverse("team:person", kwargs={"public_id": person.public_id})
+    assert url == f"/people/{person.public_id}/"  # an opaque id: no pk, staff number or name
     response = client.get(url)
     if not allowed:
         assert response.status_code == 403
@@ -189,7 +189,7 @@ def test_api_profile(client, make_user, org, role, who, allowed, fields):
 
 
 def test_anonymous_visitors_sign_in_first(client, org):
-    response = client.get(reverse("team:person", kwargs={"pk": org["mina"].pk}))
+    response = client.get(reverse("team:person", kwargs={"public_id": org["mina"].public_id}))
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/")
     response = client.get(f"/api/v1/people/{org['mina'].staff_number}")
@@ -224,7 +224,7 @@ def test_unknown_people_are_404_and_not_audited(client, make_user, org, role):
 
 def test_opening_your_own_record_goes_to_your_profile(client, make_user, org):
     _sign_in(client, make_user, Role.LINE_MANAGER)
-    response = client.get(reverse("team:person", kwargs={"pk": org["ronan"].pk}))
+    response = client.get(reverse("team:person", kwargs={"public_id": org["ronan"].public_id}))
     assert response.status_code == 302
     assert response["Location"] == reverse("people:my_profile")
     assert not AccessEvent.objects.filter(action=Action.VIEW_PROFILE).exists()
@@ -232,14 +232,18 @@ def test_opening_your_own_record_goes_to_your_profile(client, make_user, org):
 
 def test_hr_sees_every_field_on_the_page_but_no_manager_actions(client, make_user, org):
     _sign_in(client, make_user, Role.HR)
-    page = client.get(reverse("team:person", kwargs={"pk": org["mina"].pk})).content.decode()
+    page = client.get(
+        reverse("team:person", kwargs={"public_id": org["mina"].public_id})
+    ).content.decode()
     assert "mina.okafor@dps.example" in page
     assert "Verify" not in page and "Mark as protected" not in page
 
 
 def test_planners_are_told_they_see_match_fields_only(client, make_user, org):
     _sign_in(client, make_user, Role.PLANNER)
-    page = client.get(reverse("team:person", kwargs={"pk": org["mina"].pk})).content.decode()
+    page = client.get(
+        reverse("team:person", kwargs={"public_id": org["mina"].public_id})
+    ).content.decode()
     assert "parts of this profile that matching uses" in page
     assert "Verify" not in page
 
@@ -269,13 +273,13 @@ def test_find_a_person_by_name_or_staff_number_is_audited_without_the_query(clie
     response = client.post(reverse("team:find"), {"q": "  okaf  "})
     page = response.content.decode()
     assert response.status_code == 200
-    assert f'href="/people/{org["mina"].pk}/"' in page
+    assert f'href="/people/{org["mina"].public_id}/"' in page
     assert "Otto Vance" not in page
     [event] = AccessEvent.objects.filter(actor=hr, action=Action.SEARCH)
     assert event.subject == org["mina"] and event.parameters == {"results": 1}
 
     response = client.post(reverse("team:find"), {"q": "s9000"})
-    found = re.findall(r'href="/people/(\d+)/"', response.content.decode())
+    found = re.findall(r'href="/people/([0-9a-f-]{36})/"', response.content.decode())
     assert len(found) == 4  # by staff number prefix: Mina, Ronan, Dee, Otto
     assert AccessEvent.objects.filter(actor=hr, action=Action.SEARCH).count() == 1 + 4
 

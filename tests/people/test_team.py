@@ -104,7 +104,7 @@ def test_a_loop_in_bad_data_ends(tree):
 
 
 def test_moving_someone_out_of_the_team_ends_access(manager_client, tree):
-    url = reverse("team:person", kwargs={"pk": tree["cai"].pk})
+    url = reverse("team:person", kwargs={"public_id": tree["cai"].public_id})
     assert manager_client.get(url).status_code == 200
     Person.objects.filter(pk=tree["cai"].pk).update(line_manager=tree["out"])
     assert manager_client.get(url).status_code == 403
@@ -145,7 +145,7 @@ def test_team_page_lists_direct_and_indirect_reports_with_counts(manager_client,
     assert "Not reviewed for 12 months" in ben and "Protected" not in ben
     cai = next(row for row in rows if "Cai Cole" in row)
     assert "Never" in cai and "Not reviewed for 12 months" in cai
-    assert f'href="/people/{tree["ana"].pk}/"' in page
+    assert f'href="/people/{tree["ana"].public_id}/"' in page
     assert tree["ana"].staff_number not in page  # no need to show it, and none in links
 
 
@@ -202,18 +202,32 @@ def test_team_page_is_for_line_managers_and_admin(client, make_user):
 
 
 def test_manager_sees_actions_for_their_team_member(manager_client, tree, claim):
-    page = _page(manager_client.get(reverse("team:person", kwargs={"pk": tree["cai"].pk})))
-    assert reverse("team:verify", kwargs={"pk": tree["cai"].pk, "skill_pk": claim.pk}) in page
-    assert reverse("team:query", kwargs={"pk": tree["cai"].pk, "skill_pk": claim.pk}) in page
+    page = _page(
+        manager_client.get(reverse("team:person", kwargs={"public_id": tree["cai"].public_id}))
+    )
+    assert (
+        reverse(
+            "team:verify", kwargs={"public_id": tree["cai"].public_id, "skill_id": claim.skill_id}
+        )
+        in page
+    )
+    assert (
+        reverse(
+            "team:query", kwargs={"public_id": tree["cai"].public_id, "skill_id": claim.skill_id}
+        )
+        in page
+    )
     assert "Mark as protected (critical role)" in page
-    assert reverse("team:protection", kwargs={"pk": tree["cai"].pk}) in page
+    assert reverse("team:protection", kwargs={"public_id": tree["cai"].public_id}) in page
 
 
 # --- verify ---------------------------------------------------------------------------------
 
 
 def _verify_url(claim):
-    return reverse("team:verify", kwargs={"pk": claim.person_id, "skill_pk": claim.pk})
+    return reverse(
+        "team:verify", kwargs={"public_id": claim.person.public_id, "skill_id": claim.skill_id}
+    )
 
 
 def test_verify_confirmation_page(manager_client, claim):
@@ -233,7 +247,7 @@ def test_verify_a_claim(manager_client, tree, claim):
     response = manager_client.post(
         _verify_url(claim), {"version": claim.version, "note": "Saw it"}, follow=True
     )
-    assert response.redirect_chain == [(f"/people/{tree['cai'].pk}/", 302)]
+    assert response.redirect_chain == [(f"/people/{tree['cai'].public_id}/", 302)]
     page = _page(response)
     assert "govuk-notification-banner--success" in page
     assert "You verified Cai Cole’s skill “Debt advice”" in page
@@ -336,7 +350,10 @@ def test_managers_cannot_verify_outside_their_team(manager_client, client, make_
 
 def test_a_skill_is_addressed_through_its_own_person(manager_client, tree, claim):
     outsider_claim = PersonSkillFactory(person=tree["out"])
-    url = reverse("team:verify", kwargs={"pk": tree["cai"].pk, "skill_pk": outsider_claim.pk})
+    url = reverse(
+        "team:verify",
+        kwargs={"public_id": tree["cai"].public_id, "skill_id": outsider_claim.skill_id},
+    )
     assert manager_client.post(url, {"version": 1, "note": "Saw it"}).status_code == 404
     assert PersonSkill.objects.get(pk=outsider_claim.pk).evidence == EvidenceKind.SELF
 
@@ -367,7 +384,7 @@ def test_an_indirect_manager_may_verify_too(client, tree, claim):
     client.force_login(tree["boss_user"])
     response = client.post(_verify_url(claim), {"version": claim.version, "note": "Saw it"})
     assert response.status_code == 302
-    assert response["Location"] == f"/people/{tree['cai'].pk}/"
+    assert response["Location"] == f"/people/{tree['cai'].public_id}/"
     row = PersonSkill.objects.get(pk=claim.pk)
     assert row.evidence == EvidenceKind.MANAGER_VERIFIED
     assert row.verified_by == tree["boss_user"] and row.verified_at is not None
@@ -380,7 +397,9 @@ def test_an_indirect_manager_may_verify_too(client, tree, claim):
 
 
 def _query_url(claim):
-    return reverse("team:query", kwargs={"pk": claim.person_id, "skill_pk": claim.pk})
+    return reverse(
+        "team:query", kwargs={"public_id": claim.person.public_id, "skill_id": claim.skill_id}
+    )
 
 
 def test_query_a_claim(manager_client, tree, claim):
@@ -466,7 +485,7 @@ def test_query_service_validates(tree, claim):
 
 
 def _protect_url(person):
-    return reverse("team:protection", kwargs={"pk": person.pk})
+    return reverse("team:protection", kwargs={"public_id": person.public_id})
 
 
 def test_mark_and_unmark_protected(manager_client, tree):
@@ -573,18 +592,24 @@ def test_verify_asks_how_the_manager_knows_and_shows_it(manager_client, tree, cl
     assert "“Ran the debt clinic”" in _page(response)
     assert PersonSkill.objects.get(pk=claim.pk).verification_note == "Ran the debt clinic"
     # From the profile page, verifying is a link to that question, not a one-click button.
-    profile = _page(manager_client.get(reverse("team:person", kwargs={"pk": tree["cai"].pk})))
+    profile = _page(
+        manager_client.get(reverse("team:person", kwargs={"public_id": tree["cai"].public_id}))
+    )
     assert f'action="{_verify_url(claim)}"' not in profile
 
 
 def _unverify_url(claim):
-    return reverse("team:unverify", kwargs={"pk": claim.person_id, "skill_pk": claim.pk})
+    return reverse(
+        "team:unverify", kwargs={"public_id": claim.person.public_id, "skill_id": claim.skill_id}
+    )
 
 
 def test_a_verification_can_be_undone(manager_client, tree, claim):
     manager_client.post(_verify_url(claim), {"version": claim.version, "note": "Saw it"})
     row = PersonSkill.objects.get(pk=claim.pk)
-    profile = _page(manager_client.get(reverse("team:person", kwargs={"pk": tree["cai"].pk})))
+    profile = _page(
+        manager_client.get(reverse("team:person", kwargs={"public_id": tree["cai"].public_id}))
+    )
     assert _unverify_url(claim) in profile
     confirm = _page(manager_client.get(_unverify_url(claim)))
     assert "Undo the verification of “Debt advice”?" in confirm

@@ -444,3 +444,29 @@ def test_drafts_count_only_when_the_search_includes_them(api, skills):
     assert included["confidence"] == "D"  # a draft is evidence 0.4
     search = AccessEvent.objects.filter(action=Action.SEARCH, object_type="role").latest("id")
     assert search.parameters["include_drafts"] is True
+
+
+def test_the_unvalidated_hot_path_still_answers_exactly_its_schema(api, skills):
+    """POST /match builds its JSON without ninja's validation (issue 17): the
+    answer must still be exactly MatchOut, nothing missing and nothing extra."""
+    from skills_app.roles.api_match import MatchOut
+
+    person("S1", {skills["Python"]: (4, None, "certified"), skills["SQL"]: (2, ago(4), "self")})
+    holder = person("S2", {skills["SQL"]: 1})
+    role = RoleRequirementFactory(skill=skills["Python"], level=4).role
+    RoleRequirementFactory(role=role, skill=skills["SQL"], level=3)
+    RoleRequirementFactory(role=role, skill=skills["Programming"], level=2)
+    RoleHistory.objects.create(
+        person=holder, title="Analyst", role_profile=role, start=ago(5), end=ago(1)
+    )
+    body = {
+        **ALL,
+        "requirements": [
+            {"skill": skills["Python"].uri, "level": 4, "essential": True},
+            {"skill": skills["SQL"].uri, "level": 3, "weight": 0.5},
+            {"skill": skills["Programming"].uri, "level": 2},
+        ],
+    }
+    answer = api(body).json()
+    assert any(r["prior_role"] for r in answer["results"])
+    assert MatchOut.model_validate(answer).model_dump(mode="json") == answer

@@ -16,6 +16,7 @@ import csv
 import datetime as dt
 import io
 import re
+import uuid
 from urllib.parse import urlencode
 
 import openpyxl
@@ -53,7 +54,7 @@ def result_rows(page: str, table: int = 0) -> list[list[str]]:
         return []
     rows = []
     for tr in re.findall(
-        r'<tr class="govuk-table__row" id="result-\d+">(.*?)</tr>', bodies[table], re.S
+        r'<tr class="govuk-table__row" id="result-[0-9a-f-]{36}">(.*?)</tr>', bodies[table], re.S
     ):
         cells = re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", tr, re.S)
         rows.append([" ".join(re.sub(r"<[^>]+>", " ", c).split()) for c in cells])
@@ -307,7 +308,7 @@ def test_htmx_gets_only_the_results(planner, world):
 
 
 def test_explanation_page_shows_the_numbers(planner, world):
-    url = reverse("roles:explanation", args=[world["role"].code, world["ada"].pk])
+    url = reverse("roles:explanation", args=[world["role"].code, world["ada"].public_id])
     page = html(planner.get(url, {"threshold": "70", "filtered": "1"}))
     assert '<h1 class="govuk-heading-l">Ada Lovelace</h1>' in page
     assert "How the 80.0% match was worked out" in page
@@ -357,7 +358,7 @@ def test_explanation_page_shows_the_numbers(planner, world):
 def test_explanation_of_a_related_skill_and_a_prior_role(planner, world):
     role = RoleProfileFactory(code="programmer", title="Programmer")
     RoleRequirement.objects.create(role=role, skill=world["programming"], level=4)
-    page = html(planner.get(reverse("roles:explanation", args=[role.code, world["ada"].pk])))
+    page = html(planner.get(reverse("roles:explanation", args=[role.code, world["ada"].public_id])))
     # Python 4 through a narrower relation (strength 0.8): 3.2 of 4 = 80%.
     assert "How the 80.0% match was worked out" in page
     row = re.search(r"<th[^>]*>Programming</th>(.*?)</tr>", page, re.S).group(1)
@@ -377,7 +378,7 @@ def test_explanation_of_a_related_skill_and_a_prior_role(planner, world):
         "Certified",
     ]
     page = html(
-        planner.get(reverse("roles:explanation", args=[world["role"].code, world["cy"].pk]))
+        planner.get(reverse("roles:explanation", args=[world["role"].code, world["cy"].public_id]))
     )
     assert "How the 8.3% match was worked out" in page
     assert "18.3%: the match score plus a tenth of the recent role’s coverage" in page
@@ -386,21 +387,30 @@ def test_explanation_of_a_related_skill_and_a_prior_role(planner, world):
 
 
 def test_explanation_panel_for_htmx(planner, world):
-    url = reverse("roles:explanation", args=[world["role"].code, world["bo"].pk])
+    url = reverse("roles:explanation", args=[world["role"].code, world["bo"].public_id])
     page = html(planner.get(url, headers={"HX-Request": "true"}))
     assert "<html" not in page
     assert (
-        f'<h3 class="govuk-heading-m" id="explain-{world["bo"].pk}-heading" tabindex="-1">' in page
+        f'<h3 class="govuk-heading-m" id="explain-{world["bo"].public_id}-heading" tabindex="-1">'
+        in page
     )
     assert "How Bo Smith’s 83.3% match was worked out" in page
     assert "Open this explanation on its own page" in page
 
 
 def test_explanation_of_unknown_people_and_empty_roles(planner, world):
-    assert planner.get(reverse("roles:explanation", args=["data-surge", 999999])).status_code == 404
+    assert (
+        planner.get(reverse("roles:explanation", args=["data-surge", uuid.uuid4()])).status_code
+        == 404
+    )
+    # The old address by primary key no longer resolves.
+    old = f"/roles/{world['role'].code}/search/people/{world['ada'].pk}/"
+    assert planner.get(old).status_code == 404
     empty = RoleProfileFactory(code="empty")
     assert (
-        planner.get(reverse("roles:explanation", args=["empty", world["ada"].pk])).status_code
+        planner.get(
+            reverse("roles:explanation", args=["empty", world["ada"].public_id])
+        ).status_code
         == 404
     )
     page = html(planner.get(reverse("roles:search", args=[empty.code])))
@@ -510,7 +520,10 @@ def test_staff_managers_and_stewards_cannot_search(client_for, role, world):
     client = client_for(role)
     code = world["role"].code
     assert client.get(reverse("roles:search", args=[code])).status_code == 403
-    assert client.get(reverse("roles:explanation", args=[code, world["ada"].pk])).status_code == 403
+    assert (
+        client.get(reverse("roles:explanation", args=[code, world["ada"].public_id])).status_code
+        == 403
+    )
     assert client.get(reverse("roles:export", args=[code, "csv"])).status_code == 403
     assert client.get(reverse("roles:export", args=[code, "xlsx"])).status_code == 403
     assert not events(client).exists()
@@ -523,7 +536,10 @@ def test_hr_and_admins_may_search(client_for, role, world):
     page = html(client.get(reverse("roles:search", args=[code])))
     assert names(page) == ["Bo Smith", "Ada Lovelace"]
     assert names(page, table=1) == ["Cy Jones"]
-    assert client.get(reverse("roles:explanation", args=[code, world["ada"].pk])).status_code == 200
+    assert (
+        client.get(reverse("roles:explanation", args=[code, world["ada"].public_id])).status_code
+        == 200
+    )
     assert export(client, world, "csv").status_code == 200
 
 
@@ -537,3 +553,14 @@ def test_a_draft_counts_only_when_the_planner_says_yes_to_drafts(planner, world)
     page = html(search(planner, world, prior="no", threshold="70", drafts="yes"))
     assert "Cy Jones" in names(page)
     assert "Count skills people have not confirmed yet?" in page
+
+
+def test_a_large_organisation_is_searched_by_path_not_thousands_of_checkboxes(planner, world):
+    from skills_app.roles.forms import MAX_UNIT_CHECKBOXES
+
+    for number in range(MAX_UNIT_CHECKBOXES):
+        OrgUnitFactory(name=f"Directorate {number}", parent=world["dept"])
+    page = html(search(planner, world, prior="no", threshold="0", unit_paths="DWP/Operations"))
+    assert 'name="units"' not in page and 'name="exclude_units"' not in page
+    assert "Only people in these parts of the organisation" in page
+    assert names(page) == ["Cy Jones"]  # Operations only

@@ -65,6 +65,6 @@ def test_the_planners_profile_view_hides_the_line_manager_too(client_for, scenar
     from skills_app.people.models import Person
 
     alice = Person.objects.get(staff_number="A")
-    page = client_for(Role.PLANNER).get(reverse("team:person", args=[alice.pk]))
+    page = client_for(Role.PLANNER).get(reverse("team:person", args=[alice.public_id]))
     assert page.status_code == 200
     assert "Mary Manager" not in page.content.decode()

@@ -455,7 +455,8 @@ def test_solve_through_the_page_then_approve_refuse_and_close(
     assert re.search(r"2\. Database administrator</td>\s*<th[^>]*>Alice Allrounder", page)
     try:
         explain = reverse(
-            "roles:explanation", kwargs={"code": world["dba"].code, "person_id": world["a"].pk}
+            "roles:explanation",
+            kwargs={"code": world["dba"].code, "public_id": world["a"].public_id},
         )
     except NoReverseMatch:  # the role search's explanation page is not installed
         assert "Why they match" not in page
