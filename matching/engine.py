@@ -253,9 +253,16 @@ class People:
     available_from: np.ndarray  # int32 ordinal, NOT_AVAILABLE when unknown
     allocated: np.ndarray  # bool: allocated in an approved surge
     reviewed_at: np.ndarray  # int32 ordinal of profile_reviewed_at, 0 = never
+    # Ready reserve (DESIGN 10): the days a member is on call, as ordinals (0, 0: not one).
+    reserve_from: np.ndarray | None = None  # int32
+    reserve_until: np.ndarray | None = None  # int32
     staff_rank: np.ndarray = field(init=False)  # int32 position in staff-number order
 
     def __post_init__(self):
+        if self.reserve_from is None:
+            self.reserve_from = np.zeros(len(self.staff_number), dtype=np.int32)
+        if self.reserve_until is None:
+            self.reserve_until = np.zeros(len(self.staff_number), dtype=np.int32)
         self.rank_staff_numbers()
 
     @classmethod
@@ -498,6 +505,7 @@ class Filters:
     available_on: int | None = None  # ordinal
     redeployable_only: bool = True
     min_weekly_hours: float | None = None
+    reserve_on: int | None = None  # ordinal: only ready-reserve members on call that day
 
 
 @dataclass(frozen=True, slots=True)
@@ -1086,6 +1094,9 @@ class Workforce:
             mask &= p.redeployable & ~p.protected
         if filters.min_weekly_hours is not None:
             mask &= p.weekly_hours >= filters.min_weekly_hours - EPSILON
+        if filters.reserve_on is not None:
+            mask &= (p.reserve_from > 0) & (p.reserve_from <= filters.reserve_on)
+            mask &= p.reserve_until >= filters.reserve_on
         return mask
 
     # --- ranking ------------------------------------------------------------------

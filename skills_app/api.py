@@ -164,3 +164,9 @@ api.add_router("/imports", imports_router)
 from skills_app.reports.api import router as reports_router  # noqa: E402
 
 api.add_router("/reports", reports_router)
+
+from skills_app.moves.api import me_router as my_moves_router  # noqa: E402
+from skills_app.moves.api import router as moves_router  # noqa: E402
+
+api.add_router("/moves", moves_router)
+api.add_router("/me", my_moves_router)

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "skills_app.surge",
     "skills_app.reports",
     "skills_app.imports",
+    "skills_app.moves",
     "skills_app.notify",
 ]
 

@@ -33,6 +33,7 @@ class Action(models.TextChoices):
     VERIFY = "verify", "Verified a skill"
     EDIT_PROFILE = "edit_profile", "Changed a profile"
     DRAFT = "draft", "Drafted skills for a profile"
+    MOVE = "move", "Took a step in a person's move"
     TOKEN = "api_token", "Managed an API token"
 
 

@@ -166,6 +166,17 @@ def _allocated_ids() -> np.ndarray:
     return np.array(sorted(ids), dtype=np.int64)
 
 
+_RESERVE = (
+    "SELECT person_id, available_from, available_until FROM moves_reservemembership "
+    "WHERE agreed_at IS NOT NULL AND withdrawn_at IS NULL"
+)
+
+
+def _reserve_days() -> dict[int, tuple[int, int]]:
+    """Ready-reserve members agreed by their manager: person id -> (from, until) ordinals."""
+    return {pk: (_ordinal(start), _ordinal(until)) for pk, start, until in _rows(_RESERVE)}
+
+
 def _load_units() -> tuple[np.ndarray, list[str], dict[int, int]]:
     rows = list(_rows("SELECT id, path FROM people_orgunit ORDER BY id"))
     ids = np.array([r[0] for r in rows], dtype=np.int64)
@@ -175,6 +186,8 @@ def _load_units() -> tuple[np.ndarray, list[str], dict[int, int]]:
 def _people_arrays(rows, unit_index, location_code, allocated: np.ndarray) -> dict:
     """Attribute arrays for people ``rows`` (new locations join ``location_code``)."""
     n = len(rows)
+    reserve = _reserve_days()
+    on_call = [reserve.get(r[0], (0, 0)) for r in rows]
     person_ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=n)
     location = np.fromiter(
         (location_code.setdefault(r[4], len(location_code)) for r in rows), np.int32, n
@@ -193,6 +206,8 @@ def _people_arrays(rows, unit_index, location_code, allocated: np.ndarray) -> di
         ),
         "allocated": np.isin(person_ids, allocated),
         "reviewed_at": _local_days([r[10] for r in rows]),
+        "reserve_from": np.fromiter((days[0] for days in on_call), np.int32, n),
+        "reserve_until": np.fromiter((days[1] for days in on_call), np.int32, n),
     }
 
 
@@ -208,6 +223,8 @@ _PEOPLE_FIELDS = (
     "available_from",
     "allocated",
     "reviewed_at",
+    "reserve_from",
+    "reserve_until",
 )
 
 

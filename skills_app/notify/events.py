@@ -15,6 +15,7 @@ class Event(StrEnum):
     START_REMINDER = "start_reminder"
     END_REMINDER = "end_reminder"
     RETURNED = "returned"
+    RESERVE_CALLED = "reserve_called"
 
 
 LABELS = {
@@ -24,6 +25,7 @@ LABELS = {
     Event.START_REMINDER: "Start reminder",
     Event.END_REMINDER: "End reminder",
     Event.RETURNED: "Returned",
+    Event.RESERVE_CALLED: "Ready reserve member called (to the line manager)",
 }
 
 CHOICES = [(event.value, LABELS[event]) for event in Event]

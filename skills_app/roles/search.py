@@ -54,6 +54,8 @@ class SearchFilters:
     available_on: dt.date | None = None
     redeployable_only: bool = True
     min_weekly_hours: float | None = None
+    # Only ready-reserve members on call (on ``available_on``, or today).
+    reserve_only: bool = False
 
     def to_json(self) -> dict:
         data = asdict(self)
@@ -77,6 +79,7 @@ class SearchFilters:
             available_on=dt.date.fromisoformat(available) if available else None,
             redeployable_only=bool(data.get("redeployable_only", True)),
             min_weekly_hours=float(hours) if hours is not None else None,
+            reserve_only=bool(data.get("reserve_only", False)),
         )
 
     def summary(self) -> dict:
@@ -232,6 +235,9 @@ def engine_filters(index: WorkforceIndex, filters: SearchFilters) -> Filters:
         available_on=filters.available_on.toordinal() if filters.available_on else None,
         redeployable_only=filters.redeployable_only,
         min_weekly_hours=filters.min_weekly_hours,
+        reserve_on=(filters.available_on or timezone.localdate()).toordinal()
+        if filters.reserve_only
+        else None,
     )
 
 

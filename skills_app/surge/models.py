@@ -62,6 +62,8 @@ class DemandLine(models.Model):
     min_score = models.DecimalField(max_digits=4, decimal_places=3, default=0.8)
     filters = models.JSONField(default=dict, blank=True)
     position = models.PositiveSmallIntegerField(default=0)
+    # How long a person moved onto this line stays (a loan; DESIGN 10).
+    loan_weeks = models.PositiveSmallIntegerField(default=12)
 
     class Meta:
         ordering = ["scenario", "position", "id"]

@@ -438,6 +438,119 @@ def scenario_solve(*, scenario_id: int, progress: Callable[[int, str], None] | N
     return locked
 
 
+def open_posts(scenario: Scenario) -> dict[int, int]:
+    """Per line of an approved scenario, the posts not held by anyone now (a
+    refusal or a cancelled move opens a post again)."""
+    held = Counter(
+        scenario.allocations.filter(status=AllocationStatus.APPROVED).values_list(
+            "line_id", flat=True
+        )
+    )
+    return {line.pk: max(0, line.headcount - held[line.pk]) for line in scenario.lines.all()}
+
+
+def scenario_solve_open(*, actor, scenario_id: int) -> dict:
+    """Fill an approved scenario's open posts only: everyone already allocated
+    (released, on their way or started) keeps their post, nobody allocated
+    anywhere is used, and each unit may release only what its cap has left after
+    this scenario's earlier releases. New allocations become proposed moves.
+    Returns {open, filled}."""
+    scenario = Scenario.objects.get(pk=scenario_id)
+    if scenario.status != ScenarioStatus.APPROVED:
+        raise SurgeError("Only an approved scenario's open posts can be filled again")
+    still_open = open_posts(scenario)
+    lines = [
+        line
+        for line in scenario.lines.select_related("role_profile").prefetch_related(
+            "role_profile__requirements"
+        )
+        if still_open[line.pk]
+    ]
+    if not lines:
+        raise SurgeError("Every post is filled: there is nothing to fill again")
+    index = current_index()
+    scored = _score_lines(index, lines, timezone.localdate(), lambda percent, message: None)
+    # Nobody this scenario has had is offered again: a manager refused them, or they
+    # hold a post here already.
+    had = [index.position_of(pk) for pk in scenario.allocations.values_list("person_id", flat=True)]
+    had = np.array(sorted(at for at in had if at is not None), dtype=np.int64)
+    for item in scored:
+        item.eligible = item.eligible[~np.isin(item.eligible, had)]
+    person_unit, unit_paths = _cap_units(index, scenario.cap_org_depth)
+    staff = np.bincount(person_unit, minlength=len(unit_paths))
+    caps = release_caps(staff, float(scenario.release_cap))
+    # What each unit has already released to this scenario counts against its cap.
+    for person_id in scenario.allocations.filter(status=AllocationStatus.APPROVED).values_list(
+        "person_id", flat=True
+    ):
+        at = index.position_of(person_id)
+        if at is not None:
+            caps[person_unit[at]] = max(0, caps[person_unit[at]] - 1)
+    problem = SurgeProblem(
+        headcount=np.array([still_open[line.pk] for line in lines], dtype=np.int64),
+        unit_cap=caps,
+        person_unit=person_unit,
+        pair_person=np.concatenate([s.eligible for s in scored]).astype(np.int64),
+        pair_line=np.concatenate(
+            [np.full(len(s.eligible), n, dtype=np.int64) for n, s in enumerate(scored)]
+        ),
+        pair_score=np.concatenate([s.score for s in scored]),
+        pair_priority=np.concatenate([s.rank_score for s in scored]),
+        person_rank=index.workforce.people.staff_rank,
+    )
+    optimal = solve_optimal(problem)
+    chosen = [
+        (lines[int(problem.pair_line[pair])], int(problem.pair_person[pair]), pair)
+        for pair in optimal.pairs.tolist()
+    ]
+    with transaction.atomic():
+        locked = _locked(scenario.pk)
+        if locked.status != ScenarioStatus.APPROVED:
+            raise SurgeError("The scenario was closed while its open posts were being filled")
+        person_ids = sorted(int(index.person_ids[person]) for _, person, _ in chosen)
+        list(Person.objects.select_for_update().filter(pk__in=person_ids).order_by("pk"))
+        taken = set(
+            Allocation.objects.filter(
+                person_id__in=person_ids,
+                scenario__status=ScenarioStatus.APPROVED,
+                status__in=[AllocationStatus.PROPOSED, AllocationStatus.APPROVED],
+            ).values_list("person_id", flat=True)
+        )
+        rows = [
+            Allocation(
+                scenario_id=locked.pk,
+                line_id=line.pk,
+                person_id=int(index.person_ids[person]),
+                score=round(float(problem.pair_score[pair]), 6),
+                qualifies_by=scored[lines.index(line)].evaluation.qualifies_by(person),
+                status=AllocationStatus.APPROVED,
+            )
+            for line, person, pair in chosen
+            if int(index.person_ids[person]) not in taken
+        ]
+        Allocation.objects.bulk_create(rows)
+        filled = len(rows)
+        history = list(locked.result.get("refills", []))
+        history.append(
+            {
+                "at": timezone.now().isoformat(),
+                "open": int(problem.headcount.sum()),
+                "filled": filled,
+            }
+        )
+        locked.result = {**locked.result, "refills": history}
+        save_new_version(locked, ["result"])
+        _audit(actor, locked, "open posts filled", open=int(problem.headcount.sum()), filled=filled)
+        from skills_app.moves.services import moves_for_allocations
+
+        moves_for_allocations(
+            actor=actor,
+            scenario=locked,
+            allocations=locked.allocations.filter(person_id__in=[r.person_id for r in rows]),
+        )
+    return {"open": int(problem.headcount.sum()), "filled": filled}
+
+
 @transaction.atomic
 def scenario_queue_solve(*, actor, scenario_id: int) -> Scenario:
     scenario = _locked(scenario_id)
@@ -518,6 +631,11 @@ def scenario_approve(*, actor, scenario_id: int, expected_version: int) -> Scena
     scenario.approved_at = timezone.now()
     save_new_version(scenario)
     _audit(actor, scenario, "approved", people=len(person_ids))
+    # Approval starts the moves (DESIGN 10): one per allocation, each asking the
+    # person's line manager to release them.
+    from skills_app.moves.services import moves_for_approved_scenario
+
+    moves_for_approved_scenario(actor=actor, scenario=scenario)
     record_events_for_subjects(
         actor=actor,
         action=Action.ALLOCATE,
@@ -535,6 +653,9 @@ def scenario_close(*, actor, scenario_id: int, expected_version: int) -> Scenari
         raise SurgeError("This scenario is already closed")
     require_version(scenario, expected_version)
     if scenario.status == ScenarioStatus.APPROVED:
+        from skills_app.moves.services import moves_close_scenario
+
+        moves_close_scenario(actor=actor, scenario=scenario)
         scenario.allocations.update(status=AllocationStatus.RELEASED)
     scenario.status = ScenarioStatus.CLOSED
     save_new_version(scenario)
