@@ -10,6 +10,7 @@ from skills_app.accounts.permissions import (
     user_capabilities,
     user_roles,
 )
+from skills_app.moves.services import live_move
 
 CAPABILITY_DESCRIPTIONS = {
     Cap.PROFILE_EDIT_OWN: (
@@ -67,6 +68,24 @@ HOME_LINKS = [
         "Find a person",
         "team:find",
         "Open anyone's profile by staff number or name.",
+    ),
+    (
+        Cap.SKILL_VERIFY_TEAM,
+        "Release requests",
+        "moves:requests",
+        "Release your people for surge moves, or refuse with a reason; agree ready-reserve offers.",
+    ),
+    (
+        Cap.PROFILE_EDIT_OWN,
+        "Your move",
+        "me:move",
+        "Any surge move or loan you are on, and your ready-reserve offer.",
+    ),
+    (
+        Cap.SURGE_VIEW,
+        "All moves",
+        "moves:list",
+        "Every surge move and loan out, by status and scenario.",
     ),
     (
         Cap.SURGE_VIEW,
@@ -130,6 +149,7 @@ def _links_for(caps) -> list[dict]:
 def home(request):
     caps = user_capabilities(request.user)
     roles = sorted(user_roles(request.user), key=list(ROLE_LABELS).index)
+    person = getattr(request.user, "person", None)
     return render(
         request,
         "home.html",
@@ -137,6 +157,7 @@ def home(request):
             "role_names": [ROLE_LABELS[r] for r in roles],
             "abilities": [CAPABILITY_DESCRIPTIONS[c] for c in Cap if c in caps],
             "links": _links_for(caps),
-            "person": getattr(request.user, "person", None),
+            "person": person,
+            "move": live_move(person) if person is not None else None,
         },
     )

@@ -55,7 +55,7 @@ def to_acknowledge(move, *, chase: bool = False) -> int:
 
 def release_refused(move) -> int:
     planner = getattr(getattr(move.scenario, "approved_by", None), "person", None)
-    path = f"/surge/{move.scenario_id}/moves/" if move.scenario_id else REQUESTS_PATH
+    path = f"/surges/{move.scenario_id}/moves/" if move.scenario_id else REQUESTS_PATH
     return _send("release_refused", planner, path, _ref(move, "refused"))
 
 
