@@ -6,8 +6,6 @@ person's line manager releases, the person acknowledges, a planner starts, ends
 and extends); the wrong caller gets 403.
 """
 
-from __future__ import annotations
-
 import datetime as dt
 import uuid
 from typing import Literal

@@ -675,40 +675,42 @@ def step(request, pk, step):
 @requires(Cap.SURGE_EDIT, Cap.PROFILE_VIEW_ALL)
 @require_http_methods(["GET", "POST"])
 def loan_new(request):
-    error, status = "", 200
-    if request.method == "POST":
-        form = LoanForm(request.POST)
-        if form.is_valid():
-            cd = form.cleaned_data
-            person = Person.objects.filter(staff_number__iexact=cd["staff_number"]).first()
-            if person is None:
-                form.add_error("staff_number", "No one has this staff number: check it")
-            else:
-                try:
-                    services.move_create_loan(
-                        actor=request.user,
-                        person=person,
-                        host=cd["host"],
-                        start=cd["start"],
-                        end=cd["end"],
-                        cost_note=cd["cost_note"],
-                    )
-                except ValidationError as exc:
-                    targets = {"end": "end_day", "host": "host", "cost_note": "cost_note"}
-                    for name, texts in exc.message_dict.items():
-                        form.add_error(targets.get(name), texts)
-                except services.MoveError as exc:
-                    form.add_error("staff_number", str(exc))
-                else:
-                    messages.success(
-                        request,
-                        f"Loan of {person.full_name} proposed: their line manager is asked "
-                        "to release them",
-                    )
-                    return redirect("moves:list")
-    else:
-        form = LoanForm()
-    return render(request, "moves/loan.html", {"form": form, "error": error}, status=status)
+    if request.method != "POST":
+        return render(request, "moves/loan.html", {"form": LoanForm()})
+    form = LoanForm(request.POST)
+    valid = form.is_valid()
+    person = None
+    if form.cleaned_data.get("staff_number"):
+        # Looked up even when other answers are wrong, so every error shows at once.
+        person = Person.objects.filter(
+            staff_number__iexact=form.cleaned_data["staff_number"]
+        ).first()
+        if person is None:
+            form.add_error("staff_number", "No one has this staff number: check it")
+    if valid and person is not None and not form.errors:
+        cd = form.cleaned_data
+        try:
+            services.move_create_loan(
+                actor=request.user,
+                person=person,
+                host=cd["host"],
+                start=cd["start"],
+                end=cd["end"],
+                cost_note=cd["cost_note"],
+            )
+        except ValidationError as exc:
+            targets = {"end": "end_day", "host": "host", "cost_note": "cost_note"}
+            for name, texts in exc.message_dict.items():
+                form.add_error(targets.get(name), texts)
+        except services.MoveError as exc:
+            form.add_error("staff_number", str(exc))
+        else:
+            messages.success(
+                request,
+                f"Loan of {person.full_name} proposed: their line manager is asked to release them",
+            )
+            return redirect("moves:list")
+    return render(request, "moves/loan.html", {"form": form})
 
 
 @requires(Cap.SURGE_EDIT, Cap.PROFILE_VIEW_ALL)

@@ -142,7 +142,8 @@ class LineForm(DatePartsMixin, forms.Form):
     loan_weeks = forms.IntegerField(
         label="How many weeks do people stay?",
         help_text=f"Each person moved onto this line is on loan for this long, from 1 to "
-        f"{MAX_LOAN_WEEKS} weeks",
+        f"{MAX_LOAN_WEEKS} weeks. Left blank: {DEFAULT_LOAN_WEEKS}",
+        required=False,
         min_value=1,
         max_value=MAX_LOAN_WEEKS,
     )
@@ -184,7 +185,6 @@ class LineForm(DatePartsMixin, forms.Form):
         }
         weeks = f"The weeks people stay for line {n}"
         self.fields["loan_weeks"].error_messages = {
-            "required": f"Enter how many weeks people stay for line {n}, for example 12",
             "invalid": f"{weeks} must be a whole number, like 12",
             "min_value": f"{weeks} must be 1 or more",
             "max_value": f"{weeks} must be {MAX_LOAN_WEEKS} or fewer",
@@ -205,7 +205,7 @@ class LineForm(DatePartsMixin, forms.Form):
             location=cd.get("location") or "",
             start_date=cd.get("start_date"),
             min_score=float(cd["min_score"]) / 100,
-            loan_weeks=cd["loan_weeks"],
+            loan_weeks=cd.get("loan_weeks") or DEFAULT_LOAN_WEEKS,
         )
 
     @staticmethod
