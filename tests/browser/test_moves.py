@@ -11,8 +11,11 @@ from skills_app.moves import services
 from skills_app.moves.models import Move, MoveStatus
 from tests.browser.conftest import assert_accessible, assert_no_csp_violations, login
 from tests.conftest import PASSWORD
-from tests.moves.test_move_services import approved, move_of, world  # noqa: F401
+from tests.moves import test_move_services as service_tests
+from tests.moves.test_move_services import approved, move_of
 
+# The services tests' department: a manager of A, B and C, a planner and another manager.
+world = service_tests.world
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 

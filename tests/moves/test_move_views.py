@@ -19,8 +19,11 @@ from skills_app.audit.models import AccessEvent, Action
 from skills_app.moves.models import Move, MoveStatus, ReserveMembership
 from skills_app.notify.models import Notification
 from tests.factories import PersonFactory, PersonSkillFactory
-from tests.moves.test_move_services import approved, move_of, world  # noqa: F401
+from tests.moves import test_move_services as service_tests
+from tests.moves.test_move_services import approved, move_of
 
+# The services tests' department: a manager of A, B and C, a planner and another manager.
+world = service_tests.world
 pytestmark = pytest.mark.django_db
 REQUESTS = reverse("moves:requests")
 MY_MOVE = reverse("me:move")
