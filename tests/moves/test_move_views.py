@@ -578,3 +578,41 @@ def test_api_lists_moves_filtered_and_your_own(client, world):
     client.logout()
     mine = signed_in(client, world["B"].user).get("/api/v1/me/moves").json()
     assert [m["staff_number"] for m in mine] == ["B"]
+
+
+def test_loan_services_check_who_acts(world):
+    from django.core.exceptions import PermissionDenied
+
+    from skills_app.moves import services
+
+    start = timezone.localdate()
+    with pytest.raises(PermissionDenied):
+        services.move_create_loan(
+            actor=world["manager"],
+            person=world["C"],
+            host="Elsewhere",
+            start=start,
+            end=start + dt.timedelta(weeks=4),
+        )
+    loan = services.move_create_loan(
+        actor=world["planner"],
+        person=world["C"],
+        host="Elsewhere",
+        start=start,
+        end=start + dt.timedelta(weeks=4),
+    )
+    with pytest.raises(PermissionDenied):
+        services.move_record_consent(
+            actor=world["A"].user, move_id=loan.pk, expected_version=loan.version
+        )
+    with pytest.raises(PermissionDenied):
+        services.move_package(actor=world["manager"], move_id=loan.pk)
+    # A second loan for someone already on one is refused.
+    with pytest.raises(services.MoveError):
+        services.move_create_loan(
+            actor=world["planner"],
+            person=world["C"],
+            host="Another",
+            start=start,
+            end=start + dt.timedelta(weeks=4),
+        )
