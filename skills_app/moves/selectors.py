@@ -7,7 +7,7 @@ from collections import Counter
 from django.db.models import QuerySet
 
 from skills_app.accounts.permissions import Cap, has_cap
-from skills_app.moves.models import Move, MoveStatus
+from skills_app.moves.models import TRANSITIONS, Move, MoveStatus
 from skills_app.people.team import team_queryset, viewer_person
 
 _RELATED = ("person", "person__org_unit", "line__role_profile", "scenario")
@@ -100,8 +100,6 @@ def role_of(move: Move) -> str:
 
 
 def planner_steps(move: Move) -> list[dict]:
-    from skills_app.moves.models import TRANSITIONS
-
     allowed = TRANSITIONS[move.status]
     return [
         {"step": slug, "label": label} for status, slug, label in PLANNER_STEPS if status in allowed

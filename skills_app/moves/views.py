@@ -50,6 +50,7 @@ from skills_app.people.models import Person
 from skills_app.people.team import team_queryset, viewer_person
 from skills_app.surge import services as surge_services
 from skills_app.surge.models import ScenarioStatus, SurgeScenario
+# The scenario page's link to "why this person matches", so both pages link alike.
 from skills_app.surge.selectors import _explanation_url
 
 PER_PAGE = 50
