@@ -50,8 +50,7 @@ from skills_app.people.models import Person
 from skills_app.people.team import team_queryset, viewer_person
 from skills_app.surge import services as surge_services
 from skills_app.surge.models import ScenarioStatus, SurgeScenario
-# The scenario page's link to "why this person matches", so both pages link alike.
-from skills_app.surge.selectors import _explanation_url
+from skills_app.surge.selectors import _explanation_url  # the scenario page's "why" link
 
 PER_PAGE = 50
 CHANGED = "Someone changed this move since you opened the page. Nothing was changed: check it "
