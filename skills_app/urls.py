@@ -17,6 +17,8 @@ urlpatterns = [
     path("imports/", include("skills_app.imports.urls")),
     path("roles/", include("skills_app.roles.urls")),
     path("surges/", include("skills_app.surge.urls")),
+    path("moves/", include("skills_app.moves.urls")),
+    path("me/", include("skills_app.moves.urls_me")),
     path("skills/", include("taxonomy.urls")),
     path("reports/", include("skills_app.reports.urls")),
     path("api/v1/", api.urls),

@@ -10,6 +10,7 @@ from skills_app.accounts.permissions import (
     user_capabilities,
     user_roles,
 )
+from skills_app.moves.services import live_move
 from skills_app.people.selectors_drafts import draft_count
 
 CAPABILITY_DESCRIPTIONS = {
@@ -68,6 +69,24 @@ HOME_LINKS = [
         "Find a person",
         "team:find",
         "Open anyone's profile by staff number or name.",
+    ),
+    (
+        Cap.SKILL_VERIFY_TEAM,
+        "Release requests",
+        "moves:requests",
+        "Release your people for surge moves, or refuse with a reason; agree ready-reserve offers.",
+    ),
+    (
+        Cap.PROFILE_EDIT_OWN,
+        "Your move",
+        "me:move",
+        "Any surge move or loan you are on, and your ready-reserve offer.",
+    ),
+    (
+        Cap.SURGE_VIEW,
+        "All moves",
+        "moves:list",
+        "Every surge move and loan out, by status and scenario.",
     ),
     (
         Cap.SURGE_VIEW,
@@ -148,5 +167,6 @@ def home(request):
             "person": person,
             # "Check your draft skills" (DESIGN 9) until none is left to check.
             "draft_count": draft_count(person=person),
+            "move": live_move(person) if person is not None else None,
         },
     )

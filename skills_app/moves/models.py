@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Q
 
 DEFAULT_LOAN_WEEKS = 12
+MAX_LOAN_WEEKS = 104  # a loan (surge move or loan out) lasts at most two years
 
 
 class MoveStatus(models.TextChoices):

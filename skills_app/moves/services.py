@@ -27,12 +27,13 @@ from django.utils import timezone
 
 from skills_app.accounts.permissions import Cap, has_cap
 from skills_app.audit.models import Action
-from skills_app.audit.services import record_event
+from skills_app.audit.services import record_event, record_events_for_subjects
 from skills_app.core.concurrency import require_version, save_new_version
 from skills_app.index.changes import workforce_changed
 from skills_app.moves import notices
 from skills_app.moves.models import (
     ACTIVE,
+    MAX_LOAN_WEEKS,
     TRANSITIONS,
     Move,
     MoveStatus,
@@ -45,7 +46,6 @@ from skills_app.surge.models import Allocation, AllocationStatus
 from skills_app.surge.services import SurgeError
 
 MAX_REASON = 500
-MAX_LOAN_WEEKS = 104
 
 
 class MoveError(SurgeError):
@@ -584,3 +584,163 @@ def reserve_on_call(person_ids: Iterable[int], day: dt.date) -> set[int]:
             available_until__gte=day,
         ).values_list("person_id", flat=True)
     )
+
+
+# --- reading moves: the audit of who looked -------------------------------------------
+
+
+def moves_access_record(*, actor, moves: Iterable[Move], page: str) -> int:
+    """A page that lists other people's moves: one audit row per person shown
+    (never the actor themself), so each of them sees it in "who viewed me"."""
+    me = viewer_person(actor)
+    others = sorted({m.person_id for m in moves if me is None or m.person_id != me.pk})
+    if not others:
+        return 0
+    return record_events_for_subjects(
+        actor=actor, action=Action.VIEW_SCENARIO, subjects=others, parameters={"page": page}
+    )
+
+
+# --- loans to other organisations -------------------------------------------------------
+
+MAX_HOST = 255
+MAX_COST_NOTE = 500
+
+
+def may_arrange_loans(user) -> bool:
+    """Planners and HR arrange loans out (and hand the host the package)."""
+    return is_planner(user) or has_cap(user, Cap.PROFILE_VIEW_ALL)
+
+
+@transaction.atomic
+def move_create_loan(
+    *, actor, person: Person, host: str, start: dt.date, end: dt.date, cost_note: str = ""
+) -> Move:
+    """A loan out to another organisation: proposed, so the line manager releases
+    it, the person acknowledges it and a planner starts and ends it, like a surge
+    move."""
+    if not may_arrange_loans(actor):
+        raise PermissionDenied
+    host = " ".join((host or "").split())
+    cost_note = (cost_note or "").strip()
+    errors = {}
+    if not host:
+        errors["host"] = "Enter the organisation the person is loaned to"
+    elif len(host) > MAX_HOST:
+        errors["host"] = f"Organisation must be {MAX_HOST} characters or fewer"
+    if len(cost_note) > MAX_COST_NOTE:
+        errors["cost_note"] = f"Cost note must be {MAX_COST_NOTE} characters or fewer"
+    if end <= start:
+        errors["end"] = "The end date must be after the start date"
+    elif end > start + dt.timedelta(weeks=MAX_LOAN_WEEKS):
+        errors["end"] = f"A loan can last at most {MAX_LOAN_WEEKS} weeks"
+    if errors:
+        raise ValidationError(errors)
+    locked = Person.objects.select_for_update().get(pk=person.pk)
+    if Move.objects.filter(person=locked, status__in=sorted(ACTIVE)).exists():
+        raise MoveError("This person is already on a move: end or cancel it first")
+    move = Move.objects.create(
+        person=locked,
+        status=MoveStatus.PROPOSED,
+        start_date=start,
+        end_date=end,
+        host_organisation=host,
+        cost_note=cost_note,
+        created_by=actor,
+    )
+    _record(actor, move, "", f"loan to {host}")
+    notices.release_requested(move)
+    return move
+
+
+@transaction.atomic
+def move_record_consent(*, actor, move_id, expected_version: int) -> Move:
+    """The person agrees that their match-relevant profile may go to the host of
+    their loan (the package is refused until they do)."""
+    move = _locked(move_id)
+    if not is_mover(actor, move.person):
+        raise PermissionDenied
+    require_version(move, expected_version)
+    if not move.is_loan_out:
+        raise MoveError("Only a loan to another organisation has a package to share")
+    if move.status not in ACTIVE:
+        raise MoveError("This loan is over: there is nothing to share")
+    if move.package_consent_at is None:
+        move.package_consent_at = timezone.now()
+        save_new_version(move, ["package_consent_at"])
+        MoveStep.objects.create(
+            move=move,
+            actor=actor,
+            from_status=move.status,
+            to_status=move.status,
+            note="agreed to share their profile with the host",
+        )
+        record_event(
+            actor=actor,
+            action=Action.MOVE,
+            object_type="move",
+            object_id=move.pk,
+            subject=move.person,
+            parameters={"change": "package consent", "scenario": None},
+        )
+    return move
+
+
+def move_package(*, actor, move_id) -> dict:
+    """What the host of a loan receives: the person's name and match-relevant
+    profile (confirmed skills with level, last used, evidence and the taxonomy
+    URI; role history titles and dates), no contact details. Only once the
+    person has consented; audited as an export of their data."""
+    if not may_arrange_loans(actor):
+        raise PermissionDenied
+    move = Move.objects.select_related("person").filter(pk=move_id).first()
+    if move is None:
+        raise Move.DoesNotExist
+    if not move.is_loan_out:
+        raise MoveError("Only a loan to another organisation has a package")
+    if move.package_consent_at is None:
+        raise MoveError("The person has not agreed to share their profile yet")
+    person = move.person
+    skills = person.skills.confirmed().select_related("skill").order_by("-level", "skill__name")
+    package = {
+        "format": "muster-move-package/1",
+        "generated_at": timezone.now().isoformat(),
+        "loan": {
+            "host_organisation": move.host_organisation,
+            "start_date": move.start_date.isoformat(),
+            "end_date": move.end_date.isoformat(),
+        },
+        "person": {"name": person.full_name},
+        "consent_recorded_at": move.package_consent_at.isoformat(),
+        "skills": [
+            {
+                "skill": s.skill.name,
+                "uri": s.skill.uri,
+                "level": s.level,
+                "last_used": s.last_used.isoformat() if s.last_used else None,
+                "evidence": s.evidence,
+            }
+            for s in skills
+        ],
+        "roles": [
+            {
+                "title": r.title,
+                "start": r.start.isoformat(),
+                "end": r.end.isoformat() if r.end else None,
+            }
+            for r in person.role_history.order_by("-start")
+        ],
+    }
+    record_event(
+        actor=actor,
+        action=Action.EXPORT,
+        object_type="move",
+        object_id=move.pk,
+        subject=person,
+        parameters={
+            "export": "move package",
+            "skills": len(package["skills"]),
+            "roles": len(package["roles"]),
+        },
+    )
+    return package

@@ -14,5 +14,6 @@ urlpatterns = [
     path("inventory/", views.inventory_page, name="inventory"),
     path("inventory/export.<str:fmt>", views.inventory_export, name="inventory_export"),
     path("supply-demand/", views.supply_demand, name="supply_demand"),
+    path("ready-reserve/", views.reserve_page, name="reserve"),
     path("supply-demand/export.<str:fmt>", views.supply_demand_export, name="supply_demand_export"),
 ]

@@ -20,7 +20,7 @@ from skills_app.core import vocabulary
 from skills_app.core.throttle import throttle
 from skills_app.core.vocabulary import VocabularyError
 from skills_app.people.selectors import org_level_choices, org_level_names
-from skills_app.reports import inventory, selectors, services, supply
+from skills_app.reports import inventory, reserve, selectors, services, supply
 from skills_app.reports.tables import (
     SortColumn,
     TableOptions,
@@ -570,3 +570,35 @@ def inventory_export(request, fmt: str):
     if fmt not in services.FORMATS:
         raise Http404("No such format")
     return inventory.export_inventory(user=request.user, fmt=fmt)
+
+
+# --- the ready reserve --------------------------------------------------------------------
+
+RESERVE_CAPS = (Cap.REPORT_ALL, Cap.REPORT_SCENARIO)
+RESERVE_COLUMNS = (
+    SortColumn("unit", "Unit", lambda r: r.unit.casefold()),
+    SortColumn("members", "Members", lambda r: r.members, True, True),
+    SortColumn("on_call_now", "On call now", lambda r: r.on_call_now, True, True),
+)
+
+
+@requires(*RESERVE_CAPS)
+def reserve_page(request):
+    depth = parse_depth(request.GET.get("depth"))
+    report = reserve.reserve_report(depth=depth)
+    table = TableOptions.read(request.GET, columns=RESERVE_COLUMNS, min_people=0)
+    rows, _ = keep_rows(report.units, table)
+    page = page_of(sort_rows(rows, RESERVE_COLUMNS, table), request.GET)
+    return render(
+        request,
+        "reports/reserve.html",
+        {
+            "report": report,
+            "page": page,
+            "rows": list(page.object_list),
+            "table": table,
+            "headers": headers(request.GET, RESERVE_COLUMNS, table),
+            "depths": org_level_choices(examples=False),
+            "depth": depth,
+        },
+    )

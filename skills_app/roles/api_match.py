@@ -61,6 +61,11 @@ class FiltersIn(StrictSchema):
         True, description="Leave out protected people and those who opted out"
     )
     min_weekly_hours: float | None = None
+    reserve_only: bool = Field(
+        False,
+        description="Only ready-reserve members on call on available_on (or today), "
+        "agreed in advance by their line manager",
+    )
 
 
 class MatchIn(StrictSchema):
@@ -219,6 +224,7 @@ def search_filters(data: FiltersIn):
         available_on=data.available_on,
         redeployable_only=data.redeployable_only,
         min_weekly_hours=hours,
+        reserve_only=data.reserve_only,
     )
     return filters, errors
 

@@ -161,6 +161,12 @@ class FiltersForm(DatePartsMixin, forms.Form):
             "invalid_choice": "Select yes to search only people who can be released",
         },
     )
+    reserve_only = forms.BooleanField(
+        label="Ready reserve only",
+        required=False,
+        help_text="Only people in the ready reserve, on call on the date above (or today), "
+        "whose line manager agreed in advance",
+    )
     hours = forms.DecimalField(
         label="Minimum hours a week (optional)",
         required=False,
@@ -278,6 +284,7 @@ class FiltersForm(DatePartsMixin, forms.Form):
             available_on=available,
             redeployable_only=cleaned.get("redeployable", "yes") != "no",
             min_weekly_hours=float(hours) if hours is not None else None,
+            reserve_only=bool(cleaned.get("reserve_only")),
         )
         return cleaned
 
@@ -308,6 +315,7 @@ class FiltersForm(DatePartsMixin, forms.Form):
             "clearance": str(filters.min_clearance) if filters.min_clearance else "",
             "redeployable": "yes" if filters.redeployable_only else "no",
             "hours": plain_number(filters.min_weekly_hours),
+            "reserve_only": filters.reserve_only,
         }
         initial.update(date_initial("available", filters.available_on))
         return initial
@@ -337,5 +345,6 @@ class FiltersForm(DatePartsMixin, forms.Form):
             filters.min_clearance,
             filters.available_on,
             filters.min_weekly_hours,
+            filters.reserve_only,
         ]
         return sum(1 for value in used if value) + (0 if filters.redeployable_only else 1)

@@ -133,6 +133,8 @@ def filters_summary(filters: SearchFilters) -> list[dict]:
         rows.append({"label": "Available by", "value": f"{day.day} {day:%B %Y}"})
     if filters.min_weekly_hours:
         rows.append({"label": "Hours a week", "value": f"At least {filters.min_weekly_hours:g}"})
+    if filters.reserve_only:
+        rows.append({"label": "Ready reserve", "value": "Only members on call"})
     rows.append(
         {
             "label": "Who",

@@ -20,7 +20,9 @@ from skills_app.surge.models import SurgeScenario
 from skills_app.surge.services import (
     DEFAULT_CAP,
     DEFAULT_CAP_DEPTH,
+    DEFAULT_LOAN_WEEKS,
     MAX_LINES,
+    MAX_LOAN_WEEKS,
     LineSpec,
     SurgeError,
     scenario_access_record,
@@ -39,6 +41,12 @@ class LineIn(StrictSchema):
     start_date: dt.date | None = None
     min_score: float = Field(0.8, ge=0, le=1)
     filters: FiltersIn | None = Field(None, description="Absent: the role's own filters")
+    loan_weeks: int = Field(
+        DEFAULT_LOAN_WEEKS,
+        ge=1,
+        le=MAX_LOAN_WEEKS,
+        description="How long each person moved onto the line stays, in weeks",
+    )
 
 
 class SurgeIn(StrictSchema):
@@ -57,6 +65,7 @@ class LineOut(Schema):
     location: str
     start_date: dt.date | None
     min_score: float
+    loan_weeks: int
 
 
 class AllocationOut(Schema):
@@ -123,6 +132,7 @@ def _surge_json(scenario: SurgeScenario) -> dict:
                 "location": line.location,
                 "start_date": line.start_date,
                 "min_score": float(line.min_score),
+                "loan_weeks": line.loan_weeks,
             }
             for line in scenario.lines.select_related("role_profile")
         ],
@@ -169,6 +179,7 @@ def create_surge(request, payload: SurgeIn):
                 start_date=line.start_date,
                 min_score=line.min_score,
                 filters=filters,
+                loan_weeks=line.loan_weeks,
             )
         )
     if errors:

@@ -17,7 +17,7 @@ from django import forms
 
 from skills_app.core.presenters import percent_number
 from skills_app.people.forms import DatePartsMixin, date_initial
-from skills_app.surge.services import MAX_LINES, LineSpec
+from skills_app.surge.services import DEFAULT_LOAN_WEEKS, MAX_LINES, MAX_LOAN_WEEKS, LineSpec
 
 MAX_HEADCOUNT = 100_000
 LINE_FIELDS = (
@@ -28,8 +28,9 @@ LINE_FIELDS = (
     "start_month",
     "start_year",
     "min_score",
+    "loan_weeks",
 )
-DEFAULT_LINE = {"min_score": "80"}
+DEFAULT_LINE = {"min_score": "80", "loan_weeks": str(DEFAULT_LOAN_WEEKS)}
 
 
 def _percent_field(*, label: str, help_text: str, what: str, example: str) -> forms.DecimalField:
@@ -138,6 +139,14 @@ class LineForm(DatePartsMixin, forms.Form):
         max_digits=4,
         decimal_places=1,
     )
+    loan_weeks = forms.IntegerField(
+        label="How many weeks do people stay?",
+        help_text=f"Each person moved onto this line is on loan for this long, from 1 to "
+        f"{MAX_LOAN_WEEKS} weeks. Left blank: {DEFAULT_LOAN_WEEKS}",
+        required=False,
+        min_value=1,
+        max_value=MAX_LOAN_WEEKS,
+    )
 
     def __init__(
         self,
@@ -174,6 +183,12 @@ class LineForm(DatePartsMixin, forms.Form):
             "max_digits": f"{what} must be 100 or less",
             "max_decimal_places": f"{what} can have one decimal place, like 72.5",
         }
+        weeks = f"The weeks people stay for line {n}"
+        self.fields["loan_weeks"].error_messages = {
+            "invalid": f"{weeks} must be a whole number, like 12",
+            "min_value": f"{weeks} must be 1 or more",
+            "max_value": f"{weeks} must be {MAX_LOAN_WEEKS} or fewer",
+        }
 
     def clean(self):
         cleaned = super().clean()
@@ -190,6 +205,7 @@ class LineForm(DatePartsMixin, forms.Form):
             location=cd.get("location") or "",
             start_date=cd.get("start_date"),
             min_score=float(cd["min_score"]) / 100,
+            loan_weeks=cd.get("loan_weeks") or DEFAULT_LOAN_WEEKS,
         )
 
     @staticmethod
@@ -199,6 +215,7 @@ class LineForm(DatePartsMixin, forms.Form):
             "headcount": str(line.headcount),
             "location": line.location,
             "min_score": percent_number(line.min_score),
+            "loan_weeks": str(line.loan_weeks),
             **date_initial("start", line.start_date),
         }
 

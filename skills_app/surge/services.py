@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 
 import numpy as np
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
@@ -32,6 +33,7 @@ from skills_app.audit.services import (
 )
 from skills_app.core.concurrency import require_version, save_new_version
 from skills_app.index.adapter import WorkforceIndex, current_index
+from skills_app.moves.models import DEFAULT_LOAN_WEEKS, MAX_LOAN_WEEKS
 from skills_app.people.models import Person
 from skills_app.roles.search import (
     RequirementSpec,
@@ -72,6 +74,7 @@ class LineSpec:
     start_date: dt.date | None = None
     min_score: float = DEFAULT_THRESHOLD
     filters: SearchFilters | None = None  # None: the role's own filters
+    loan_weeks: int = DEFAULT_LOAN_WEEKS  # how long each person moved onto the line stays
 
 
 def _check_lines(lines: Sequence[LineSpec]) -> None:
@@ -84,6 +87,8 @@ def _check_lines(lines: Sequence[LineSpec]) -> None:
             raise SurgeError("Each line needs a headcount of at least 1")
         if not 0 <= line.min_score <= 1:
             raise SurgeError("Minimum scores are from 0% to 100%")
+        if not 1 <= line.loan_weeks <= MAX_LOAN_WEEKS:
+            raise SurgeError(f"Loans last from 1 to {MAX_LOAN_WEEKS} weeks")
 
 
 def _check_cap(release_cap: float, cap_org_depth: int) -> None:
@@ -104,6 +109,7 @@ def _write_lines(scenario: Scenario, lines: Sequence[LineSpec]) -> None:
             start_date=line.start_date,
             min_score=Decimal(str(round(line.min_score, 3))),
             filters=line.filters.to_json() if line.filters is not None else {},
+            loan_weeks=line.loan_weeks,
             position=position,
         )
         for position, line in enumerate(lines)
@@ -455,6 +461,10 @@ def scenario_solve_open(*, actor, scenario_id: int) -> dict:
     anywhere is used, and each unit may release only what its cap has left after
     this scenario's earlier releases. New allocations become proposed moves.
     Returns {open, filled}."""
+    from skills_app.accounts.permissions import Cap, has_cap
+
+    if not has_cap(actor, Cap.SURGE_EDIT):
+        raise PermissionDenied
     scenario = Scenario.objects.get(pk=scenario_id)
     if scenario.status != ScenarioStatus.APPROVED:
         raise SurgeError("Only an approved scenario's open posts can be filled again")

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from skills_app.moves import views as move_views
 from skills_app.surge import views
 
 app_name = "surge"
@@ -12,6 +13,7 @@ urlpatterns = [
     path("<int:pk>/progress/", views.scenario_progress, name="progress"),
     path("<int:pk>/approve/", views.scenario_approve, name="approve"),
     path("<int:pk>/close/", views.scenario_close, name="close"),
+    path("<int:pk>/moves/", move_views.tracking, name="moves"),
     path(
         "<int:pk>/export/allocations.<str:fmt>",
         views.export_allocations,

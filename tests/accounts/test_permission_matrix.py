@@ -39,6 +39,12 @@ SAMPLE_KWARGS = {
     "surge:close": lambda ctx: {"pk": sample_scenario(ctx).pk},
     "surge:export_allocations": lambda ctx: {"pk": sample_scenario(ctx).pk, "fmt": "csv"},
     "surge:export_releases": lambda ctx: {"pk": sample_scenario(ctx).pk, "fmt": "xlsx"},
+    "surge:moves": lambda ctx: {"pk": sample_scenario(ctx).pk},
+    # Moves, by UUID: a request to release someone in the line_manager login's team,
+    # a started move a planner can extend, and a loan whose person agreed to the package.
+    "moves:refuse": lambda ctx: {"pk": sample_move(ctx, "request").pk},
+    "moves:step": lambda ctx: {"pk": sample_move(ctx, "started").pk, "step": "extend"},
+    "moves:package": lambda ctx: {"pk": sample_move(ctx, "loan").pk},
     "imports:template": lambda ctx: {"kind": sample_kind(ctx)},
     "reports:data_quality_export": lambda ctx: {"fmt": "csv"},
     "reports:capability_export": lambda ctx: {"fmt": "xlsx"},
@@ -78,6 +84,7 @@ API_SAMPLE_PARAMS = {
     "{staff_number}": lambda ctx: "S999999",  # PUT /people/{staff_number}/skills, GET /people/…
     "{surge_id}": lambda ctx: "999999",  # /surges/{surge_id}…: refused before the lookup
     "{run_id}": lambda ctx: str(sample_draft_run(ctx).pk),  # GET /drafts/runs/{run_id}
+    "{move_id}": lambda ctx: "00000000-0000-4000-8000-000000000000",  # /moves/{move_id}/…
 }
 # Operations on one person's record that its owner may use on their own record only
 # (profile.edit_own) and HR on anyone's (profile.view_all): the sample staff number is
@@ -222,6 +229,32 @@ def sample_scenario(ctx):
             actor=None, name="Sample surge", lines=[LineSpec(role_id=ctx["role"].pk, headcount=1)]
         )
     return ctx["scenario"]
+
+
+def sample_move(ctx, kind: str):
+    """A move made the first time a route needs one (see SAMPLE_KWARGS)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from skills_app.moves.models import Move, MoveStatus
+
+    key = f"move_{kind}"
+    if key not in ctx:
+        start = timezone.localdate()
+        fields = {"start_date": start, "end_date": start + dt.timedelta(weeks=12)}
+        if kind == "request":
+            fields["person"] = ctx["team_skill"].person
+        elif kind == "started":
+            fields.update(person=PersonFactory(), status=MoveStatus.STARTED)
+        else:
+            fields.update(
+                person=PersonFactory(),
+                host_organisation="Another department",
+                package_consent_at=timezone.now(),
+            )
+        ctx[key] = Move.objects.create(**fields)
+    return ctx[key]
 
 
 def role_may(role: Role, caps: frozenset[Cap]) -> bool:

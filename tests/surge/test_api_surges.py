@@ -79,6 +79,14 @@ def test_create_solve_read_approve(client_for, role, django_capture_on_commit_ca
             {"lines": [{"role": "analyst", "headcount": 1, "filters": {"grades": ["Z"]}}]},
             ["body", "lines", "0", "filters", "grades", "0"],
         ),
+        (
+            {"lines": [{"role": "analyst", "headcount": 1, "loan_weeks": 0}]},
+            ["body", "payload", "lines", "0", "loan_weeks"],
+        ),
+        (
+            {"lines": [{"role": "analyst", "headcount": 1, "loan_weeks": 105}]},
+            ["body", "payload", "lines", "0", "loan_weeks"],
+        ),
     ],
 )
 def test_bad_scenarios_are_422(client_for, role, overrides, where):
@@ -180,3 +188,15 @@ def test_a_line_may_name_its_role_code_in_another_case(client_for, role):
     assert [line["role"] for line in response.json()["lines"]] == ["analyst", "analyst"]
     scenario = SurgeScenario.objects.get()
     assert {line.role_profile_id for line in scenario.lines.all()} == {role.pk}
+
+
+def test_a_line_keeps_its_loan_weeks_and_reserve_only_filter(client_for, role):
+    client = client_for(Role.PLANNER)
+    line = {"role": "analyst", "headcount": 1, "loan_weeks": 8}
+    line_reserve = {**line, "filters": {"reserve_only": True}}
+    created = client.post(
+        "/api/v1/surges", body(lines=[line, line_reserve]), content_type="application/json"
+    ).json()
+    assert [x["loan_weeks"] for x in created["lines"]] == [8, 8]
+    lines = SurgeScenario.objects.get().lines.order_by("position")
+    assert [x.filters.get("reserve_only", False) for x in lines] == [False, True]

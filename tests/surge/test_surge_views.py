@@ -780,3 +780,17 @@ def test_signed_out_visitors_are_sent_to_sign_in(client, world):
     for name, url in _urls(scenario).items():
         response = client.get(url)
         assert response.status_code == 302 and "/accounts/login/" in response["Location"], name
+
+
+def test_loan_weeks_is_set_per_line_in_the_editor(client_for, world):
+    client = client_for(Role.PLANNER)
+    data = form_data(world)
+    data["line-0-loan_weeks"] = "0"
+    refused = client.post(NEW, data)
+    assert "The weeks people stay for line 1 must be 1 or more" in text(refused)
+    data["line-0-loan_weeks"] = "26"
+    assert client.post(NEW, data).status_code == 302
+    assert list(DemandLine.objects.order_by("position").values_list("loan_weeks", flat=True)) == [
+        26,
+        12,  # left out: the default
+    ]
