@@ -297,3 +297,36 @@ def test_the_reserve_only_search(world):
     later = SearchFilters(reserve_only=True, available_on=today + dt.timedelta(days=60))
     assert search(SearchQuery(requirements=need, filters=later)).hits == []
     assert ReserveMembership.objects.get(pk=membership.pk).agreed_by == world["manager"]
+
+
+def test_every_notice_links_to_a_page_that_exists(world, client):
+    from django.urls import Resolver404, resolve
+
+    approved(world)
+    move = move_of(world["A"])
+    move = services.move_refuse(
+        actor=world["manager"], move_id=move.pk, expected_version=1, reason="Busy"
+    )
+    other = move_of(world["B"])
+    other = services.move_release(actor=world["manager"], move_id=other.pk, expected_version=1)
+    other = services.move_acknowledge(
+        actor=world["B"].user, move_id=other.pk, expected_version=other.version
+    )
+    other = services.move_start(
+        actor=world["planner"], move_id=other.pk, expected_version=other.version
+    )
+    services.move_end(actor=world["planner"], move_id=other.pk, expected_version=other.version)
+    links = {n.event: n.personalisation["link"] for n in Notification.objects.all()}
+    assert set(links) >= {"release_requested", "release_refused", "move_to_acknowledge", "returned"}
+    for link in links.values():
+        path = "/" + link.split("://", 1)[1].split("/", 1)[1]
+        try:
+            resolve(path)
+        except Resolver404:
+            pytest.fail(f"a notice links to {path}, which is no page")
+
+
+def test_only_a_planner_fills_open_posts(world, make_user):
+    scenario = approved(world)
+    with pytest.raises(PermissionDenied):
+        scenario_solve_open(actor=make_user(Role.HR, username="hr"), scenario_id=scenario.pk)
