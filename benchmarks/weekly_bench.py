@@ -4,10 +4,10 @@
 
 Generates in memory, with numpy, what the service hands the solver: people in
 units of uneven size (release cap 20%), eligible (person, line) pairs with
-match scores (each line draws on 0.5-2% of the workforce by default, as roles
-draw on a skill family; --share changes it), earliest start weeks from availability and training lead
-time (``matching.demand.earliest_start_weeks``: gaps of 0-4 levels at 2
-training days a level), and each line's posts per week from a demand model
+match scores (each line draws on 0.5-2% of the workforce by default, as
+roles draw on a skill family; --share changes it), earliest start weeks from
+availability and training lead time (``matching.demand.earliest_start_weeks``:
+gaps of 0-4 levels at 2 training days a level), and each line's posts per week from a demand model
 (``matching.demand.DemandModel``: a forecast with a backlog, a peak and a
 decline). Loans last 8 of the 12 weeks; starters ramp at 50%, 75%, then full.
 Target (issue 18): optimal, or within a 0.5% gap, in at most 30 s. Prints the
@@ -105,8 +105,9 @@ def main(argv=None) -> int:
         f"eligible share per line {args.share[0]:.1%}-{args.share[1]:.1%}"
     )
     print(
-        f"{'seed':>4} {'pairs':>7} {'kept':>7} {'vars':>7} {'posts-wks':>9} {'solve s':>8} "
-        f"{'status':>16} {'gap':>7} {'cover opt':>10} {'cover grd':>10} {'+cover':>8} "
+        f"{'seed':>4} {'pairs':>7} {'kept':>7} {'vars':>7} {'posts-wks':>9} {'cover s':>7} "
+        f"{'solve s':>8} "
+        f"{'status':>17} {'gap':>7} {'cover opt':>10} {'cover grd':>10} {'+cover':>8} "
         f"{'greedy s':>8} {'score opt':>9} {'score grd':>9}"
     )
     worst, ok = 0.0, True
@@ -119,11 +120,14 @@ def main(argv=None) -> int:
         grd = solve_greedy(problem)
         greedy_seconds = time.perf_counter() - started
         worst = max(worst, solve)
-        ok &= opt.status == "optimal" or (opt.status.startswith("time_limit") and opt.gap < TARGET_GAP)
+        # The target is on the first objective, covered work: proved optimal (the
+        # later stages may still be running), or within 0.5% of its bound.
+        ok &= opt.status != "time_limit" or opt.gap < TARGET_GAP
         size = opt.model_size
         print(
             f"{seed:>4} {size['pairs']:>7,} {size['kept_pairs']:>7,} {size['variables']:>7,} "
-            f"{int(problem.need.sum()):>9,} {solve:>8.2f} {opt.status:>16} {opt.gap:>7.4f} "
+            f"{int(problem.need.sum()):>9,} {size['coverage_seconds']:>7.2f} {solve:>8.2f} "
+            f"{opt.status:>17} {opt.gap:>7.4f} "
             f"{opt.covered_total:>10,.1f} {grd.covered_total:>10,.1f} "
             f"{opt.covered_total - grd.covered_total:>8,.1f} {greedy_seconds:>8.2f} "
             f"{opt.total_score:>9,.1f} {grd.total_score:>9,.1f}",

@@ -53,7 +53,9 @@ def validate_ramp(ramp) -> tuple[float, ...]:
     values = tuple(float(v) for v in ramp)
     for v in values:
         if not (0 < v <= 1) or math.isnan(v):
-            raise DemandError({"ramp": "each ramp value is a share of full output above 0 and at most 1"})
+            raise DemandError(
+                {"ramp": "each ramp value is a share of full output above 0 and at most 1"}
+            )
     return values
 
 
@@ -92,7 +94,9 @@ class DemandModel:
             or not isinstance(self.clearance_weeks, int)
             or self.clearance_weeks < 1
         ):
-            errors["clearance_weeks"] = "the target clearance time is a whole number of weeks, 1 or more"
+            errors["clearance_weeks"] = (
+                "the target clearance time is a whole number of weeks, 1 or more"
+            )
         elif volumes and self.clearance_weeks > len(volumes):
             errors["clearance_weeks"] = "the backlog must be cleared within the weeks forecast"
         try:
@@ -219,7 +223,9 @@ def parse_volumes(text: str) -> ParsedVolumes:
         if len(cells) != 2:
             if not rows and not errors and not _looks_like_data(cells):
                 continue  # a header
-            errors.append(RowError(number, "give a week and a volume, separated by a tab or a comma"))
+            errors.append(
+                RowError(number, "give a week and a volume, separated by a tab or a comma")
+            )
             continue
         week, volume = cells
         if not rows and not errors and not _looks_like_data(cells):
@@ -231,9 +237,13 @@ def parse_volumes(text: str) -> ParsedVolumes:
         week = _week(week_text)
         volume = _volume(volume_text)
         if week is None:
-            errors.append(RowError(number, f"“{week_text}” is not a week number or a date (YYYY-MM-DD)"))
+            errors.append(
+                RowError(number, f"“{week_text}” is not a week number or a date (YYYY-MM-DD)")
+            )
         if volume is None:
-            errors.append(RowError(number, f"“{volume_text}” is not a volume (a number, 0 or more)"))
+            errors.append(
+                RowError(number, f"“{volume_text}” is not a volume (a number, 0 or more)")
+            )
         if week is not None and volume is not None:
             parsed.append((number, week, volume))
 
@@ -278,7 +288,11 @@ def _cells(raw: str) -> list[str]:
     else:
         delimiter = ";" if ";" in raw else ","
         cells = next(csv.reader(io.StringIO(raw), delimiter=delimiter))
-        if delimiter == "," and len(cells) > 2 and all(re.fullmatch(r"\d{3}", c.strip()) for c in cells[2:]):
+        if (
+            delimiter == ","
+            and len(cells) > 2
+            and all(re.fullmatch(r"\d{3}", c.strip()) for c in cells[2:])
+        ):
             # "1,60,000": an unquoted thousands separator in a comma-separated row.
             cells = [cells[0], ",".join(cells[1:])]
     cells = [c.strip() for c in cells]

@@ -18,7 +18,8 @@ Objective, lexicographic (section 5 carried over):
    started (as section 5 counts it per person allocated), at 1e-4.
 
 ``solve_optimal`` solves it exactly as a MIP (OR-Tools' linear solver, HiGHS by
-default), one solve per level, each holding the levels before at their optimum. Two reductions keep it compact and keep it exact:
+default), one solve per level, each holding the levels before at their optimum.
+Two reductions keep it compact and keep it exact:
 
 - dominance: within a unit and a line, a pair is dropped when at least
   M = cap x ceil(weeks / loan) other pairs there score at least as high and can
@@ -49,7 +50,12 @@ from scipy.optimize import linear_sum_assignment
 from matching.engine import rank_order
 
 SCORE_SCALE = 10_000  # as matching.surge: scores compared at 1e-4
-COVERAGE_TOLERANCE = 1e-6
+# Ramp values count in whole percent, so covered work is a multiple of 0.01
+# post-weeks: holding a stage's coverage within 1e-4 is exact, and leaves the
+# solvers' feasibility tolerance (1e-6) room (holding it at 1e-6 made HiGHS call
+# an optimal point infeasible).
+RAMP_DECIMALS = 2
+COVERAGE_TOLERANCE = 1e-4
 
 # Why a line's week is short of posts.
 NO_ELIGIBLE = "no_eligible"  # fewer eligible people than posts, even at full output
@@ -86,7 +92,7 @@ class WeeklyProblem:
 
     def output(self, k: np.ndarray | int) -> np.ndarray:
         """A starter's output in their k-th week on the line (k = 0 is the first)."""
-        ramp = np.append(np.asarray(self.ramp, dtype=np.float64), 1.0)
+        ramp = np.append(np.round(np.asarray(self.ramp, dtype=np.float64), RAMP_DECIMALS), 1.0)
         return ramp[np.minimum(k, len(self.ramp))]
 
     def profile(self, start: int) -> np.ndarray:
@@ -218,7 +224,9 @@ def _kept_pairs(problem: WeeklyProblem) -> np.ndarray:
     most = cap[candidate] * math.ceil(n_weeks / loan)
     scores = problem.scaled_scores()[candidate]
     # Within each (unit, line): best score first, then earliest start, then pair index.
-    order = np.lexsort((candidate, start[candidate], -scores, problem.pair_line[candidate], unit[candidate]))
+    order = np.lexsort(
+        (candidate, start[candidate], -scores, problem.pair_line[candidate], unit[candidate])
+    )
     c = candidate[order]
     group_key = unit[c].astype(np.int64) * problem.n_lines + problem.pair_line[c]
     group_start = np.r_[0, np.flatnonzero(np.diff(group_key)) + 1]
@@ -236,7 +244,10 @@ def _kept_pairs(problem: WeeklyProblem) -> np.ndarray:
 
 
 def solve_optimal(
-    problem: WeeklyProblem, time_limit: float = 30.0, solver: str = "HIGHS"
+    problem: WeeklyProblem,
+    time_limit: float = 30.0,
+    solver: str = "HIGHS",
+    relative_gap: float = 0.0,
 ) -> WeeklyAllocation:
     """Most covered post-weeks, then greatest total score: exact unless the time
     limit stops it (then ``status`` is "time_limit" and ``gap`` the relative gap)."""
@@ -246,7 +257,7 @@ def solve_optimal(
     kept = _kept_pairs(problem)
     if len(kept) == 0 or problem.need.sum() == 0:
         return evaluate(problem, [], [], seconds=time.perf_counter() - began)
-    ramp = np.asarray(problem.ramp, dtype=np.float64)
+    ramp = np.round(np.asarray(problem.ramp, dtype=np.float64), RAMP_DECIMALS)
     earliest_only = loan >= n_weeks and bool(np.all(np.diff(np.append(ramp, 1.0)) >= 0))
 
     # People who are interchangeable for coverage form one counted group: the same
@@ -255,7 +266,9 @@ def solve_optimal(
     scores = problem.scaled_scores()
     person_pairs: dict[int, dict[int, int]] = {}
     for pair in kept.tolist():
-        person_pairs.setdefault(int(problem.pair_person[pair]), {})[int(problem.pair_line[pair])] = pair
+        person_pairs.setdefault(int(problem.pair_person[pair]), {})[
+            int(problem.pair_line[pair])
+        ] = pair
     people_in_unit = np.bincount(
         problem.person_unit[list(person_pairs)], minlength=len(problem.unit_cap)
     )
@@ -339,7 +352,9 @@ def solve_optimal(
     remaining = time_limit - (time.perf_counter() - began)
     mip.SetTimeLimit(max(1, int(remaining * 1000)))
     mip.Maximize(mip.Sum(covered))
-    status, gap = _run(mip)
+    status, gap = _run(mip, relative_gap)
+    if status == "no_solution":
+        raise RuntimeError("the time limit passed before any allocation was found")
     values = [var.solution_value() for var, *_ in variables]
     size["coverage_seconds"] = round(time.perf_counter() - began, 2)
     remaining = time_limit - (time.perf_counter() - began)
@@ -350,8 +365,9 @@ def solve_optimal(
         mip.Add(mip.Sum(covered) >= mip.Objective().Value() - COVERAGE_TOLERANCE)
         mip.Minimize(mip.Sum([var for var, *_ in variables]))
         mip.SetTimeLimit(max(1, int(remaining * 1000)))
-        status, gap = _run(mip)
-        values = [var.solution_value() for var, *_ in variables]
+        status, gap = _run(mip, relative_gap)
+        if status != "no_solution":
+            values = [var.solution_value() for var, *_ in variables]
         if status != "optimal":
             status = "time_limit_people"
         remaining = time_limit - (time.perf_counter() - began)
@@ -376,8 +392,9 @@ def solve_optimal(
                 mip.Add(mip.Sum(zs) == mip.Sum(group_line_vars[(key, line)]))
         mip.Maximize(mip.Sum(score_terms))
         mip.SetTimeLimit(max(1, int(remaining * 1000)))
-        status, gap = _run(mip)
-        values = [var.solution_value() for var, *_ in variables]
+        status, gap = _run(mip, relative_gap)
+        if status != "no_solution":
+            values = [var.solution_value() for var, *_ in variables]
         if status != "optimal":
             status = "time_limit_score"
     elif status == "optimal":
@@ -417,14 +434,26 @@ def _assign(people, places, person_pairs, scores) -> list[tuple[int, int]]:
     return [(people[r], slots[c]) for r, c in zip(rows.tolist(), cols.tolist(), strict=True)]
 
 
-def _run(mip) -> tuple[str, float]:
-    result = mip.Solve()
+def _run(mip, relative_gap: float) -> tuple[str, float]:
+    """One stage: "optimal", "time_limit" with the relative gap of the incumbent,
+    or "no_solution" when the limit came before any solution of this stage."""
+    params = pywraplp.MPSolverParameters()
+    # The solvers' default stops within 0.01% of the bound: the lexicographic
+    # stages need the true optimum of each stage before holding it.
+    params.SetDoubleParam(pywraplp.MPSolverParameters.RELATIVE_MIP_GAP, relative_gap)
+    result = mip.Solve(params)
     if result == pywraplp.Solver.OPTIMAL:
         return "optimal", 0.0
     if result == pywraplp.Solver.FEASIBLE:
         value, bound = mip.Objective().Value(), mip.Objective().BestBound()
         return "time_limit", abs(bound - value) / max(1.0, abs(value))
-    raise RuntimeError(f"the weekly allocation solver failed with status {result}")
+    if result in (
+        pywraplp.Solver.INFEASIBLE,
+        pywraplp.Solver.UNBOUNDED,
+        pywraplp.Solver.MODEL_INVALID,
+    ):
+        raise RuntimeError(f"the weekly allocation model is broken (status {result})")
+    return "no_solution", float("nan")
 
 
 # --- the greedy baseline ---------------------------------------------------------------
@@ -446,7 +475,9 @@ def solve_greedy(problem: WeeklyProblem) -> WeeklyAllocation:
     for line in range(problem.n_lines):
         pairs = np.flatnonzero(problem.pair_line == line)
         ranked.append(
-            pairs[rank_order(priority[pairs], scores[pairs], person_rank[problem.pair_person[pairs]])].tolist()
+            pairs[
+                rank_order(priority[pairs], scores[pairs], person_rank[problem.pair_person[pairs]])
+            ].tolist()
         )
     taken = np.zeros(len(problem.person_unit), dtype=bool)
     on_loan = np.zeros((len(problem.unit_cap), n_weeks), dtype=np.int64)

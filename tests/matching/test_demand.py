@@ -14,7 +14,11 @@ def test_shrinkage_and_rounding_up():
     12,000 / 30 productive hours = 400 staff;
     400 / (1 - 0.35) = 615.38... -> rounded UP to 616 posts (not 615)."""
     model = DemandModel(
-        volumes=(60_000,), handling_minutes=12, productive_hours=30, shrinkage=0.35, item_name="claims"
+        volumes=(60_000,),
+        handling_minutes=12,
+        productive_hours=30,
+        shrinkage=0.35,
+        item_name="claims",
     )
     (week,) = model.weeks()
     assert week.hours == pytest.approx(12_000)

@@ -14,9 +14,11 @@ from matching.weekly import WeeklyProblem, evaluate, solve_greedy, solve_optimal
 
 def problem(need, caps, units, pairs, loan=2, ramp=(0.5,)):
     """pairs: (person, line, score, earliest start)."""
-    person, line, score, start = (np.array(c) for c in zip(*pairs, strict=True)) if pairs else [
-        np.zeros(0, dtype=np.int64)
-    ] * 4
+    person, line, score, start = (
+        (np.array(c) for c in zip(*pairs, strict=True))
+        if pairs
+        else [np.zeros(0, dtype=np.int64)] * 4
+    )
     return WeeklyProblem(
         need=np.array(need, dtype=np.int64),
         unit_cap=np.array(caps, dtype=np.int64),
@@ -129,9 +131,7 @@ def test_caps_hold_every_week_and_loans_end():
     """Cap 1, loans of 1 week, 3 people, one post a week: the unit can lend one
     person at a time, so each week a different person (or the same unit slot) covers
     it: 3 post-weeks, never 2 on loan at once."""
-    p = problem(
-        [[1, 1, 1]], [1], [0, 0, 0], [(i, 0, 0.9, 0) for i in range(3)], loan=1, ramp=()
-    )
+    p = problem([[1, 1, 1]], [1], [0, 0, 0], [(i, 0, 0.9, 0) for i in range(3)], loan=1, ramp=())
     for result in (solve_optimal(p), solve_greedy(p)):
         assert result.covered_total == 3
         assert result.on_loan.max() == 1
