@@ -10,9 +10,11 @@ availability and training lead time (``matching.demand.earliest_start_weeks``:
 gaps of 0-4 levels at 2 training days a level), and each line's posts per week from a demand model
 (``matching.demand.DemandModel``: a forecast with a backlog, a peak and a
 decline). Loans last 8 of the 12 weeks; starters ramp at 50%, 75%, then full.
-Target (issue 18): optimal, or within a 0.5% gap, in at most 30 s. Prints the
-model's size, time, status and gap, the covered post-weeks of the optimum and
-greedy and the difference, and the machine's load average. No database.
+Target (issue 18): the most covered work proved (or within a 0.5% gap) in at
+most 30 s. Prints the model's size, the time to that proof ("cover s") and to
+the end of all stages within the time limit ("solve s"), the status and gap,
+the covered post-weeks of the optimum and greedy and the difference, and the
+machine's load average. No database.
 """
 
 import argparse
@@ -119,9 +121,10 @@ def main(argv=None) -> int:
         started = time.perf_counter()
         grd = solve_greedy(problem)
         greedy_seconds = time.perf_counter() - started
-        worst = max(worst, solve)
-        # The target is on the first objective, covered work: proved optimal (the
-        # later stages may still be running), or within 0.5% of its bound.
+        # The target is on the first objective, covered work: the time to prove it
+        # optimal (the later stages, fewest people then score, run on after it).
+        proof = opt.model_size["coverage_seconds"] if opt.status != "time_limit" else solve
+        worst = max(worst, proof)
         ok &= opt.status != "time_limit" or opt.gap < TARGET_GAP
         size = opt.model_size
         print(
@@ -134,7 +137,10 @@ def main(argv=None) -> int:
             flush=True,
         )
     verdict = "meets" if worst <= TARGET_SECONDS and ok else "MISSES"
-    print(f"slowest solve {worst:.2f} s: {verdict} the {TARGET_SECONDS:.0f} s / 0.5% gap target")
+    print(
+        f"slowest proof of the most covered work {worst:.2f} s: {verdict} the "
+        f"{TARGET_SECONDS:.0f} s / 0.5% gap target"
+    )
     print("load average (1, 5, 15 min):", " ".join(f"{x:.2f}" for x in os.getloadavg()))
     return 0
 

@@ -364,6 +364,8 @@ def solve_optimal(
         # week needs, for their score alone).
         mip.Add(mip.Sum(covered) >= mip.Objective().Value() - COVERAGE_TOLERANCE)
         mip.Minimize(mip.Sum([var for var, *_ in variables]))
+        # No SetHint with the coverage optimum: OR-Tools 9.15's HiGHS interface
+        # crashes the process on it.
         mip.SetTimeLimit(max(1, int(remaining * 1000)))
         status, gap = _run(mip, relative_gap)
         if status != "no_solution":
