@@ -110,7 +110,7 @@ def main(argv=None) -> int:
         f"{'seed':>4} {'pairs':>7} {'kept':>7} {'vars':>7} {'posts-wks':>9} {'cover s':>7} "
         f"{'solve s':>8} "
         f"{'status':>17} {'gap':>7} {'cover opt':>10} {'cover grd':>10} {'+cover':>8} "
-        f"{'greedy s':>8} {'score opt':>9} {'score grd':>9}"
+        f"{'greedy s':>8} {'score opt':>9} {'score grd':>9} {'people opt':>10} {'people grd':>10}"
     )
     worst, ok = 0.0, True
     for seed in (int(s) for s in args.seeds.split(",")):
@@ -133,7 +133,8 @@ def main(argv=None) -> int:
             f"{opt.status:>17} {opt.gap:>7.4f} "
             f"{opt.covered_total:>10,.1f} {grd.covered_total:>10,.1f} "
             f"{opt.covered_total - grd.covered_total:>8,.1f} {greedy_seconds:>8.2f} "
-            f"{opt.total_score:>9,.1f} {grd.total_score:>9,.1f}",
+            f"{opt.total_score:>9,.1f} {grd.total_score:>9,.1f} "
+            f"{len(opt.pairs):>10,} {len(grd.pairs):>10,}",
             flush=True,
         )
     verdict = "meets" if worst <= TARGET_SECONDS and ok else "MISSES"

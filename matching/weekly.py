@@ -39,6 +39,7 @@ best-ranked free, ready people within caps until the week's need is met.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from dataclasses import dataclass
@@ -354,7 +355,16 @@ def solve_optimal(
     mip.Maximize(mip.Sum(covered))
     status, gap = _run(mip, relative_gap)
     if status == "no_solution":
-        raise RuntimeError("the time limit passed before any allocation was found")
+        # Not even the first stage's root was solved in time (very dense eligibility):
+        # the greedy allocation is still a feasible answer, with no bound to give a gap.
+        size["coverage_seconds"] = round(time.perf_counter() - began, 2)
+        return dataclasses.replace(
+            solve_greedy(problem),
+            status="time_limit",
+            gap=float("nan"),
+            seconds=time.perf_counter() - began,
+            model_size=size,
+        )
     values = [var.solution_value() for var, *_ in variables]
     size["coverage_seconds"] = round(time.perf_counter() - began, 2)
     remaining = time_limit - (time.perf_counter() - began)

@@ -156,3 +156,13 @@ def test_invalid_problems_are_refused():
         solve_optimal(problem([[-1]], [1], [0], []))
     with pytest.raises(ValueError):
         solve_optimal(problem([[1]], [1], [0], [(0, 0, 0.5, 0)], loan=0))
+
+
+def test_a_time_limit_before_any_solution_falls_back_to_greedy(monkeypatch):
+    """When the solver has no allocation at all in time, the answer is greedy's,
+    marked as stopped by the time limit with no gap known."""
+    p = problem([[1, 1]], [2], [0, 0], [(0, 0, 0.7, 0), (1, 0, 0.95, 0)], loan=2, ramp=())
+    monkeypatch.setattr(weekly, "_run", lambda mip, gap: ("no_solution", float("nan")))
+    result = solve_optimal(p)
+    assert result.status == "time_limit" and np.isnan(result.gap)
+    assert result.covered_total == solve_greedy(p).covered_total == 2
