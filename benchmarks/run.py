@@ -84,6 +84,12 @@ BENCHMARKS = [
         ["--min-scores", "0.2,0.3"],
     ),
     (
+        "Week-by-week allocation from demand: 100k staff, 10 lines, 12 weeks, 2,000 units",
+        "none",
+        "weekly_bench.py",
+        [],
+    ),
+    (
         "Seed a demo department",
         "seed",
         "seed_bench.py",
