@@ -201,6 +201,8 @@ WORKER_HOUSEKEEPING = [
     ("apply_retention", 24 * 3600),
     # Queued notifications and failed ones whose backoff has passed (notify.services).
     ("send_notifications", 30),
+    # Moves' start and end reminders (each queued once; moves.services).
+    ("send_move_reminders", 3600),
 ]
 # An import's worker touches the job this often; a running job silent for
 # IMPORT_JOB_STALE_SECONDS is reaped as failed (its worker died).
