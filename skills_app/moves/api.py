@@ -157,20 +157,40 @@ def _step(request, move_id: uuid.UUID, action):
 STEP_RESPONSES = responses({200: MoveOut, 404: ErrorOut, 409: ErrorOut}, body=True)
 
 
-@router.post(
-    "/{move_id}/release",
-    response=STEP_RESPONSES,
-    auth=authorize(Cap.PROFILE_EDIT_OWN),
-    summary="Release the person (their line manager)",
+def _version_step(name: str, service, cap: Cap, summary: str):
+    """``POST /moves/{move_id}/<name>`` for a step that needs only the version read."""
+
+    def view(request, move_id: uuid.UUID, payload: VersionIn):
+        return _step(
+            request,
+            move_id,
+            lambda: service(actor=request.auth, move_id=move_id, expected_version=payload.version),
+        )
+
+    view.__name__ = name
+    return router.post(
+        f"/{{move_id}}/{name}", response=STEP_RESPONSES, auth=authorize(cap), summary=summary
+    )(view)
+
+
+release = _version_step(
+    "release",
+    services.move_release,
+    Cap.PROFILE_EDIT_OWN,
+    "Release the person (their line manager)",
 )
-def release(request, move_id: uuid.UUID, payload: VersionIn):
-    return _step(
-        request,
-        move_id,
-        lambda: services.move_release(
-            actor=request.auth, move_id=move_id, expected_version=payload.version
-        ),
-    )
+acknowledge = _version_step(
+    "acknowledge",
+    services.move_acknowledge,
+    Cap.PROFILE_EDIT_OWN,
+    "Acknowledge your move (the person moving)",
+)
+start = _version_step(
+    "start", services.move_start, Cap.SURGE_EDIT, "Record that the move has started (a planner)"
+)
+end = _version_step(
+    "end", services.move_end, Cap.SURGE_EDIT, "End the move: the person returns (a planner)"
+)
 
 
 @router.post(
@@ -188,54 +208,6 @@ def refuse(request, move_id: uuid.UUID, payload: RefuseIn):
             move_id=move_id,
             expected_version=payload.version,
             reason=payload.reason,
-        ),
-    )
-
-
-@router.post(
-    "/{move_id}/acknowledge",
-    response=STEP_RESPONSES,
-    auth=authorize(Cap.PROFILE_EDIT_OWN),
-    summary="Acknowledge your move (the person moving)",
-)
-def acknowledge(request, move_id: uuid.UUID, payload: VersionIn):
-    return _step(
-        request,
-        move_id,
-        lambda: services.move_acknowledge(
-            actor=request.auth, move_id=move_id, expected_version=payload.version
-        ),
-    )
-
-
-@router.post(
-    "/{move_id}/start",
-    response=STEP_RESPONSES,
-    auth=authorize(Cap.SURGE_EDIT),
-    summary="Record that the move has started (a planner)",
-)
-def start(request, move_id: uuid.UUID, payload: VersionIn):
-    return _step(
-        request,
-        move_id,
-        lambda: services.move_start(
-            actor=request.auth, move_id=move_id, expected_version=payload.version
-        ),
-    )
-
-
-@router.post(
-    "/{move_id}/end",
-    response=STEP_RESPONSES,
-    auth=authorize(Cap.SURGE_EDIT),
-    summary="End the move: the person returns (a planner)",
-)
-def end(request, move_id: uuid.UUID, payload: VersionIn):
-    return _step(
-        request,
-        move_id,
-        lambda: services.move_end(
-            actor=request.auth, move_id=move_id, expected_version=payload.version
         ),
     )
 

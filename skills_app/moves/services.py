@@ -304,30 +304,27 @@ def moves_decide_many(
     return outcome
 
 
-@transaction.atomic
-def move_acknowledge(*, actor, move_id, expected_version: int) -> Move:
+def _advance(actor, move_id, expected_version: int, step: str, stamp: str) -> Move:
+    """One plain step: lock, check who and whether, then move on and record it."""
     move = _locked(move_id)
-    _check(actor, move, MoveStatus.ACKNOWLEDGED)
+    _check(actor, move, step)
     require_version(move, expected_version)
     before = move.status
-    move.status = MoveStatus.ACKNOWLEDGED
-    move.acknowledged_at = timezone.now()
-    save_new_version(move, ["status", "acknowledged_at"])
+    move.status = step
+    setattr(move, stamp, timezone.now())
+    save_new_version(move, ["status", stamp])
     _record(actor, move, before)
     return move
+
+
+@transaction.atomic
+def move_acknowledge(*, actor, move_id, expected_version: int) -> Move:
+    return _advance(actor, move_id, expected_version, MoveStatus.ACKNOWLEDGED, "acknowledged_at")
 
 
 @transaction.atomic
 def move_start(*, actor, move_id, expected_version: int) -> Move:
-    move = _locked(move_id)
-    _check(actor, move, MoveStatus.STARTED)
-    require_version(move, expected_version)
-    before = move.status
-    move.status = MoveStatus.STARTED
-    move.started_at = timezone.now()
-    save_new_version(move, ["status", "started_at"])
-    _record(actor, move, before)
-    return move
+    return _advance(actor, move_id, expected_version, MoveStatus.STARTED, "started_at")
 
 
 @transaction.atomic
@@ -353,15 +350,8 @@ def move_extend(*, actor, move_id, expected_version: int, end_date: dt.date) -> 
 def move_end(*, actor, move_id, expected_version: int) -> Move:
     """The person returns to their unit: free for other scenarios again, and asked
     to confirm the skills they used (drafted from the line's role, DESIGN 9)."""
-    move = _locked(move_id)
-    _check(actor, move, MoveStatus.ENDED)
-    require_version(move, expected_version)
-    before = move.status
-    move.status = MoveStatus.ENDED
-    move.ended_at = timezone.now()
-    save_new_version(move, ["status", "ended_at"])
+    move = _advance(actor, move_id, expected_version, MoveStatus.ENDED, "ended_at")
     _allocation_status(move, AllocationStatus.RELEASED)
-    _record(actor, move, before)
     _draft_skills_used(actor, move)
     notices.returned(move)
     return move
