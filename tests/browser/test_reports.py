@@ -204,13 +204,13 @@ def test_hr_reads_data_quality_worst_first_and_downloads_it(page, live_server, o
     expect(table.locator("caption")).to_have_text("4 units, worst first")
     # Each unit on its own, lowest quality score first.
     assert rows_of(table.locator("tbody")) == [
-        ["Policy", "2", "0% (0)", "0% (0 of 1)", "1", "1 (50%)", "16.7%"],
-        ["Operations", "2", "50% (1)", "0% (0 of 1)", "0", "1 (50%)", "33.3%"],
-        ["Operations/Payments", "2", "50% (1)", "50% (1 of 2)", "0", "0 (0%)", "66.7%"],
-        ["Operations/Claims", "2", "50% (1)", "66.7% (2 of 3)", "0", "0 (0%)", "72.2%"],
+        ["Policy", "2", "0% (0)", "0% (0 of 1)", "1", "1 (50%)", "16.7%", "0", "0"],
+        ["Operations", "2", "50% (1)", "0% (0 of 1)", "0", "1 (50%)", "33.3%", "0", "0"],
+        ["Operations/Payments", "2", "50% (1)", "50% (1 of 2)", "0", "0 (0%)", "66.7%", "0", "0"],
+        ["Operations/Claims", "2", "50% (1)", "66.7% (2 of 3)", "0", "0 (0%)", "72.2%", "0", "0"],
     ]
     assert rows_of(table.locator("tfoot")) == [
-        ["All units", "8", "37.5% (3)", "42.9% (3 of 7)", "1", "2 (25%)", "51.8%"]
+        ["All units", "8", "37.5% (3)", "42.9% (3 of 7)", "1", "2 (25%)", "51.8%", "0", "0"]
     ]
     assert_accessible(page)
 
@@ -231,8 +231,8 @@ def test_hr_reads_data_quality_worst_first_and_downloads_it(page, live_server, o
     expect(page.get_by_label("Group units by level")).to_have_value("0")
     expect(table.locator("caption")).to_have_text("2 units, worst first")
     assert rows_of(table.locator("tbody")) == [
-        ["Policy", "2", "0% (0)", "0% (0 of 1)", "1", "1 (50%)", "16.7%"],
-        ["Operations", "6", "50% (3)", "50% (3 of 6)", "0", "1 (16.7%)", "61.1%"],
+        ["Policy", "2", "0% (0)", "0% (0 of 1)", "1", "1 (50%)", "16.7%", "0", "0"],
+        ["Operations", "6", "50% (3)", "50% (3 of 6)", "0", "1 (16.7%)", "61.1%", "0", "0"],
     ]
     assert_accessible(page)
 
@@ -448,8 +448,8 @@ def test_line_manager_sees_only_their_team(page, live_server, org, console_error
     expect(page.locator("main")).to_contain_text("(people in your team only)")
     table = page.locator("table.govuk-table")
     assert rows_of(table.locator("tbody")) == [
-        ["Operations/Payments", "1", "0% (0)", "0% (0 of 1)", "0", "0 (0%)", "33.3%"],
-        ["Operations/Claims", "2", "50% (1)", "66.7% (2 of 3)", "0", "0 (0%)", "72.2%"],
+        ["Operations/Payments", "1", "0% (0)", "0% (0 of 1)", "0", "0 (0%)", "33.3%", "0", "0"],
+        ["Operations/Claims", "2", "50% (1)", "66.7% (2 of 3)", "0", "0 (0%)", "72.2%", "0", "0"],
     ]
     assert rows_of(table.locator("tfoot"))[0][:2] == ["All units", "3"]
     assert_accessible(page)
