@@ -745,8 +745,16 @@ def warm_index(*, heartbeat: Callable[[], None] | None = None, interval: float =
 
 
 def warm_index_in_background() -> threading.Thread:
-    """``warm_index`` in a daemon thread (``runserver``: it serves while building)."""
-    thread = threading.Thread(target=warm_index, name="workforce-index-warm", daemon=True)
+    """``warm_index`` in a daemon thread (``runserver``: it serves while building).
+    A failure is logged, not raised: the first search then builds instead."""
+
+    def warm() -> None:
+        try:
+            warm_index()
+        except Exception:
+            logger.exception("warming the workforce index failed; the first search will build it")
+
+    thread = threading.Thread(target=warm, name="workforce-index-warm", daemon=True)
     thread.start()
     return thread
 
