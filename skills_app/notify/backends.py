@@ -8,6 +8,7 @@ now"), and raises anything else for a failure worth retrying later.
 
 from __future__ import annotations
 
+import abc
 import re
 import uuid
 from dataclasses import dataclass
@@ -39,11 +40,12 @@ class PermanentFailure(SendFailure):
     """Sending again will not help until someone changes something."""
 
 
-class BaseBackend:
+class BaseBackend(abc.ABC):
     name: ClassVar[str] = ""
 
+    @abc.abstractmethod
     def send(self, message: OutgoingMessage) -> str:
-        raise NotImplementedError
+        """Send ``message``; return the provider's id for it, or raise SendFailure."""
 
 
 class RecordingBackend(BaseBackend):
