@@ -130,6 +130,12 @@ def moves_for_approved_scenario(*, actor, scenario, reserve_ids: Iterable[int] =
     )
 
 
+def _start(allocation, today: dt.date) -> dt.date:
+    """A week-by-week allocation staggers starts (DESIGN 11): the allocation's own
+    start date, else the line's, else today."""
+    return allocation.start_date or allocation.line.start_date or today
+
+
 def moves_for_allocations(*, actor, scenario, allocations, reserve_ids: Iterable[int] = ()):
     """One proposed move per allocation in ``allocations`` (see above)."""
     today = timezone.localdate()
@@ -137,13 +143,13 @@ def moves_for_allocations(*, actor, scenario, allocations, reserve_ids: Iterable
     allocations = list(allocations.select_related("line", "person").order_by("person_id"))
     by_start: dict[dt.date, list[int]] = {}
     for a in allocations:
-        by_start.setdefault(a.line.start_date or today, []).append(a.person_id)
+        by_start.setdefault(_start(a, today), []).append(a.person_id)
     reserve_ids = set(reserve_ids)
     for start, people in by_start.items():
         reserve_ids |= reserve_on_call(people, start)
     for allocation in allocations:
         line = allocation.line
-        start = line.start_date or today
+        start = _start(allocation, today)
         reserve = allocation.person_id in reserve_ids
         move = Move.objects.create(
             person=allocation.person,

@@ -33,8 +33,13 @@ class SurgeScenario(models.Model):
     solve_state = models.CharField(max_length=16, blank=True)  # queued / running / failed / done
     solve_progress = models.PositiveSmallIntegerField(default=0)
     solve_message = models.CharField(max_length=500, blank=True)
-    # Figures of the last solve (per line, per unit, greedy baseline, training plan).
+    # Figures of the last solve (per line, per unit, greedy baseline, training plan;
+    # and for a scenario with forecasts, "weekly": posts needed and filled per week).
     result = models.JSONField(default=dict, blank=True)
+    # Forecast lines (DESIGN 11) count weeks from this date (week 1 starts on it).
+    weeks_from = models.DateField(null=True, blank=True)
+    # Training lead time: working days per level of gap per skill (rule 11's gaps).
+    training_days_per_level = models.DecimalField(max_digits=4, decimal_places=1, default=2)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     version = models.PositiveIntegerField(default=1)
@@ -64,6 +69,9 @@ class DemandLine(models.Model):
     position = models.PositiveSmallIntegerField(default=0)
     # How long a person moved onto this line stays (a loan; DESIGN 10).
     loan_weeks = models.PositiveSmallIntegerField(default=12)
+    # The forecast (DESIGN 11), as ``skills_app.surge.forecasts.demand_json`` writes it;
+    # null for a line typed as a headcount. With one, ``headcount`` is its peak week.
+    demand = models.JSONField(null=True, blank=True)
 
     class Meta:
         ordering = ["scenario", "position", "id"]
@@ -107,6 +115,11 @@ class Allocation(models.Model):
     status = models.CharField(
         max_length=16, choices=AllocationStatus.choices, default=AllocationStatus.PROPOSED
     )
+    # A week-by-week allocation (DESIGN 11) staggers starts: the person's first day on
+    # the line. Null: the line's start date (or the day of approval).
+    start_date = models.DateField(null=True, blank=True)
+    # The training the person needs before starting: [[skill id, level now, level needed]].
+    training = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -22,9 +22,12 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
+from matching.demand import DemandModel
 from matching.engine import QUALIFIES_BY_PRIOR_ROLE, QUALIFIES_NOT, Evaluation
 from matching.rules import DEFAULT_THRESHOLD
 from matching.surge import SurgeProblem, release_caps, solve_greedy, solve_optimal
+from matching.weekly import solve_greedy as weekly_solve_greedy
+from matching.weekly import solve_optimal as weekly_solve_optimal
 from skills_app.audit.models import Action
 from skills_app.audit.services import (
     record_event,
@@ -41,12 +44,15 @@ from skills_app.roles.search import (
     engine_filters,
     engine_requirements,
 )
+from skills_app.surge import forecasts
 from skills_app.surge.models import Allocation, AllocationStatus, DemandLine, ScenarioStatus
 from skills_app.surge.models import SurgeScenario as Scenario
 from taxonomy.models import Skill
 
 DEFAULT_CAP = 0.2
 DEFAULT_CAP_DEPTH = 2
+DEFAULT_TRAINING_DAYS = 2.0  # working days of training per level of gap per skill
+MAX_TRAINING_DAYS = 100.0
 MAX_LINES = 100
 REASON_TEXT = {
     "no_eligible": "Not enough eligible people",
@@ -55,6 +61,9 @@ REASON_TEXT = {
     "release_caps": "Caps used up: the units that hold the eligible people left have already "
     "released as many people as their caps allow",
     "taken_by_other_lines": "Eligible people were allocated to other lines",
+    # Forecast lines only (DESIGN 11): a week short of posts.
+    "training_lead_time": "Not enough eligible people can be available, trained and up to "
+    "speed by then",
 }
 NOTHING_FILLED = (
     "Nothing was filled, so there is no one to approve. Change the scenario (for example "
@@ -75,6 +84,13 @@ class LineSpec:
     min_score: float = DEFAULT_THRESHOLD
     filters: SearchFilters | None = None  # None: the role's own filters
     loan_weeks: int = DEFAULT_LOAN_WEEKS  # how long each person moved onto the line stays
+    # A forecast (DESIGN 11): posts per week come from it, and ``headcount`` is ignored
+    # (the line shows its peak week's posts).
+    demand: DemandModel | None = None
+
+    @property
+    def posts(self) -> int:
+        return forecasts.peak_posts(self.demand) if self.demand is not None else self.headcount
 
 
 def _check_lines(lines: Sequence[LineSpec]) -> None:
@@ -83,7 +99,7 @@ def _check_lines(lines: Sequence[LineSpec]) -> None:
     if len(lines) > MAX_LINES:
         raise SurgeError(f"A scenario can have at most {MAX_LINES} demand lines")
     for line in lines:
-        if line.headcount < 1:
+        if line.demand is None and line.headcount < 1:
             raise SurgeError("Each line needs a headcount of at least 1")
         if not 0 <= line.min_score <= 1:
             raise SurgeError("Minimum scores are from 0% to 100%")
@@ -98,18 +114,24 @@ def _check_cap(release_cap: float, cap_org_depth: int) -> None:
         raise SurgeError("The organisation level is from 0 to 10")
 
 
+def _check_training_days(days: float) -> None:
+    if not 0 <= days <= MAX_TRAINING_DAYS:
+        raise SurgeError(f"Training days per level of gap are from 0 to {MAX_TRAINING_DAYS:g}")
+
+
 def _write_lines(scenario: Scenario, lines: Sequence[LineSpec]) -> None:
     scenario.lines.all().delete()
     DemandLine.objects.bulk_create(
         DemandLine(
             scenario=scenario,
             role_profile_id=line.role_id,
-            headcount=line.headcount,
+            headcount=line.posts,
             location=line.location.strip(),
             start_date=line.start_date,
             min_score=Decimal(str(round(line.min_score, 3))),
             filters=line.filters.to_json() if line.filters is not None else {},
             loan_weeks=line.loan_weeks,
+            demand=forecasts.demand_json(line.demand) if line.demand is not None else None,
             position=position,
         )
         for position, line in enumerate(lines)
@@ -125,16 +147,21 @@ def scenario_create(
     description: str = "",
     release_cap: float = DEFAULT_CAP,
     cap_org_depth: int = DEFAULT_CAP_DEPTH,
+    weeks_from: dt.date | None = None,
+    training_days_per_level: float = DEFAULT_TRAINING_DAYS,
 ) -> Scenario:
     if not name.strip():
         raise SurgeError("Enter a name for the scenario")
     _check_lines(lines)
     _check_cap(release_cap, cap_org_depth)
+    _check_training_days(training_days_per_level)
     scenario = Scenario.objects.create(
         name=name.strip(),
         description=description.strip(),
         release_cap=Decimal(str(round(release_cap, 3))),
         cap_org_depth=cap_org_depth,
+        weeks_from=weeks_from,
+        training_days_per_level=Decimal(str(round(training_days_per_level, 1))),
         created_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
     _write_lines(scenario, lines)
@@ -207,6 +234,8 @@ def scenario_update(
     description: str = "",
     release_cap: float = DEFAULT_CAP,
     cap_org_depth: int = DEFAULT_CAP_DEPTH,
+    weeks_from: dt.date | None = None,
+    training_days_per_level: float = DEFAULT_TRAINING_DAYS,
 ) -> Scenario:
     """Change a draft or solved scenario; its last solution is discarded."""
     scenario = _locked(scenario_id)
@@ -218,16 +247,52 @@ def scenario_update(
         raise SurgeError("Enter a name for the scenario")
     _check_lines(lines)
     _check_cap(release_cap, cap_org_depth)
+    _check_training_days(training_days_per_level)
     scenario.allocations.all().delete()
     scenario.name, scenario.description = name.strip(), description.strip()
     scenario.release_cap = Decimal(str(round(release_cap, 3)))
     scenario.cap_org_depth = cap_org_depth
+    scenario.weeks_from = weeks_from
+    scenario.training_days_per_level = Decimal(str(round(training_days_per_level, 1)))
     scenario.status = ScenarioStatus.DRAFT
     scenario.result, scenario.solved_at = {}, None
     scenario.solve_state, scenario.solve_progress, scenario.solve_message = "", 0, ""
     save_new_version(scenario)
     _write_lines(scenario, lines)
     _audit(actor, scenario, "edited", lines=len(lines))
+    return scenario
+
+
+@transaction.atomic
+def line_forecast_set(
+    *, actor, scenario_id: int, line_id: int, expected_version: int, demand: DemandModel | None
+) -> Scenario:
+    """Give one line a forecast (DESIGN 11), or take it away (``demand=None``: the
+    line keeps its peak as a headcount). Like any edit, it discards the last solution."""
+    scenario = _locked(scenario_id)
+    if scenario.status in (ScenarioStatus.APPROVED, ScenarioStatus.CLOSED):
+        raise SurgeError(_frozen(scenario, "it cannot change"))
+    _refuse_while_solving(scenario)
+    require_version(scenario, expected_version)
+    line = scenario.lines.filter(pk=line_id).first()
+    if line is None:
+        raise SurgeError("That line is not part of this scenario")
+    line.demand = forecasts.demand_json(demand) if demand is not None else None
+    if demand is not None:
+        line.headcount = forecasts.peak_posts(demand)
+    line.save(update_fields=["demand", "headcount"])
+    scenario.allocations.all().delete()
+    scenario.status = ScenarioStatus.DRAFT
+    scenario.result, scenario.solved_at = {}, None
+    scenario.solve_state, scenario.solve_progress, scenario.solve_message = "", 0, ""
+    save_new_version(scenario)
+    _audit(
+        actor,
+        scenario,
+        "forecast set" if demand is not None else "forecast removed",
+        line=line.pk,
+        weeks=demand.n_weeks if demand is not None else 0,
+    )
     return scenario
 
 
@@ -340,7 +405,8 @@ def _training_plan(scored, problem, allocation) -> list[dict]:
 
 
 def scenario_solve(*, scenario_id: int, progress: Callable[[int, str], None] | None = None):
-    """Solve one scenario and store its allocations and figures."""
+    """Solve one scenario and store its allocations and figures: for posts (section
+    5), or week by week when a line has a forecast (section 11)."""
     say = progress or (lambda percent, message: None)
     scenario = Scenario.objects.get(pk=scenario_id)
     if scenario.status in (ScenarioStatus.APPROVED, ScenarioStatus.CLOSED):
@@ -359,28 +425,49 @@ def scenario_solve(*, scenario_id: int, progress: Callable[[int, str], None] | N
     person_unit, unit_paths = _cap_units(index, scenario.cap_org_depth)
     staff = np.bincount(person_unit, minlength=len(unit_paths))
     caps = release_caps(staff, float(scenario.release_cap))
-    problem = SurgeProblem(
-        headcount=np.array([line.headcount for line in lines], dtype=np.int64),
-        unit_cap=caps,
-        person_unit=person_unit,
-        pair_person=np.concatenate([s.eligible for s in scored]).astype(np.int64),
-        pair_line=np.concatenate(
-            [np.full(len(s.eligible), n, dtype=np.int64) for n, s in enumerate(scored)]
-        ),
-        pair_score=np.concatenate([s.score for s in scored]),
-        pair_priority=np.concatenate([s.rank_score for s in scored]),
-        person_rank=index.workforce.people.staff_rank,
-    )
     say(65, "Finding the best allocation")
     solve_started = time.perf_counter()
-    optimal = solve_optimal(problem)
-    solve_seconds = time.perf_counter() - solve_started
-    greedy = solve_greedy(problem)
+    if forecasts.is_weekly(lines):
+        weeks_from = scenario.weeks_from or as_of
+        problem, gaps = forecasts.weekly_problem(
+            lines,
+            scored,
+            person_unit=person_unit,
+            caps=caps,
+            staff_rank=index.workforce.people.staff_rank,
+            available_from=index.workforce.people.available_from,
+            weeks_from=weeks_from,
+            days_per_level=float(scenario.training_days_per_level),
+        )
+        optimal = weekly_solve_optimal(problem, time_limit=forecasts.WEEKLY_TIME_LIMIT)
+        solve_seconds = time.perf_counter() - solve_started
+        greedy = weekly_solve_greedy(problem)
+        released = _released(problem, optimal, len(unit_paths))
+        greedy_released = _released(problem, greedy, len(unit_paths))
+        optimum, baseline = _weekly_summary(problem, optimal), _weekly_summary(problem, greedy)
+        weekly = forecasts.weekly_figures(lines, problem, optimal, greedy, weeks_from)
+    else:
+        problem = SurgeProblem(
+            headcount=np.array([line.headcount for line in lines], dtype=np.int64),
+            unit_cap=caps,
+            person_unit=person_unit,
+            pair_person=np.concatenate([s.eligible for s in scored]).astype(np.int64),
+            pair_line=np.concatenate(
+                [np.full(len(s.eligible), n, dtype=np.int64) for n, s in enumerate(scored)]
+            ),
+            pair_score=np.concatenate([s.score for s in scored]),
+            pair_priority=np.concatenate([s.rank_score for s in scored]),
+            person_rank=index.workforce.people.staff_rank,
+        )
+        optimal = solve_optimal(problem)
+        solve_seconds = time.perf_counter() - solve_started
+        greedy = solve_greedy(problem)
+        released, greedy_released = optimal.released, greedy.released
+        optimum, baseline = _summary(problem, optimal), _summary(problem, greedy)
+        weekly = weeks_from = None
     say(85, "Working out the training plan")
     training = _training_plan(scored, problem, optimal)
 
-    optimum = _summary(problem, optimal)
-    baseline = _summary(problem, greedy)
     for number, (item, figures) in enumerate(zip(scored, optimum["lines"], strict=True)):
         figures.update(
             line_id=item.line.pk,
@@ -395,10 +482,10 @@ def scenario_solve(*, scenario_id: int, progress: Callable[[int, str], None] | N
             greedy_filled=baseline["lines"][number]["filled"],
             greedy_mean_score=baseline["lines"][number]["mean_score"],
         )
-    released_units = np.flatnonzero((optimal.released > 0) | (greedy.released > 0))
+    released_units = np.flatnonzero((released > 0) | (greedy_released > 0))
     result = {
         **{k: v for k, v in optimum.items()},
-        "posts": int(problem.headcount.sum()),
+        "posts": int(sum(line.headcount for line in lines)),
         # How many units (with staff) the cap applies to, and in how many it rounds to 0.
         "cap_units": int(np.count_nonzero(staff)),
         "zero_cap_units": int(np.count_nonzero((caps == 0) & (staff > 0))),
@@ -408,8 +495,8 @@ def scenario_solve(*, scenario_id: int, progress: Callable[[int, str], None] | N
                 "path": unit_paths[u],
                 "staff": int(staff[u]),
                 "cap": int(caps[u]),
-                "released": int(optimal.released[u]),
-                "greedy_released": int(greedy.released[u]),
+                "released": int(released[u]),
+                "greedy_released": int(greedy_released[u]),
             }
             for u in released_units
         ],
@@ -418,16 +505,25 @@ def scenario_solve(*, scenario_id: int, progress: Callable[[int, str], None] | N
         "solve_seconds": round(solve_seconds, 3),
         "solved_on": as_of.isoformat(),
     }
+    if weekly is not None:
+        result["weekly"] = weekly
+    starts = getattr(optimal, "starts", None)
+    training_of = _training_by_person(scored, problem, optimal)
     rows = []
-    for pair in optimal.pairs.tolist():
+    for at, pair in enumerate(optimal.pairs.tolist()):
         number, person = int(problem.pair_line[pair]), int(problem.pair_person[pair])
+        item = scored[number]
         rows.append(
             Allocation(
                 scenario_id=scenario.pk,
                 line_id=lines[number].pk,
                 person_id=int(index.person_ids[person]),
                 score=round(float(problem.pair_score[pair]), 6),
-                qualifies_by=scored[number].evaluation.qualifies_by(person),
+                qualifies_by=item.evaluation.qualifies_by(person),
+                start_date=weeks_from + dt.timedelta(weeks=int(starts[at]))
+                if starts is not None
+                else None,
+                training=training_of[person],
             )
         )
     with transaction.atomic():
@@ -442,6 +538,53 @@ def scenario_solve(*, scenario_id: int, progress: Callable[[int, str], None] | N
         locked.solve_state, locked.solve_progress, locked.solve_message = "done", 100, ""
         save_new_version(locked)
     return locked
+
+
+def _training_by_person(scored, problem, allocation) -> dict[int, list[list[int]]]:
+    """Per allocated person (index position), the training their line needs of
+    them: [[skill id, level needed, levels short]] (rule 11's gaps)."""
+    out = {}
+    for number, item in enumerate(scored):
+        chosen = allocation.pairs[problem.pair_line[allocation.pairs] == number]
+        people = np.sort(problem.pair_person[chosen])
+        if not len(people):
+            continue
+        gaps = item.evaluation.gaps(people)
+        for column, person in enumerate(people.tolist()):
+            out[person] = forecasts.training_needed(item.specs, gaps[:, column])
+    return out
+
+
+def _released(problem, allocation, n_units: int) -> np.ndarray:
+    """People each unit releases over the whole horizon (its cap holds each week)."""
+    units = problem.person_unit[problem.pair_person[allocation.pairs]]
+    return np.bincount(units, minlength=n_units)
+
+
+def _weekly_summary(problem, allocation) -> dict:
+    """The headline figures of a week-by-week allocation, in the shape of
+    ``_summary``: per line the people who start on it and why weeks fall short
+    (the first short week's reason)."""
+    lines = []
+    for number in range(problem.n_lines):
+        chosen = allocation.pairs[problem.pair_line[allocation.pairs] == number]
+        scores = problem.pair_score[chosen]
+        reasons = [r for (line, _), r in sorted(allocation.unmet.items()) if line == number]
+        lines.append(
+            {
+                "filled": len(chosen),
+                "total_score": round(float(scores.sum()), 4),
+                "mean_score": round(float(scores.mean()), 4) if len(scores) else None,
+                "reason": reasons[0] if reasons else "",
+            }
+        )
+    filled = len(allocation.pairs)
+    return {
+        "filled": filled,
+        "total_score": allocation.total_score,
+        "mean_score": round(allocation.total_score / filled, 4) if filled else None,
+        "lines": lines,
+    }
 
 
 def open_posts(scenario: Scenario) -> dict[int, int]:
