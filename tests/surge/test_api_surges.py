@@ -200,3 +200,64 @@ def test_a_line_keeps_its_loan_weeks_and_reserve_only_filter(client_for, role):
     assert [x["loan_weeks"] for x in created["lines"]] == [8, 8]
     lines = SurgeScenario.objects.get().lines.order_by("position")
     assert [x.filters.get("reserve_only", False) for x in lines] == [False, True]
+
+
+def forecast_line(**demand):
+    return {
+        "role": "analyst",
+        "min_score": 0.8,
+        "demand": {
+            "volumes": [10, 30, 20],
+            "handling_minutes": 60,
+            "productive_hours": 10,
+            "shrinkage": 0,
+            "ramp": [1.0],
+            **demand,
+        },
+    }
+
+
+@override_settings(TASKS=IMMEDIATE)
+def test_a_forecast_line_is_solved_week_by_week(
+    client_for, role, django_capture_on_commit_callbacks
+):
+    client = client_for(Role.PLANNER)
+    created = client.post(
+        "/api/v1/surges",
+        body(lines=[forecast_line()], release_cap=1.0, weeks_from="2026-01-05"),
+        content_type="application/json",
+    )
+    assert created.status_code == 201, created.content
+    surge = created.json()
+    assert surge["lines"][0]["headcount"] == 3  # the busiest week
+    assert surge["lines"][0]["demand"]["volumes"] == [10, 30, 20]
+    assert surge["weekly"] is None
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/api/v1/surges/{surge['id']}/solve")
+    solved = client.get(f"/api/v1/surges/{surge['id']}").json()
+    weekly = solved["weekly"]
+    assert weekly["week_dates"][0] == "2026-01-05"
+    assert weekly["lines"][0]["need"] == [1, 3, 2]
+    assert weekly["lines"][0]["covered"] == [1, 3, 2]
+    assert weekly["needed"] == 6 and weekly["covered"] == 6
+    assert all(a["start_date"] == "2026-01-05" for a in solved["allocations"])
+
+
+@pytest.mark.parametrize(
+    ("line", "where"),
+    [
+        (forecast_line(ramp=[1.5]), ["body", "lines", 0, "demand", "ramp"]),
+        (
+            forecast_line(clearance_weeks=9, backlog=5),
+            ["body", "lines", 0, "demand", "clearance_weeks"],
+        ),
+        ({"role": "analyst", "min_score": 0.8}, ["body", "lines", 0, "headcount"]),
+    ],
+)
+def test_a_bad_forecast_is_refused_with_its_field(client_for, role, line, where):
+    response = client_for(Role.PLANNER).post(
+        "/api/v1/surges", body(lines=[line]), content_type="application/json"
+    )
+    assert response.status_code == 422
+    assert where in [e["loc"] for e in response.json()["errors"]]
+    assert not SurgeScenario.objects.exists()
