@@ -20,6 +20,7 @@ from decimal import Decimal
 import numpy as np
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from matching.demand import DemandModel
@@ -764,6 +765,18 @@ def scenario_approve(*, actor, scenario_id: int, expected_version: int) -> Scena
         .order_by("pk")
         .values_list("pk", flat=True)
     )
+    # The solve saw the workforce as it was: since then someone may have left, opted
+    # out or been protected, and none of them may be moved.
+    gone = (
+        Person.objects.filter(pk__in=person_ids)
+        .filter(Q(left_on__isnull=False) | Q(redeployable=False) | Q(protected=True))
+        .count()
+    )
+    if gone:
+        raise SurgeError(
+            f"{gone} of the allocated people have left, opted out of redeployment or been "
+            "protected since the scenario was solved: solve this scenario again"
+        )
     clashes = (
         Allocation.objects.filter(
             person_id__in=person_ids,

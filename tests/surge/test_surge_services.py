@@ -1,12 +1,15 @@
 """Surge scenarios over the real database: solving, the greedy baseline, caps,
 exclusions, the training plan and the draft -> solved -> approved -> closed workflow."""
 
+import datetime as dt
+
 import pytest
 from django.test import override_settings
 from django.utils import timezone
 
 from skills_app.audit.models import AccessEvent, Action
 from skills_app.core.concurrency import ConflictError
+from skills_app.people.models import Person
 from skills_app.surge.models import Allocation, AllocationStatus, ScenarioStatus
 from skills_app.surge.services import (
     LineSpec,
@@ -162,6 +165,18 @@ def test_approving_over_someone_else_approval_is_refused(world):
     scenario_approve(actor=None, scenario_id=first.pk, expected_version=first.version)
     with pytest.raises(SurgeError, match="already allocated"):
         scenario_approve(actor=None, scenario_id=second.pk, expected_version=second.version)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"left_on": dt.date(2026, 1, 2)}, {"redeployable": False}, {"protected": True}],
+)
+def test_approval_is_refused_when_an_allocated_person_left_or_opted_out(world, change):
+    scenario = scenario_solve(scenario_id=create(world).pk)
+    Person.objects.filter(pk=world["a"].pk).update(**change)
+    with pytest.raises(SurgeError, match="1 of the allocated people have left"):
+        scenario_approve(actor=None, scenario_id=scenario.pk, expected_version=scenario.version)
+    assert not Allocation.objects.filter(status=AllocationStatus.APPROVED).exists()
 
 
 def test_editing_a_solved_scenario_discards_its_solution(world):
