@@ -78,8 +78,11 @@ def person_id_for_public_id(public_id) -> int | None:
 
 
 def my_person_skill(*, person: Person, pk: int) -> PersonSkill:
+    """One of the person's confirmed skills. Drafts are not: they are confirmed,
+    changed or rejected on "Check your draft skills" (people.drafts)."""
     row = (
-        PersonSkill.objects.select_related("skill", "queried_by", "verified_by")
+        PersonSkill.objects.confirmed()
+        .select_related("skill", "queried_by", "verified_by")
         .filter(person=person, pk=pk)
         .first()
     )

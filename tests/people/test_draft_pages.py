@@ -456,3 +456,15 @@ def test_the_passage_kept_is_the_sentence_with_the_phrase_picked_out():
     cut = passage_around(long, at, at + 6)
     assert cut.before.startswith("…word") and cut.after.endswith("word…")
     assert len(cut.before + cut.match + cut.after) <= PASSAGE_MAX + 2
+
+
+@pytest.mark.parametrize("page", ["people:skill_change", "people:skill_remove"])
+def test_a_draft_is_not_changed_or_removed_through_the_skill_pages(client, me, python, page):
+    """A draft becomes a skill only through "Check your draft skills", so the
+    confirmation is recorded as one; the ordinary skill pages do not know it."""
+    draft = drafted(me, python, ANALYST)
+    url = reverse(page, args=[draft.pk])
+    assert client.get(url).status_code == 404
+    client.post(url, {"level": "3", "version": str(draft.version), "confirm": "yes"})
+    draft.refresh_from_db()
+    assert draft.evidence == EvidenceKind.INFERRED
