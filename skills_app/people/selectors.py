@@ -19,6 +19,7 @@ from matching import rules
 from skills_app.accounts.permissions import ROLE_LABELS, Role
 from skills_app.audit.models import AccessEvent, Action
 from skills_app.people.models import (
+    DraftRejection,
     OrgUnit,
     OrgUnitKind,
     Person,
@@ -393,6 +394,9 @@ def _person_skill_data(ps: PersonSkill) -> dict:
             else None
         ),
         "note": ps.note,
+        # A draft (evidence "inferred") says where it came from (DESIGN 9).
+        "draft_source": ps.source or None,
+        "draft_sources": ps.sources or [],
         "updated_at": _iso(ps.updated_at),
     }
 
@@ -462,6 +466,12 @@ def person_data(*, person: Person) -> dict:
                 "expires": _iso(q.expires),
             }
             for q in quals
+        ],
+        "rejected_drafts": [
+            {"skill": {"id": r.skill_id, "name": r.skill.name}, "rejected_at": _iso(r.rejected_at)}
+            for r in DraftRejection.objects.filter(person=person)
+            .select_related("skill")
+            .order_by("skill__name")
         ],
         "access_events": [
             {

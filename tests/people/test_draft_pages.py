@@ -468,3 +468,14 @@ def test_a_draft_is_not_changed_or_removed_through_the_skill_pages(client, me, p
     client.post(url, {"level": "3", "version": str(draft.version), "confirm": "yes"})
     draft.refresh_from_db()
     assert draft.evidence == EvidenceKind.INFERRED
+
+
+def test_my_data_download_says_where_each_draft_came_from(client, me, python):
+    drafted(me, python, ANALYST)
+    rejected = SkillFactory(name="COBOL")
+    DraftRejection.objects.create(person=me, skill=rejected)
+    data = client.get(reverse("people:download")).json()
+    (skill,) = data["skills"]
+    assert skill["evidence"] == "inferred" and skill["draft_source"] == "role_level"
+    assert skill["draft_sources"][0]["label"] == "Senior data analyst"
+    assert [r["skill"]["name"] for r in data["rejected_drafts"]] == ["COBOL"]
