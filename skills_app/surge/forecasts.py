@@ -89,8 +89,17 @@ def is_weekly(lines) -> bool:
 
 
 def weekly_problem(
-    lines, scored, *, person_unit, caps, staff_rank, available_from, weeks_from, days_per_level
-) -> tuple[WeeklyProblem, list[np.ndarray]]:
+    lines,
+    scored,
+    *,
+    pairs,
+    person_unit,
+    caps,
+    staff_rank,
+    available_from,
+    weeks_from,
+    days_per_level,
+) -> WeeklyProblem:
     """The solver's inputs: posts per line per week, and per eligible (person,
     line) pair its score and earliest start week."""
     models = [line_model(line) for line in lines]
@@ -102,11 +111,10 @@ def weekly_problem(
         else:
             need[number, : model.n_weeks] = model.posts_needed()
     available_week = _available_week(available_from, weeks_from)
-    starts, gaps = [], []
+    starts = []
     for item in scored:
         people = item.eligible
         gap = item.evaluation.gaps(people) if len(people) else np.zeros((0, 0), dtype=np.int64)
-        gaps.append(gap)
         starts.append(earliest_start_weeks(available_week[people], gap, days_per_level))
     ramps = [m.ramp if m is not None else () for m in models]
     loans = [line.loan_weeks for line in lines]
@@ -117,19 +125,14 @@ def weekly_problem(
         need=need,
         unit_cap=caps,
         person_unit=person_unit,
-        pair_person=np.concatenate([s.eligible for s in scored]).astype(np.int64),
-        pair_line=np.concatenate(
-            [np.full(len(s.eligible), n, dtype=np.int64) for n, s in enumerate(scored)]
-        ),
-        pair_score=np.concatenate([s.score for s in scored]),
         pair_start=np.concatenate(starts).astype(np.int64),
         loan_weeks=loans[0],
         ramp=ramps[0],
-        pair_priority=np.concatenate([s.rank_score for s in scored]),
         person_rank=staff_rank,
+        **pairs,
         **per_line,
     )
-    return problem, gaps
+    return problem
 
 
 def _available_week(available_from: np.ndarray, weeks_from: dt.date) -> np.ndarray:

@@ -362,6 +362,19 @@ def _score_lines(index, lines, as_of, progress) -> list[_LineScores]:
     return out
 
 
+def _pair_arrays(scored: list[_LineScores]) -> dict[str, np.ndarray]:
+    """The eligible (person, line) pairs of scored lines, as the solvers take them:
+    person, line, score and ranking priority per pair."""
+    return {
+        "pair_person": np.concatenate([s.eligible for s in scored]).astype(np.int64),
+        "pair_line": np.concatenate(
+            [np.full(len(s.eligible), n, dtype=np.int64) for n, s in enumerate(scored)]
+        ),
+        "pair_score": np.concatenate([s.score for s in scored]),
+        "pair_priority": np.concatenate([s.rank_score for s in scored]),
+    }
+
+
 def _summary(problem, allocation) -> dict:
     lines = []
     for number in range(problem.n_lines):
@@ -430,9 +443,10 @@ def scenario_solve(*, scenario_id: int, progress: Callable[[int, str], None] | N
     solve_started = time.perf_counter()
     if forecasts.is_weekly(lines):
         weeks_from = scenario.weeks_from or as_of
-        problem, gaps = forecasts.weekly_problem(
+        problem = forecasts.weekly_problem(
             lines,
             scored,
+            pairs=_pair_arrays(scored),
             person_unit=person_unit,
             caps=caps,
             staff_rank=index.workforce.people.staff_rank,
@@ -452,12 +466,7 @@ def scenario_solve(*, scenario_id: int, progress: Callable[[int, str], None] | N
             headcount=np.array([line.headcount for line in lines], dtype=np.int64),
             unit_cap=caps,
             person_unit=person_unit,
-            pair_person=np.concatenate([s.eligible for s in scored]).astype(np.int64),
-            pair_line=np.concatenate(
-                [np.full(len(s.eligible), n, dtype=np.int64) for n, s in enumerate(scored)]
-            ),
-            pair_score=np.concatenate([s.score for s in scored]),
-            pair_priority=np.concatenate([s.rank_score for s in scored]),
+            **_pair_arrays(scored),
             person_rank=index.workforce.people.staff_rank,
         )
         optimal = solve_optimal(problem)
@@ -644,12 +653,7 @@ def scenario_solve_open(*, actor, scenario_id: int) -> dict:
         headcount=np.array([still_open[line.pk] for line in lines], dtype=np.int64),
         unit_cap=caps,
         person_unit=person_unit,
-        pair_person=np.concatenate([s.eligible for s in scored]).astype(np.int64),
-        pair_line=np.concatenate(
-            [np.full(len(s.eligible), n, dtype=np.int64) for n, s in enumerate(scored)]
-        ),
-        pair_score=np.concatenate([s.score for s in scored]),
-        pair_priority=np.concatenate([s.rank_score for s in scored]),
+        **_pair_arrays(scored),
         person_rank=index.workforce.people.staff_rank,
     )
     optimal = solve_optimal(problem)
