@@ -5,8 +5,10 @@ Lines need ``need[l, t]`` posts in week t (``matching.demand``). Each eligible
 training lead time). A person starts on at most one line, in a week at or after
 their earliest start, and stays ``loan_weeks`` weeks (or to the horizon). In
 their k-th week on the line a starter gives ``ramp[k]`` of a post's output
-(then 1.0). Each unit's release cap holds every week: the people of a unit on
-loan in any week are at most its cap.
+(then 1.0). Lines may differ in both (``line_loan_weeks``, ``line_ramp``): a
+forecast line ramps up, a line typed as a headcount gives full output at once.
+Each unit's release cap holds every week: the people of a unit on loan in any
+week are at most its cap.
 
 Objective, lexicographic (section 5 carried over):
 1. the most covered work: the sum over lines and weeks of
@@ -22,14 +24,14 @@ default), one solve per level, each holding the levels before at their optimum.
 Two reductions keep it compact and keep it exact:
 
 - dominance: within a unit and a line, a pair is dropped when at least
-  M = cap x ceil(weeks / loan) other pairs there score at least as high and can
+  M = cap x ceil(weeks / the line's loan) other pairs there score at least as high and can
   start at least as early (M is the most people a unit can ever release over
   the horizon, so one of them is always free to take the dropped pair's place
   with no loss of coverage or score);
 - identical people (same unit, same lines, starts and scores) become one
   counted group with integer variables.
 
-When the loan runs to the horizon and the ramp never falls, starting at the
+When every line's loan runs to the horizon and no ramp falls, starting at the
 earliest week is never worse (all of a unit's loans then end together, so an
 earlier start cannot break a cap), and each pair keeps only that start.
 
@@ -40,7 +42,6 @@ best-ranked free, ready people within caps until the week's need is met.
 from __future__ import annotations
 
 import dataclasses
-import math
 import time
 from dataclasses import dataclass
 
@@ -79,6 +80,9 @@ class WeeklyProblem:
     # Greedy's ranking (as matching.surge): per pair a priority, per person a tie-break.
     pair_priority: np.ndarray | None = None
     person_rank: np.ndarray | None = None
+    # Per line, when lines differ: the loan (weeks) and the ramp; None: the above for all.
+    line_loan_weeks: tuple[int, ...] | None = None
+    line_ramp: tuple[tuple[float, ...], ...] | None = None
 
     @property
     def n_lines(self) -> int:
@@ -91,17 +95,24 @@ class WeeklyProblem:
     def scaled_scores(self) -> np.ndarray:
         return np.rint(np.asarray(self.pair_score, dtype=np.float64) * SCORE_SCALE).astype(np.int64)
 
-    def output(self, k: np.ndarray | int) -> np.ndarray:
-        """A starter's output in their k-th week on the line (k = 0 is the first)."""
-        ramp = np.append(np.round(np.asarray(self.ramp, dtype=np.float64), RAMP_DECIMALS), 1.0)
-        return ramp[np.minimum(k, len(self.ramp))]
+    def loan_of(self, line: int) -> int:
+        return self.loan_weeks if self.line_loan_weeks is None else self.line_loan_weeks[line]
 
-    def profile(self, start: int) -> np.ndarray:
-        """Output per week (length n_weeks) of someone starting in ``start``."""
+    def ramp_of(self, line: int) -> tuple[float, ...]:
+        return self.ramp if self.line_ramp is None else self.line_ramp[line]
+
+    def output(self, k: np.ndarray | int, line: int = 0) -> np.ndarray:
+        """A starter's output in their k-th week on the line (k = 0 is the first)."""
+        steps = self.ramp_of(line)
+        ramp = np.append(np.round(np.asarray(steps, dtype=np.float64), RAMP_DECIMALS), 1.0)
+        return ramp[np.minimum(k, len(steps))]
+
+    def profile(self, start: int, line: int = 0) -> np.ndarray:
+        """Output per week (length n_weeks) of someone starting on ``line`` in ``start``."""
         weeks = np.arange(self.n_weeks)
         k = weeks - start
-        on = (k >= 0) & (k < self.loan_weeks)
-        return np.where(on, self.output(np.maximum(k, 0)), 0.0)
+        on = (k >= 0) & (k < self.loan_of(line))
+        return np.where(on, self.output(np.maximum(k, 0), line), 0.0)
 
 
 @dataclass(frozen=True)
@@ -134,11 +145,20 @@ def _check(problem: WeeklyProblem) -> None:
         raise ValueError("posts needed are a (lines x weeks) matrix of whole numbers, 0 or more")
     if np.any(problem.unit_cap < 0):
         raise ValueError("caps cannot be negative")
-    if problem.loan_weeks < 1:
+    per_line_inputs = (
+        ("line_loan_weeks", problem.line_loan_weeks),
+        ("line_ramp", problem.line_ramp),
+    )
+    for name, per_line in per_line_inputs:
+        if per_line is not None and len(per_line) != problem.n_lines:
+            raise ValueError(f"{name} needs one value per line")
+    loans = [problem.loan_of(line) for line in range(problem.n_lines)]
+    ramps = [problem.ramp_of(line) for line in range(problem.n_lines)]
+    if problem.loan_weeks < 1 or any(loan < 1 for loan in loans):
         raise ValueError("a loan lasts at least one week")
     if np.any(problem.pair_start < 0):
         raise ValueError("start weeks count from 0")
-    if any(not (0 < r <= 1) for r in problem.ramp):
+    if any(not (0 < r <= 1) for ramp in (problem.ramp, *ramps) for r in ramp):
         raise ValueError("each ramp value is a share of full output above 0 and at most 1")
 
 
@@ -159,8 +179,9 @@ def evaluate(
     on_loan = np.zeros((len(problem.unit_cap), problem.n_weeks), dtype=np.int64)
     weeks = np.arange(problem.n_weeks)
     for pair, start in zip(pairs.tolist(), starts.tolist(), strict=True):
-        supplied[problem.pair_line[pair]] += problem.profile(start)
-        on = (weeks >= start) & (weeks < start + problem.loan_weeks)
+        line = int(problem.pair_line[pair])
+        supplied[line] += problem.profile(start, line)
+        on = (weeks >= start) & (weeks < start + problem.loan_of(line))
         on_loan[problem.person_unit[problem.pair_person[pair]]] += on
     if np.any(on_loan > problem.unit_cap[:, None]):
         raise AssertionError("a unit's release cap was broken")
@@ -184,10 +205,10 @@ def _reasons(problem, pairs, starts, covered, on_loan) -> dict[tuple[int, int], 
     then; every one who could is on another line; their units' caps are used up."""
     used = np.zeros(len(problem.person_unit), dtype=bool)
     used[problem.pair_person[pairs]] = True
-    loan = problem.loan_weeks
     out = {}
     short = np.argwhere(covered < problem.need - COVERAGE_TOLERANCE)
     for line, week in short.tolist():
+        loan = problem.loan_of(line)
         need = problem.need[line, week]
         mine = np.flatnonzero(problem.pair_line == line)
         if len(np.unique(problem.pair_person[mine])) < need:
@@ -198,7 +219,7 @@ def _reasons(problem, pairs, starts, covered, on_loan) -> dict[tuple[int, int], 
         # they can be in by then, within one loan.
         best = np.array(
             [
-                problem.output(np.arange(0, min(week - s, loan - 1) + 1)).max()
+                problem.output(np.arange(0, min(week - s, loan - 1) + 1), line).max()
                 for s in problem.pair_start[ready].tolist()
             ]
         )
@@ -215,14 +236,19 @@ def _reasons(problem, pairs, starts, covered, on_loan) -> dict[tuple[int, int], 
 
 def _kept_pairs(problem: WeeklyProblem) -> np.ndarray:
     """Pairs that survive the dominance reduction (see the module's docstring)."""
-    n_weeks, loan = problem.n_weeks, problem.loan_weeks
+    n_weeks = problem.n_weeks
+    line_loan = np.array([problem.loan_of(line) for line in range(problem.n_lines)])
     unit = problem.person_unit[problem.pair_person]
     cap = problem.unit_cap[unit]
     start = problem.pair_start
     candidate = np.flatnonzero((cap > 0) & (start < n_weeks))
     if len(candidate) == 0:
         return candidate
-    most = cap[candidate] * math.ceil(n_weeks / loan)
+    # Over the horizon a unit can release at most cap x ceil(weeks / loan) people to
+    # one line: each holds a place for the line's loan.
+    most = cap[candidate] * np.ceil(n_weeks / line_loan[problem.pair_line[candidate]]).astype(
+        np.int64
+    )
     scores = problem.scaled_scores()[candidate]
     # Within each (unit, line): best score first, then earliest start, then pair index.
     order = np.lexsort(
@@ -254,12 +280,15 @@ def solve_optimal(
     limit stops it (then ``status`` is "time_limit" and ``gap`` the relative gap)."""
     _check(problem)
     began = time.perf_counter()
-    n_lines, n_weeks, loan = problem.n_lines, problem.n_weeks, problem.loan_weeks
+    n_lines, n_weeks = problem.n_lines, problem.n_weeks
     kept = _kept_pairs(problem)
     if len(kept) == 0 or problem.need.sum() == 0:
         return evaluate(problem, [], [], seconds=time.perf_counter() - began)
-    ramp = np.round(np.asarray(problem.ramp, dtype=np.float64), RAMP_DECIMALS)
-    earliest_only = loan >= n_weeks and bool(np.all(np.diff(np.append(ramp, 1.0)) >= 0))
+    earliest_only = all(
+        problem.loan_of(line) >= n_weeks
+        and bool(np.all(np.diff(problem.output(np.arange(n_weeks + 1), line)) >= 0))
+        for line in range(n_lines)
+    )
 
     # People who are interchangeable for coverage form one counted group: the same
     # (line, earliest start) pairs, and the same unit where the unit's cap can bind;
@@ -292,7 +321,8 @@ def solve_optimal(
     # those start counts over the ramp and the loan, which keeps the model sparse
     # (a start variable in every week's supply and cap rows made presolve crawl).
     line_starts = [[[] for _ in range(n_weeks)] for _ in range(n_lines)]
-    unit_starts: dict[int, list[list]] = {}
+    # Per unit, per loan length (lines may differ), the start variables of each week.
+    unit_starts: dict[int, dict[int, list[list]]] = {}
     variables = []  # (variable, group key, line, start)
     group_line_vars: dict[tuple, list] = {}
     for key, people in groups.items():
@@ -307,19 +337,29 @@ def solve_optimal(
                 group_line_vars.setdefault((key, line), []).append(var)
                 line_starts[line][start].append(var)
                 if unit >= 0:
-                    unit_starts.setdefault(unit, [[] for _ in range(n_weeks)])[start].append(var)
+                    by_loan = unit_starts.setdefault(unit, {})
+                    by_loan.setdefault(problem.loan_of(line), [[] for _ in range(n_weeks)])[
+                        start
+                    ].append(var)
         if len(mine) > 1:
             mip.Add(mip.Sum(mine) <= count)
     caps = 0
-    for unit, starts_here in unit_starts.items():
+    for unit, by_loan in unit_starts.items():
         cap = int(problem.unit_cap[unit])
-        started = []
-        for terms in starts_here:
-            n = mip.NumVar(0, cap, "")
-            mip.Add(n == mip.Sum(terms))
-            started.append(n)
+        started = {}
+        for loan, starts_here in by_loan.items():
+            started[loan] = []
+            for terms in starts_here:
+                n = mip.NumVar(0, cap, "")
+                mip.Add(n == mip.Sum(terms))
+                started[loan].append(n)
         for week in range(n_weeks):
-            mip.Add(mip.Sum(started[max(0, week - loan + 1) : week + 1]) <= cap)
+            on_loan = [
+                n
+                for loan, numbers in started.items()
+                for n in numbers[max(0, week - loan + 1) : week + 1]
+            ]
+            mip.Add(mip.Sum(on_loan) <= cap)
             caps += 1
     starters = []
     for line in range(n_lines):
@@ -331,12 +371,13 @@ def solve_optimal(
         starters.append(row)
     covered = []
     for line in range(n_lines):
+        loan = problem.loan_of(line)
         for week in range(n_weeks):
             need = float(problem.need[line, week])
             if need == 0:
                 continue
             terms = [
-                float(problem.output(week - start)) * starters[line][start]
+                float(problem.output(week - start, line)) * starters[line][start]
                 for start in range(max(0, week - loan + 1), week + 1)
             ]
             c = mip.NumVar(0, need, "")
@@ -477,7 +518,7 @@ def solve_greedy(problem: WeeklyProblem) -> WeeklyAllocation:
     posts are covered (counting starters at the ramp)."""
     _check(problem)
     began = time.perf_counter()
-    n_weeks, loan = problem.n_weeks, problem.loan_weeks
+    n_weeks = problem.n_weeks
     scores = np.asarray(problem.pair_score, dtype=np.float64)
     priority = scores if problem.pair_priority is None else problem.pair_priority
     person_rank = (
@@ -497,8 +538,8 @@ def solve_greedy(problem: WeeklyProblem) -> WeeklyAllocation:
     pair_unit = problem.person_unit[problem.pair_person]
     chosen, starts = [], []
     for week in range(n_weeks):
-        end = min(week + loan, n_weeks)
         for line in range(problem.n_lines):
+            end = min(week + problem.loan_of(line), n_weeks)
             if supplied[line, week] >= problem.need[line, week]:
                 continue
             for pair in ranked[line]:
@@ -510,7 +551,7 @@ def solve_greedy(problem: WeeklyProblem) -> WeeklyAllocation:
                     continue
                 taken[person] = True
                 on_loan[unit, week:end] += 1
-                supplied[line] += problem.profile(week)
+                supplied[line] += problem.profile(week, line)
                 chosen.append(pair)
                 starts.append(week)
                 if supplied[line, week] >= problem.need[line, week]:

@@ -174,6 +174,23 @@ def test_a_forecast_cannot_be_set_on_another_scenarios_line(world):
         )
 
 
+def test_a_headcount_line_beside_a_forecast_needs_its_posts_every_week(world):
+    scenario = scenario_create(
+        actor=None,
+        name="Mixed",
+        lines=[
+            LineSpec(world["role"].pk, 1, min_score=0.4, demand=forecast([10, 10])),
+            LineSpec(world["role"].pk, 1, min_score=0.4),
+        ],
+        release_cap=1.0,
+        cap_org_depth=1,
+        weeks_from=MONDAY,
+    )
+    scenario = scenario_solve(scenario_id=scenario.pk)
+    lines = scenario.result["weekly"]["lines"]
+    assert lines[1]["need"] == [1, 1] and lines[1]["forecast"] is False
+
+
 def test_training_days_out_of_range_are_refused(world):
     with pytest.raises(SurgeError, match="Training days"):
         create(world, forecast([10]), training_days_per_level=101)
@@ -182,3 +199,23 @@ def test_training_days_out_of_range_are_refused(world):
 def test_demand_json_round_trips():
     model = forecast([1, 2.5])
     assert demand_from_json(demand_json(model)) == model
+
+
+def test_each_line_keeps_its_own_ramp_in_a_mixed_scenario(world):
+    """The headcount line gives full output at once, the forecast line ramps at 50%:
+    with A (free now) on each line's first week, only the forecast line is short."""
+    scenario = scenario_create(
+        actor=None,
+        name="Mixed ramps",
+        lines=[
+            LineSpec(world["role"].pk, 1, min_score=0.9, demand=forecast([10], ramp=(0.5,))),
+            LineSpec(world["role"].pk, 1, min_score=0.9, loan_weeks=4),
+        ],
+        release_cap=1.0,
+        cap_org_depth=1,
+        weeks_from=MONDAY,
+    )
+    lines = scenario_solve(scenario_id=scenario.pk).result["weekly"]["lines"]
+    # A and C are full matches; only A is free in week 1. Covering the headcount line
+    # in full (1.0) beats the forecast line's half post (0.5).
+    assert lines[1]["covered"] == [1] and lines[0]["covered"] == [0]
