@@ -1,4 +1,5 @@
-"""Scenario downloads: the allocations, and the release lists per line manager.
+"""Scenario downloads: the allocations, the release lists per line manager and the
+training cohorts (who needs which course by when).
 
 CSV is streamed (rows are read from the database as they are written); XLSX is
 written by the streamed writer in skills_app.xlsx, every cell explicitly as a string
@@ -24,6 +25,7 @@ from skills_app.core.presenters import percent_value
 from skills_app.exports import csv_download, safe_cell, xlsx_download
 from skills_app.surge import selectors
 from skills_app.surge.models import SurgeScenario
+from taxonomy.models import LEVEL_NAMES
 
 FORMATS = ("csv", "xlsx")
 
@@ -51,7 +53,20 @@ RELEASE_COLUMNS = [
     "start_date",
     "status",
 ]
+TRAINING_COLUMNS = [
+    "start_date",
+    "week",
+    "skill",
+    "level_needed",
+    "level_name",
+    "levels_short",
+    "staff_number",
+    "name",
+    "line",
+    "role",
+]
 NO_MANAGER = "No line manager recorded"
+ON_APPROVAL = "On approval"
 
 
 def allocation_rows(scenario: SurgeScenario, *, viewer) -> Iterator[list]:
@@ -104,10 +119,30 @@ def release_rows(scenario: SurgeScenario, *, viewer) -> Iterator[list]:
         yield [safe_cell(value) for value in row]
 
 
+def training_rows(scenario: SurgeScenario, *, viewer) -> Iterator[list]:
+    """The training cohorts: per start date and course (skill, level needed), each
+    person who must finish it by then (match fields only; ``viewer`` unused)."""
+    for person in selectors.training_rows(scenario):
+        row = [
+            person.start.isoformat() if person.start else ON_APPROVAL,
+            person.week if person.week is not None else "",
+            person.skill,
+            person.level,
+            LEVEL_NAMES.get(person.level, ""),
+            person.short,
+            person.staff_number,
+            person.name,
+            person.line,
+            person.role,
+        ]
+        yield [safe_cell(value) for value in row]
+
+
 # kind: (columns, rows(scenario, viewer=...), sheet title)
 EXPORTS: dict[str, tuple[list[str], Callable[..., Iterator[list]], str]] = {
     "allocations": (ALLOCATION_COLUMNS, allocation_rows, "Allocations"),
     "releases": (RELEASE_COLUMNS, release_rows, "Releases by line manager"),
+    "training": (TRAINING_COLUMNS, training_rows, "Training cohorts"),
 }
 
 

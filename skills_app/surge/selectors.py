@@ -9,6 +9,7 @@ places what it is given.
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -20,7 +21,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import NoReverseMatch, reverse
 
 from matching.surge import release_caps
-from skills_app.core.presenters import percent_label, percent_number
+from skills_app.core.presenters import count_label, percent_label, percent_number
 from skills_app.people.models import Person
 from skills_app.people.selectors import org_level_choices
 from skills_app.roles.models import RoleProfile
@@ -32,7 +33,7 @@ from skills_app.surge.models import (
     SurgeScenario,
 )
 from skills_app.surge.services import REASON_TEXT
-from taxonomy.models import LEVEL_NAMES
+from taxonomy.models import LEVEL_NAMES, Skill
 
 ALLOCATIONS_PER_PAGE = 50
 UNITS_PER_PAGE = 25
@@ -224,6 +225,9 @@ def allocation_page(scenario: SurgeScenario, number, *, explain: bool) -> Page:
             "staff_number": allocation.person.staff_number,
             "unit": allocation.person.org_unit.path,
             "score": percent_label(allocation.score),
+            # A week-by-week allocation staggers starts; otherwise the line's start date
+            # (None: the day the move starts after approval).
+            "start": allocation.start_date or allocation.line.start_date,
             "by_prior_role": allocation.qualifies_by == QualifiesBy.PRIOR_ROLE,
             "explain_url": _explanation_url(
                 allocation.line.role_profile.code,
@@ -345,6 +349,8 @@ def scenario_results(scenario: SurgeScenario) -> dict | None:
         "solve_seconds": result.get("solve_seconds"),
         "scoring_seconds": result.get("scoring_seconds"),
         "chart": line_chart(result["lines"]),
+        # A week-by-week result (DESIGN 11): its headline; the view adds the weeks.
+        "weekly": weekly_decision(result["weekly"]) if result.get("weekly") else None,
     }
 
 
@@ -452,3 +458,469 @@ def release_rows(scenario: SurgeScenario) -> Iterator[Allocation]:
         )
         .iterator(chunk_size=2000)
     )
+
+
+# --- a week-by-week result (DESIGN 11): the decision, the weekly chart and table ------
+
+UNMET_WEEKS_PER_PAGE = 50
+ALL_LINES = "all"
+
+
+def posts_label(value) -> str:
+    """Post-weeks as people read them: 12 -> "12", 1234.5 -> "1,234.5", 0.25 -> "0.25"."""
+    text = f"{float(value):,.2f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _gap_label(gap) -> str:
+    return "" if gap is None else f"{float(gap) * 100:.2f}".rstrip("0").rstrip(".") + "%"
+
+
+def solver_status_sentence(weekly: dict) -> str:
+    """What the solver proved, in words: the optimum, or where its time limit stopped it
+    and how far from the bound (``matching.weekly.WeeklyAllocation.status``)."""
+    status, gap = weekly.get("status", "optimal"), _gap_label(weekly.get("gap"))
+    if status == "optimal":
+        return "Solved to optimality: no allocation covers more work."
+    if status == "time_limit" and not gap:
+        return (
+            "The solver stopped at its time limit before finding an allocation, so this is "
+            "the greedy one: how far it is from the best possible is not known."
+        )
+    if status == "time_limit":
+        return (
+            "The solver stopped at its time limit: the work covered is within "
+            f"{gap} of the most that could be covered."
+        )
+    if status == "time_limit_people":
+        within = f" (within {gap} of the fewest)" if gap else ""
+        return (
+            "The work covered is the most possible. The solver stopped at its time limit "
+            f"while using as few people as it could{within}."
+        )
+    within = f" (within {gap} of the highest)" if gap else ""
+    return (
+        "The work covered and the number of people are the best possible. The solver "
+        f"stopped at its time limit while raising the match scores{within}."
+    )
+
+
+def _week_dates(weekly: dict) -> list[dt.date]:
+    return [dt.date.fromisoformat(d) for d in weekly.get("week_dates", [])]
+
+
+def weekly_decision(weekly: dict) -> dict:
+    """The headline of a week-by-week result: work covered against needed (optimum
+    and greedy), how many people start and over which weeks, and the solver status."""
+    starters = np.zeros(weekly.get("weeks", 0), dtype=np.int64)
+    for line in weekly.get("lines", []):
+        starters[: len(line.get("starters", []))] += line.get("starters", [])
+    start_weeks = np.flatnonzero(starters)
+    first = int(start_weeks[0]) + 1 if len(start_weeks) else None
+    last = int(start_weeks[-1]) + 1 if len(start_weeks) else None
+    needed, covered = weekly.get("needed", 0), weekly.get("covered", 0)
+    people = int(weekly.get("people", 0))
+    if not people:
+        starts = "no one starts"
+    elif first == last:
+        who = "person starts" if people == 1 else "people start"
+        starts = f"{count_label(people)} {who} in week {first}"
+    else:
+        starts = (
+            f"{count_label(people)} people start over {last - first + 1} weeks "
+            f"(weeks {first} to {last})"
+        )
+    return {
+        "sentence": f"Covers {posts_label(covered)} of {posts_label(needed)} post-weeks of work "
+        f"(greedy: {posts_label(weekly.get('greedy_covered', 0))}); {starts}.",
+        "needed": posts_label(needed),
+        "covered": posts_label(covered),
+        "greedy_covered": posts_label(weekly.get("greedy_covered", 0)),
+        "uncovered": posts_label(max(float(needed) - float(covered), 0)),
+        "short": float(covered) < float(needed),
+        "people": int(weekly.get("people", 0)),
+        "greedy_people": int(weekly.get("greedy_people", 0)),
+        "first_week": first,
+        "last_week": last,
+        "start_span": last - first + 1 if first else 0,
+        "status": weekly.get("status", "optimal"),
+        "status_sentence": solver_status_sentence(weekly),
+        "gap": _gap_label(weekly.get("gap")),
+        "weeks": weekly.get("weeks", 0),
+    }
+
+
+def _line_choice(weekly: dict, raw) -> int | None:
+    """The line the chart and table show (its index), None for all lines summed; an
+    unknown value shows all lines."""
+    lines = weekly.get("lines", [])
+    if isinstance(raw, str) and raw.isdigit() and 1 <= int(raw) <= len(lines):
+        return int(raw) - 1
+    return None
+
+
+def _reason_summary(shorts: list[tuple[int, str]]) -> str:
+    """Why a week of all lines summed is short: each reason with its number of lines."""
+    if len(shorts) == 1:
+        number, reason = shorts[0]
+        return f"Line {number}: {REASON_TEXT.get(reason, 'Not known')}"
+    counts = Counter(reason for _, reason in shorts)
+    parts = [
+        f"{REASON_TEXT.get(reason, 'Not known')} ({n} line{'s' if n != 1 else ''})"
+        for reason, n in counts.most_common()
+    ]
+    return f"{len(shorts)} lines short: " + "; ".join(parts)
+
+
+def weekly_series(weekly: dict, choice: int | None) -> list[dict]:
+    """Per week of the chosen line (or of all lines summed): needed, filled by the
+    optimum and by greedy, people starting, and the shortfall with its reason."""
+    dates = _week_dates(weekly)
+    n = len(dates)
+    lines = weekly.get("lines", [])
+    chosen = lines if choice is None else [lines[choice]]
+
+    def total(key):
+        out = np.zeros(n, dtype=np.float64)
+        for line in chosen:
+            values = line.get(key, [])[:n]
+            out[: len(values)] += values
+        return out
+
+    need, covered, greedy = total("need"), total("covered"), total("greedy_covered")
+    starting = total("starters")
+    shorts: dict[int, list[tuple[int, str]]] = {}
+    for line in chosen:
+        number = lines.index(line) + 1
+        for item in line.get("unmet", []):
+            shorts.setdefault(item["week"], []).append((number, item["reason"]))
+    rows = []
+    for week in range(n):
+        short = max(need[week] - covered[week], 0.0)
+        reasons = shorts.get(week + 1, [])
+        if short <= 1e-9:
+            reason = ""
+        elif choice is not None:
+            reason = REASON_TEXT.get(reasons[0][1], "Not known") if reasons else "Not known"
+        else:
+            reason = _reason_summary(reasons) if reasons else "Not known"
+        rows.append(
+            {
+                "week": week + 1,
+                "date": dates[week],
+                "needed": float(need[week]),
+                "covered": float(covered[week]),
+                "greedy_covered": float(greedy[week]),
+                "needed_label": posts_label(need[week]),
+                "covered_label": posts_label(covered[week]),
+                "greedy_label": posts_label(greedy[week]),
+                "starting": int(starting[week]),
+                "short": posts_label(short) if short > 1e-9 else "",
+                "reason": reason,
+            }
+        )
+    return rows
+
+
+# The weekly chart: weeks along, posts up; needed a black step line, the optimum's
+# posts filled solid bars, greedy's striped bars.
+WEEK_CHART_WIDTH = 760
+WEEK_PLOT_LEFT = 64
+WEEK_PLOT_RIGHT = 744
+WEEK_PLOT_TOP = 24
+WEEK_PLOT_HEIGHT = 240
+WEEK_TICKS = 5
+
+
+def _nice_step(most: float) -> float:
+    """A round step (1, 2 or 5 times a power of ten, at least 1 post) giving at most
+    WEEK_TICKS steps up to ``most``."""
+    raw = max(most, 1.0) / WEEK_TICKS
+    power = 10 ** np.floor(np.log10(raw))
+    factor = next(f for f in (1, 2, 5, 10) if f * power >= raw)
+    return max(float(factor * power), 1.0)
+
+
+def week_chart(rows: list[dict], label: str) -> dict:
+    """Geometry for a server-drawn SVG of posts needed and filled per week (every
+    figure is in the table after it; the description sums them up)."""
+    n = max(len(rows), 1)
+    most = max((max(r["needed"], r["covered"], r["greedy_covered"]) for r in rows), default=0)
+    step = _nice_step(most)
+    top_value = step * max(1, int(np.ceil(most / step))) if most else step
+    bottom = WEEK_PLOT_TOP + WEEK_PLOT_HEIGHT
+    slot = (WEEK_PLOT_RIGHT - WEEK_PLOT_LEFT) / n
+    bar = min(14.0, slot * 0.4)
+
+    def y(value: float) -> float:
+        return round(bottom - WEEK_PLOT_HEIGHT * value / top_value, 1)
+
+    bars, points = [], []
+    for at, row in enumerate(rows):
+        x = WEEK_PLOT_LEFT + at * slot
+        middle = x + slot / 2
+        for series, left, value in (
+            ("optimum", middle - bar, row["covered"]),
+            ("greedy", middle, row["greedy_covered"]),
+        ):
+            if value > 0:
+                bars.append(
+                    {
+                        "series": series,
+                        "x": round(left, 1),
+                        "y": y(value),
+                        "width": round(bar, 1),
+                        "height": round(bottom - y(value), 1),
+                    }
+                )
+        points += [f"{round(x, 1)},{y(row['needed'])}", f"{round(x + slot, 1)},{y(row['needed'])}"]
+    ticks = [
+        {"y": y(step * k), "text": posts_label(step * k)}
+        for k in range(int(round(top_value / step)) + 1)
+    ]
+    every = max(1, int(np.ceil(n / 13)))
+    week_labels = [
+        {"x": round(WEEK_PLOT_LEFT + (at + 0.5) * slot, 1), "text": str(row["week"])}
+        for at, row in enumerate(rows)
+        if at % every == 0
+    ]
+    needed = sum(r["needed"] for r in rows)
+    covered = sum(r["covered"] for r in rows)
+    greedy = sum(r["greedy_covered"] for r in rows)
+    short_weeks = sum(1 for r in rows if r["short"])
+    legend_y = bottom + 52
+    return {
+        "width": WEEK_CHART_WIDTH,
+        "height": legend_y + 24,
+        "left": WEEK_PLOT_LEFT,
+        "right": WEEK_PLOT_RIGHT,
+        "top": WEEK_PLOT_TOP,
+        "bottom": bottom,
+        "axis_label_y": bottom + 34,
+        "bars": bars,
+        "needed_points": " ".join(points),
+        "ticks": ticks,
+        "week_labels": week_labels,
+        "legend_y": legend_y,
+        "desc": f"{label}, weeks 1 to {len(rows)}: {posts_label(needed)} post-weeks needed, "
+        f"{posts_label(covered)} filled by the optimum and {posts_label(greedy)} by the greedy "
+        f"baseline; {short_weeks} week{'s' if short_weeks != 1 else ''} short of posts. The "
+        "black line is the posts needed, solid bars the posts the optimum fills and striped "
+        "bars the posts greedy fills. The table after the chart gives every week's figures.",
+    }
+
+
+def unmet_weeks(weekly: dict) -> list[dict]:
+    """Every (line, week) short of posts, line by line, with its reason in words."""
+    dates = _week_dates(weekly)
+    out = []
+    for number, line in enumerate(weekly.get("lines", []), start=1):
+        for item in line.get("unmet", []):
+            week = int(item["week"])
+            out.append(
+                {
+                    "line": number,
+                    "role": line.get("role", ""),
+                    "week": week,
+                    "date": dates[week - 1] if 0 < week <= len(dates) else None,
+                    "short": posts_label(item.get("short", 0)),
+                    "reason": REASON_TEXT.get(item.get("reason", ""), "Not known"),
+                }
+            )
+    return out
+
+
+def weekly_line_rows(weekly: dict, lines: list[LineResult]) -> list[dict]:
+    """Per line: post-weeks needed and covered (optimum, greedy), people starting,
+    mean scores and the number of weeks short."""
+    out = []
+    for number, line in enumerate(weekly.get("lines", []), start=1):
+        figures = lines[number - 1] if number <= len(lines) else None
+        out.append(
+            {
+                "number": number,
+                "role": line.get("role", ""),
+                "forecast": line.get("forecast", False),
+                "needed": posts_label(sum(line.get("need", []))),
+                "covered": posts_label(sum(line.get("covered", []))),
+                "greedy_covered": posts_label(sum(line.get("greedy_covered", []))),
+                "people": line.get("people", 0),
+                "greedy_people": line.get("greedy_people", 0),
+                "mean": figures.mean if figures else "",
+                "greedy_mean": figures.greedy_mean if figures else "",
+                "short_weeks": len(line.get("unmet", [])),
+            }
+        )
+    return out
+
+
+def weekly_results(weekly: dict, lines: list[LineResult], *, line, unmet_page) -> dict:
+    """Everything the page shows of a week-by-week result, for the chosen line
+    (``line``: its number as text, or anything else for all lines summed)."""
+    choice = _line_choice(weekly, line)
+    rows = weekly_series(weekly, choice)
+    all_lines = weekly.get("lines", [])
+    label = (
+        "All lines" if choice is None else f"Line {choice + 1}: {all_lines[choice].get('role', '')}"
+    )
+    return {
+        "decision": weekly_decision(weekly),
+        "choice": str(choice + 1) if choice is not None else ALL_LINES,
+        "choices": [(ALL_LINES, "All lines")]
+        + [(str(n), f"Line {n}: {item.get('role', '')}") for n, item in enumerate(all_lines, 1)],
+        "label": label,
+        "rows": rows,
+        "chart": week_chart(rows, label),
+        "unmet": Paginator(unmet_weeks(weekly), UNMET_WEEKS_PER_PAGE).get_page(unmet_page),
+        "unmet_lines": sum(1 for item in all_lines if item.get("unmet")),
+        "lines": weekly_line_rows(weekly, lines),
+        "first_date": _week_dates(weekly)[0] if weekly.get("week_dates") else None,
+    }
+
+
+# --- training cohorts: who needs which course by when --------------------------------
+
+COHORT_PEOPLE_PER_PAGE = 100
+COHORTS_PER_PAGE = 50
+
+
+@dataclass(frozen=True)
+class CohortPerson:
+    start: dt.date | None  # None: the day the move starts after approval
+    week: int | None  # week of a week-by-week result (1 = its first week)
+    skill_id: int
+    skill: str
+    level: int  # the level needed
+    short: int  # levels short of it
+    name: str
+    staff_number: str
+    line: int
+    role: str
+
+    @property
+    def cohort(self) -> tuple:
+        return (self.start, self.skill, self.skill_id, self.level)
+
+
+def _cohort_order(start: dt.date | None) -> tuple:
+    # "On approval" first: it is the soonest a move can start.
+    return (start is not None, start or dt.date.min)
+
+
+def training_people(scenario: SurgeScenario) -> list[CohortPerson]:
+    """Every (allocated person, course) of the scenario's training, by start date,
+    course (skill, level needed) and person: one query for the allocations (with their
+    line and person) and one for the skills' names, however many people."""
+    result = scenario.result or {}
+    weeks_from = (result.get("weekly") or {}).get("weeks_from")
+    first_day = dt.date.fromisoformat(weeks_from) if weeks_from else None
+    allocations = list(
+        Allocation.objects.filter(scenario=scenario)
+        .exclude(training=[])
+        .order_by()
+        .values_list(
+            "start_date",
+            "line__start_date",
+            "line__position",
+            "line__role_profile__title",
+            "person__full_name",
+            "person__staff_number",
+            "training",
+        )
+    )
+    # Line numbers as the page shows them: in position order over the scenario's lines.
+    line_numbers = {
+        position: n
+        for n, position in enumerate(
+            scenario.lines.order_by("position", "pk").values_list("position", flat=True),
+            start=1,
+        )
+    }
+    skill_ids = {item[0] for row in allocations for item in row[6]}
+    names = dict(Skill.objects.filter(pk__in=skill_ids).values_list("pk", "name"))
+    out = []
+    for start, line_start, position, role, name, staff_number, training in allocations:
+        when = start or line_start
+        week = (when - first_day).days // 7 + 1 if when and first_day else None
+        for skill_id, level, short in training:
+            out.append(
+                CohortPerson(
+                    start=when,
+                    week=week,
+                    skill_id=skill_id,
+                    skill=names.get(skill_id, ""),
+                    level=level,
+                    short=short,
+                    name=name,
+                    staff_number=staff_number,
+                    line=line_numbers.get(position, position + 1),
+                    role=role,
+                )
+            )
+    out.sort(
+        key=lambda p: (
+            _cohort_order(p.start),
+            p.skill.casefold(),
+            p.skill_id,
+            p.level,
+            p.name.casefold(),
+            p.staff_number,
+        )
+    )
+    return out
+
+
+def training_cohorts(people: list[CohortPerson]) -> list[dict]:
+    """The cohorts: per start date and course, how many people (``people`` in the
+    order ``training_people`` gives)."""
+    cohorts: dict[tuple, dict] = {}
+    for person in people:
+        cohort = cohorts.get(person.cohort)
+        if cohort is None:
+            cohort = cohorts[person.cohort] = {
+                "key": person.cohort,
+                "start": person.start,
+                "week": person.week,
+                "skill": person.skill,
+                "level": person.level,
+                "level_name": LEVEL_NAMES.get(person.level, ""),
+                "people": 0,
+            }
+        cohort["people"] += 1
+    return list(cohorts.values())
+
+
+def training_report(scenario: SurgeScenario, *, page, cohorts_page) -> dict:
+    """The training cohorts page: the cohorts (paged) and their people (paged, grouped
+    under their cohort; a cohort split over two pages says it continues)."""
+    people = training_people(scenario)
+    cohorts = training_cohorts(people)
+    sizes = {cohort["key"]: cohort for cohort in cohorts}
+    people_page = Paginator(people, COHORT_PEOPLE_PER_PAGE).get_page(page)
+    groups: list[dict] = []
+    for at, person in enumerate(people_page.object_list):
+        if not groups or groups[-1]["cohort"]["key"] != person.cohort:
+            previous = people_page.start_index() - 2 + at
+            groups.append(
+                {
+                    "cohort": sizes[person.cohort],
+                    "continued": at == 0
+                    and previous >= 0
+                    and people[previous].cohort == person.cohort,
+                    "people": [],
+                }
+            )
+        groups[-1]["people"].append(person)
+    return {
+        "people": people_page,
+        "groups": groups,
+        "cohorts": Paginator(cohorts, COHORTS_PER_PAGE).get_page(cohorts_page),
+        "cohort_count": len(cohorts),
+        "person_count": len({(p.staff_number, p.name) for p in people}),
+        "weekly": bool((scenario.result or {}).get("weekly")),
+    }
+
+
+def training_rows(scenario: SurgeScenario) -> list[CohortPerson]:
+    """The training cohorts download: every (person, course), as on the page."""
+    return training_people(scenario)

@@ -13,6 +13,7 @@ urlpatterns = [
     path("<int:pk>/progress/", views.scenario_progress, name="progress"),
     path("<int:pk>/approve/", views.scenario_approve, name="approve"),
     path("<int:pk>/close/", views.scenario_close, name="close"),
+    path("<int:pk>/training/", views.training_cohorts, name="training"),
     path("<int:pk>/moves/", move_views.tracking, name="moves"),
     path(
         "<int:pk>/export/allocations.<str:fmt>",
@@ -20,4 +21,5 @@ urlpatterns = [
         name="export_allocations",
     ),
     path("<int:pk>/export/releases.<str:fmt>", views.export_releases, name="export_releases"),
+    path("<int:pk>/export/training.<str:fmt>", views.export_training, name="export_training"),
 ]

@@ -315,6 +315,14 @@ def _scenario_context(request, scenario) -> dict:
             explain=has_cap(request.user, Cap.SEARCH_RUN),
         )
         context["units"] = selectors.unit_page(results, request.GET.get("units_page"))
+        if results["weekly"]:
+            # Week by week (DESIGN 11): one line's weeks, or all lines summed, at a time.
+            context["weekly"] = selectors.weekly_results(
+                scenario.result["weekly"],
+                results["lines"],
+                line=request.GET.get("line"),
+                unmet_page=request.GET.get("unmet_page"),
+            )
         if context["can_approve"]:
             context["approve_refusal"] = services.approval_refusal(scenario)
     return context
@@ -333,6 +341,27 @@ def scenario_detail(request, pk):
             parameters={"page": "scenario", "allocations": shown},
         )
     return render(request, "surge/detail.html", context)
+
+
+@requires(Cap.SURGE_VIEW)
+def training_cohorts(request, pk):
+    """Who needs which course by when: per start date and course (skill, level
+    needed), the people who must finish it by then. A read of their data: audited."""
+    scenario = selectors.scenario_get(pk=pk)
+    report = selectors.training_report(
+        scenario, page=request.GET.get("page"), cohorts_page=request.GET.get("cohorts_page")
+    )
+    services.scenario_access_record(
+        actor=request.user,
+        scenario=scenario,
+        action=Action.VIEW_SCENARIO,
+        parameters={"page": "training cohorts", "rows": len(report["people"].object_list)},
+    )
+    return render(
+        request,
+        "surge/training.html",
+        {"scenario": scenario, "tag": selectors.status_tag(scenario.status), **report},
+    )
 
 
 ACTIONS = {
@@ -519,3 +548,10 @@ def export_allocations(request, pk, fmt):
 @throttle("export")
 def export_releases(request, pk, fmt):
     return _export(request, pk, "releases", fmt)
+
+
+@requires(Cap.SURGE_VIEW)
+@require_POST
+@throttle("export")
+def export_training(request, pk, fmt):
+    return _export(request, pk, "training", fmt)

@@ -39,6 +39,8 @@ SAMPLE_KWARGS = {
     "surge:close": lambda ctx: {"pk": sample_scenario(ctx).pk},
     "surge:export_allocations": lambda ctx: {"pk": sample_scenario(ctx).pk, "fmt": "csv"},
     "surge:export_releases": lambda ctx: {"pk": sample_scenario(ctx).pk, "fmt": "xlsx"},
+    "surge:export_training": lambda ctx: {"pk": sample_scenario(ctx).pk, "fmt": "csv"},
+    "surge:training": lambda ctx: {"pk": sample_scenario(ctx).pk},
     "surge:moves": lambda ctx: {"pk": sample_scenario(ctx).pk},
     # Moves, by UUID: a request to release someone in the line_manager login's team,
     # a started move a planner can extend, and a loan whose person agreed to the package.
