@@ -118,7 +118,7 @@ class Allocation(models.Model):
     # A week-by-week allocation (DESIGN 11) staggers starts: the person's first day on
     # the line. Null: the line's start date (or the day of approval).
     start_date = models.DateField(null=True, blank=True)
-    # The training the person needs before starting: [[skill id, level now, level needed]].
+    # The training the person needs before starting: [[skill id, level needed, levels short]].
     training = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
