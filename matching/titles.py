@@ -36,7 +36,9 @@ most misses are titles ESCO gives one occupation that read as another's
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable
+import math
+from collections import Counter, defaultdict
+from collections.abc import Hashable, Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -51,6 +53,26 @@ __all__ = ["MIN_SCORE", "TitleIndex", "TitleMatch"]
 WEIGHT_TITLES = 0.5  # x 100 x cosine of the title and all the key's titles
 MIN_SCORE = 70.0  # a title scoring less matches nothing
 CANDIDATES = 30  # keys the normaliser and each cosine put forward
+RERANKED = 10  # the best-scoring keys the re-ranker chooses among
+SPAN = 2  # a paraphrase edit replaces up to SPAN words with up to SPAN others
+BUSY_TEMPLATE = 300  # templates shared by more titles are not searched for cross-key edits
+
+# The re-ranker: a linear score over FEATURES, fitted (listwise softmax, no penalty) by
+# benchmarks/extract_eval.py --tune-titles --seed 20251216 on that seed's held-out titles.
+FEATURES = (
+    "normaliser",  # the best title's normaliser score / 100 (0 when not a candidate)
+    "cosine",  # tf-idf cosine of the title and all the key's titles
+    "coverage",  # idf share of the title's words found in the key's titles
+    "label_coverage",  # idf share of the preferred title's words found in the title
+    "closest",  # best idf-weighted Jaccard of the title with one of the key's titles
+    "closest_extra",  # idf share of that closest title's words missing from the title
+    "head_preferred",  # the title's last word is the preferred title's last word
+    "head_any",  # the title's last word is in one of the key's titles
+    "log_titles",  # log of the number of the key's titles
+    "paraphrase",  # best rate at which a one-span edit reaching a key's title keeps the key
+    "paraphrased",  # some one-span edit reaches one of the key's titles
+)
+RERANK_WEIGHTS = (11.78, 3.92, 3.75, 0.90, -0.87, -0.82, 0.05, 0.18, 0.03, 8.24, -3.22)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,11 +91,13 @@ class TitleIndex:
         *,
         min_score: float = MIN_SCORE,
         weight_titles: float = WEIGHT_TITLES,
+        rerank_weights: Iterable[float] | None = RERANK_WEIGHTS,
     ):
         keys: list[Hashable] = []
         number: dict[Hashable, int] = {}
         rows = []
         titles: list[list[str]] = []
+        preferred: dict[int, str] = {}
         for key, label, is_preferred in entries:
             if not label or not label.strip():
                 continue
@@ -83,32 +107,185 @@ class TitleIndex:
                 titles.append([])
             rows.append((number[key], label, is_preferred))
             titles[number[key]].append(label)
+            if is_preferred:
+                preferred.setdefault(number[key], label)
         self._keys = keys
         self._index = Normaliser(rows)
         self._min_score = min_score
         self._weight_titles = weight_titles
         self._titles = _Cosine([" ; ".join(t) for t in titles])
+        self._rerank = np.asarray(rerank_weights or (), dtype=float)
+        if self._rerank.size and self._rerank.size != len(FEATURES):
+            raise ValueError(f"rerank_weights needs {len(FEATURES)} weights")
+        self._words = _Words(titles, preferred)
+        self._paraphrases = _Paraphrases(
+            (n, label) for n, labels in enumerate(titles) for label in labels
+        )
 
     def scores(self, title: str) -> tuple[np.ndarray, list[str | None]]:
         """Every key's score (``keys`` order) and the title of each that matched."""
-        score = np.zeros(len(self._keys))
+        score, labels, _ = self._scores(title)
+        return score, labels
+
+    def _scores(self, title: str) -> tuple[np.ndarray, list[str | None], np.ndarray]:
+        normaliser = np.zeros(len(self._keys))
         labels: list[str | None] = [None] * len(self._keys)
         for candidate in self._index.search(title, limit=CANDIDATES):
-            score[candidate.skill_id] = candidate.score
+            normaliser[candidate.skill_id] = candidate.score
             labels[candidate.skill_id] = candidate.matched_label
-        if self._weight_titles:
-            score += self._weight_titles * 100 * self._titles.similarity(title)
-        return score, labels
+        cosine = self._titles.similarity(title)
+        score = normaliser + self._weight_titles * 100 * cosine
+        return score, labels, np.stack([normaliser / 100, cosine])
+
+    def candidates(self, title: str) -> tuple[list[int], np.ndarray, float]:
+        """The RERANKED best-scoring keys (numbers into ``keys``), their FEATURES
+        (one row each) and the best score, which decides "no match"."""
+        score, _, signals = self._scores(title)
+        order = [int(n) for n in np.argsort(-score, kind="stable")[:RERANKED] if score[n] > 0]
+        if not order:
+            return [], np.zeros((0, len(FEATURES))), 0.0
+        words = analyse_words(title)
+        paraphrases = self._paraphrases.rates(words)
+        rows = []
+        for n in order:
+            rate = paraphrases.get(n)
+            rows.append(
+                (
+                    *signals[:, n],
+                    *self._words.features(words, n),
+                    rate or 0.0,
+                    float(rate is not None),
+                )
+            )
+        return order, np.asarray(rows), float(score[order[0]])
 
     def best(self, title: str) -> TitleMatch | None:
         if not title or not title.strip() or not self._keys:
             return None
-        score, labels = self.scores(title)
-        top = int(np.argmax(score))
-        if score[top] < self._min_score:
+        if not self._rerank.size:
+            score, labels = self.scores(title)
+            top = int(np.argmax(score))
+            if score[top] < self._min_score:
+                return None
+            return self._match(top, float(score[top]), labels[top])
+        order, features, top_score = self.candidates(title)
+        if top_score < self._min_score:
             return None
-        label = labels[top] or self._titles.best_label(top)
-        return TitleMatch(self._keys[top], round(min(float(score[top]), 100.0), 2), label)
+        chosen = order[int(np.argmax(features @ self._rerank))]
+        score, labels = self.scores(title)
+        return self._match(chosen, float(score[chosen]), labels[chosen])
+
+    def _match(self, number: int, score: float, label: str | None) -> TitleMatch:
+        label = label or self._titles.best_label(number)
+        return TitleMatch(self._keys[number], round(min(score, 100.0), 2), label)
+
+
+class _Words:
+    """Word-overlap features of a title against one key's titles (stemmed content
+    words, weighted by their inverse frequency over all titles)."""
+
+    def __init__(self, titles: list[list[str]], preferred: dict[int, str]):
+        self._title_words = [[frozenset(analyse_words(t)) for t in ts] for ts in titles]
+        frequency = Counter(w for ts in self._title_words for words in ts for w in words)
+        count = sum(len(ts) for ts in self._title_words)
+        self._idf = {w: math.log((count + 1) / (f + 1)) + 1 for w, f in frequency.items()}
+        self._unseen = math.log(count + 1) + 1
+        self._vocabulary = [frozenset().union(*ts) for ts in self._title_words]
+        self._preferred = [
+            analyse_words(preferred.get(n) or (ts[0] if ts else "")) for n, ts in enumerate(titles)
+        ]
+
+    def _weight(self, words: Iterable[str]) -> float:
+        return sum(self._idf.get(w, self._unseen) for w in words)
+
+    def features(self, words: list[str], n: int) -> tuple[float, ...]:
+        query = frozenset(words)
+        head = words[-1] if words else ""
+        preferred = self._preferred[n]
+        preferred_set = frozenset(preferred)
+        closest, extra = 0.0, 1.0
+        for title in self._title_words[n]:
+            jaccard = self._weight(title & query) / (self._weight(title | query) or 1.0)
+            if jaccard > closest:
+                closest = jaccard
+                extra = self._weight(title - query) / (self._weight(title) or 1.0)
+        return (
+            self._weight(query & self._vocabulary[n]) / (self._weight(query) or 1.0),
+            self._weight(preferred_set & query) / (self._weight(preferred_set) or 1.0),
+            closest,
+            extra,
+            float(bool(preferred) and preferred[-1] == head),
+            float(bool(head) and any(head in title for title in self._title_words[n])),
+            math.log(max(len(self._title_words[n]), 1)),
+        )
+
+
+def _templates(words: tuple[str, ...]) -> Iterator[tuple[str, str]]:
+    """(template, span) for every span of 0..SPAN words that leaves a word standing."""
+    for i in range(len(words) + 1):
+        for length in range(min(SPAN, len(words) - i) + 1):
+            if length == len(words):
+                continue
+            template = " ".join(words[:i]) + " * " + " ".join(words[i + length :])
+            yield template, " ".join(words[i : i + length])
+
+
+class _Paraphrases:
+    """One-span edits between titles, and how often each keeps the key.
+
+    Two titles that differ in one span of up to SPAN words ("quarry * operative"
+    with "machine" / "plant") make an edit. Counted over the index: how many keys
+    hold both sides of an edit among their own titles ("operator" / "operative"
+    often) against how many pairs of different keys differ by it ("operator" /
+    "manager" mostly). A title's rate for a key is the best smoothed share, over
+    the edits that turn it into one of the key's titles."""
+
+    def __init__(self, numbered_titles: Iterable[tuple[int, str]]):
+        self._templates: dict[str, list[tuple[int, str]]] = defaultdict(list)
+        for n, title in numbered_titles:
+            words = tuple(analyse_words(title))
+            for template, span in _templates(words):
+                self._templates[template].append((n, span))
+        self._same: Counter[tuple[str, str]] = Counter()
+        self._different: Counter[tuple[str, str]] = Counter()
+        for group in self._templates.values():
+            if len(group) < 2:
+                continue
+            spans_of: dict[int, set[str]] = defaultdict(set)
+            for n, span in group:
+                spans_of[n].add(span)
+            for spans in spans_of.values():
+                ordered = sorted(spans)
+                for i, a in enumerate(ordered):
+                    for b in ordered[i + 1 :]:
+                        self._same[a, b] += 1
+            if len(group) > BUSY_TEMPLATE:
+                continue
+            seen = set()
+            for i, (n1, a) in enumerate(group):
+                for n2, b in group[i + 1 :]:
+                    if n1 == n2 or a == b:
+                        continue
+                    pair = (a, b) if a < b else (b, a)
+                    if (pair, n1, n2) not in seen:
+                        seen.add((pair, n1, n2))
+                        self._different[pair] += 1
+
+    def rate(self, a: str, b: str) -> float:
+        pair = (a, b) if a < b else (b, a)
+        same = self._same[pair]
+        return (same + 1) / (same + self._different[pair] + 2)
+
+    def rates(self, words: list[str]) -> dict[int, float]:
+        """Key number -> the best rate of an edit turning ``words`` into its title."""
+        best: dict[int, float] = {}
+        for template, span in _templates(tuple(words)):
+            for n, other in self._templates.get(template, ()):
+                if other != span:
+                    rate = self.rate(span, other)
+                    if rate > best.get(n, -1.0):
+                        best[n] = rate
+        return best
 
 
 class _Cosine:
