@@ -37,6 +37,7 @@ most misses are titles ESCO gives one occupation that read as another's
 from __future__ import annotations
 
 import math
+import sys
 from collections import Counter, defaultdict
 from collections.abc import Hashable, Iterable, Iterator
 from dataclasses import dataclass
@@ -56,6 +57,7 @@ CANDIDATES = 30  # keys the normaliser and each cosine put forward
 RERANKED = 10  # the best-scoring keys the re-ranker chooses among
 SPAN = 2  # a paraphrase edit replaces up to SPAN words with up to SPAN others
 BUSY_TEMPLATE = 300  # templates shared by more titles are not searched for cross-key edits
+UNSEEN_RATE = 1 / 3  # an edit never seen within a key, and at most once across keys
 
 # The re-ranker: a linear score over FEATURES, fitted (listwise softmax, no penalty) by
 # benchmarks/extract_eval.py --tune-titles --seed 20251216 on that seed's held-out titles.
@@ -66,13 +68,11 @@ FEATURES = (
     "label_coverage",  # idf share of the preferred title's words found in the title
     "closest",  # best idf-weighted Jaccard of the title with one of the key's titles
     "closest_extra",  # idf share of that closest title's words missing from the title
-    "head_preferred",  # the title's last word is the preferred title's last word
     "head_any",  # the title's last word is in one of the key's titles
-    "log_titles",  # log of the number of the key's titles
     "paraphrase",  # best rate at which a one-span edit reaching a key's title keeps the key
     "paraphrased",  # some one-span edit reaches one of the key's titles
 )
-RERANK_WEIGHTS = (11.78, 3.92, 3.75, 0.90, -0.87, -0.82, 0.05, 0.18, 0.03, 8.24, -3.22)
+RERANK_WEIGHTS = (12.12, 3.63, 3.60, 1.01, -0.88, -0.32, 0.29, 6.61, -1.60)
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,12 +140,14 @@ class TitleIndex:
     def candidates(self, title: str) -> tuple[list[int], np.ndarray, float]:
         """The RERANKED best-scoring keys (numbers into ``keys``), their FEATURES
         (one row each) and the best score, which decides "no match"."""
-        score, _, signals = self._scores(title)
+        order, features, score, _ = self._candidates(title)
+        return order, features, float(score[order[0]]) if order else 0.0
+
+    def _candidates(self, title: str):
+        score, labels, signals = self._scores(title)
         order = [int(n) for n in np.argsort(-score, kind="stable")[:RERANKED] if score[n] > 0]
-        if not order:
-            return [], np.zeros((0, len(FEATURES))), 0.0
         words = analyse_words(title)
-        paraphrases = self._paraphrases.rates(words)
+        paraphrases = self._paraphrases.rates(words) if order else {}
         rows = []
         for n in order:
             rate = paraphrases.get(n)
@@ -157,23 +159,24 @@ class TitleIndex:
                     float(rate is not None),
                 )
             )
-        return order, np.asarray(rows), float(score[order[0]])
+        return order, np.asarray(rows).reshape(len(order), len(FEATURES)), score, labels
 
     def best(self, title: str) -> TitleMatch | None:
         if not title or not title.strip() or not self._keys:
             return None
-        if not self._rerank.size:
+        if self._rerank.size:
+            # "No match" is decided on the best score; the re-ranker then picks among
+            # the RERANKED best, and the chosen key's own score is reported.
+            order, features, score, labels = self._candidates(title)
+            if not order or score[order[0]] < self._min_score:
+                return None
+            top = order[int(np.argmax(features @ self._rerank))]
+        else:
             score, labels = self.scores(title)
             top = int(np.argmax(score))
             if score[top] < self._min_score:
                 return None
-            return self._match(top, float(score[top]), labels[top])
-        order, features, top_score = self.candidates(title)
-        if top_score < self._min_score:
-            return None
-        chosen = order[int(np.argmax(features @ self._rerank))]
-        score, labels = self.scores(title)
-        return self._match(chosen, float(score[chosen]), labels[chosen])
+        return self._match(top, float(score[top]), labels[top])
 
     def _match(self, number: int, score: float, label: str | None) -> TitleMatch:
         label = label or self._titles.best_label(number)
@@ -192,7 +195,8 @@ class _Words:
         self._unseen = math.log(count + 1) + 1
         self._vocabulary = [frozenset().union(*ts) for ts in self._title_words]
         self._preferred = [
-            analyse_words(preferred.get(n) or (ts[0] if ts else "")) for n, ts in enumerate(titles)
+            frozenset(analyse_words(preferred.get(n) or (ts[0] if ts else "")))
+            for n, ts in enumerate(titles)
         ]
 
     def _weight(self, words: Iterable[str]) -> float:
@@ -202,7 +206,6 @@ class _Words:
         query = frozenset(words)
         head = words[-1] if words else ""
         preferred = self._preferred[n]
-        preferred_set = frozenset(preferred)
         closest, extra = 0.0, 1.0
         for title in self._title_words[n]:
             jaccard = self._weight(title & query) / (self._weight(title | query) or 1.0)
@@ -211,12 +214,10 @@ class _Words:
                 extra = self._weight(title - query) / (self._weight(title) or 1.0)
         return (
             self._weight(query & self._vocabulary[n]) / (self._weight(query) or 1.0),
-            self._weight(preferred_set & query) / (self._weight(preferred_set) or 1.0),
+            self._weight(preferred & query) / (self._weight(preferred) or 1.0),
             closest,
             extra,
-            float(bool(preferred) and preferred[-1] == head),
             float(bool(head) and any(head in title for title in self._title_words[n])),
-            math.log(max(len(self._title_words[n]), 1)),
         )
 
 
@@ -241,14 +242,14 @@ class _Paraphrases:
     the edits that turn it into one of the key's titles."""
 
     def __init__(self, numbered_titles: Iterable[tuple[int, str]]):
-        self._templates: dict[str, list[tuple[int, str]]] = defaultdict(list)
+        templates: dict[str, list[tuple[int, str]]] = defaultdict(list)
         for n, title in numbered_titles:
             words = tuple(analyse_words(title))
             for template, span in _templates(words):
-                self._templates[template].append((n, span))
-        self._same: Counter[tuple[str, str]] = Counter()
-        self._different: Counter[tuple[str, str]] = Counter()
-        for group in self._templates.values():
+                templates[template].append((n, sys.intern(span)))
+        same: Counter[tuple[str, str]] = Counter()
+        different: Counter[tuple[str, str]] = Counter()
+        for group in templates.values():
             if len(group) < 2:
                 continue
             spans_of: dict[int, set[str]] = defaultdict(set)
@@ -258,7 +259,7 @@ class _Paraphrases:
                 ordered = sorted(spans)
                 for i, a in enumerate(ordered):
                     for b in ordered[i + 1 :]:
-                        self._same[a, b] += 1
+                        same[a, b] += 1
             if len(group) > BUSY_TEMPLATE:
                 continue
             seen = set()
@@ -269,12 +270,17 @@ class _Paraphrases:
                     pair = (a, b) if a < b else (b, a)
                     if (pair, n1, n2) not in seen:
                         seen.add((pair, n1, n2))
-                        self._different[pair] += 1
+                        different[pair] += 1
+        self._templates = {template: tuple(group) for template, group in templates.items()}
+        # Kept: the edits seen within a key or across keys at least twice; any other
+        # edit (never or once across keys, never within) rates UNSEEN_RATE.
+        self._rates = {
+            f"{a}\t{b}": (same[a, b] + 1) / (same[a, b] + different[a, b] + 2)
+            for a, b in set(same) | {pair for pair, count in different.items() if count > 1}
+        }
 
     def rate(self, a: str, b: str) -> float:
-        pair = (a, b) if a < b else (b, a)
-        same = self._same[pair]
-        return (same + 1) / (same + self._different[pair] + 2)
+        return self._rates.get(f"{a}\t{b}" if a < b else f"{b}\t{a}", UNSEEN_RATE)
 
     def rates(self, words: list[str]) -> dict[int, float]:
         """Key number -> the best rate of an edit turning ``words`` into its title."""
