@@ -1,7 +1,8 @@
 """Measure skill extraction from text and job-title matching on ESCO data.
 
     .venv/bin/python benchmarks/extract_eval.py [--esco DIR] [--seed S] [--sample N]
-                                                [--titles N] [--tune]
+                                                [--titles N] [--tune] [--tune-titles]
+                                                [--only extraction|titles]
 
 Data: ESCO v1.1.1 (``/work/shared/data/esco-v1.1.1`` when present, else the
 xz copies in ``data/esco/``): skills_en.csv (labels, descriptions),
@@ -23,11 +24,16 @@ descriptions strung together).
 Titles: N alternative titles (default 2,000) sampled from the occupations'
 altLabels, removed from the index, and queried: top-1 is right when the
 best match is the occupation (or one carrying the same title). 500 random
-letter strings measure how often nonsense drafts nothing.
+letter strings measure how often nonsense drafts nothing. Three rows in one
+run: the normaliser's best title alone, + the cosine of all the occupation's
+titles (no re-ranking), and matching.titles.TitleIndex as shipped.
 
 ``--tune`` sweeps the signal weights on the sample (use another seed than the
 one reported: the constants in matching/extract.py were chosen on seed
-20251216 and are reported on 20251215).
+20251216 and are reported on 20251215). ``--tune-titles`` sweeps the title
+score's weights and threshold, then fits the title re-ranker's weights on the
+seed's held-out titles and prints them as ``RERANK_WEIGHTS`` (matching/titles.py
+ships the fit on seed 20251216). ``--only`` runs one part.
 """
 
 from __future__ import annotations
