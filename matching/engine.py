@@ -22,7 +22,12 @@ doing only the work a search needs, in numpy's C loops:
   and cached on the ``SkillColumns`` (bounded; see ``COLUMN_CACHE_BYTES``), so
   a search is one ``np.add.at`` scatter per requirement into a dense score;
 - a requirement with related skills gets the same: one cached column of the
-  per-person best over its sources (built once a day with a dense maximum);
+  per-person best over its sources (once a day, over the union of their rows);
+- what does not depend on the day is cached apart, without a day in its key
+  (``_Basis``: each column's rows as np.intp, the union of a requirement's
+  sources, and the values of entries whose recency no longer changes: in
+  current use, or at the floor), so the first search after midnight only
+  reweighs the entries still decaying (issue 17);
 - prior roles come from per-role arrays of spells, built once per
   ``RoleLibrary``, so a search looks only at spells of covering roles;
 - the hard-filter mask for each distinct (array-free) ``Filters`` is cached
@@ -36,6 +41,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import itertools
 import math
 import threading
 from collections import OrderedDict
@@ -606,42 +612,171 @@ class _Column:
     """A column on one day: rows (as np.intp, ready for scatters), level x
     recency (float64) and, per required level L, the credit min(1, value / L).
     For a requirement with related skills, the same for the per-person maximum
-    of strength x level x recency over its sources (rows: the union)."""
+    of strength x level x recency over its sources (rows: the union). The rows
+    are the day-independent ``_Basis``'s, shared by every day."""
 
     __slots__ = ("key", "rows", "values", "credits", "nbytes")
 
     def __init__(self, key: tuple, rows: np.ndarray, values: np.ndarray):
-        rows.flags.writeable = values.flags.writeable = False  # shared by every search
+        values.flags.writeable = False  # shared by every search
         self.key = key
         self.rows = rows
         self.values = values
         self.credits: dict[int, np.ndarray] = {}
-        self.nbytes = rows.nbytes + values.nbytes
+        self.nbytes = values.nbytes  # the rows are the basis's
+
+
+# The first whole day count at which rule 1 reaches its floor (and stays there).
+_FLOOR_FROM = int(np.argmax(_RECENCY_BY_DAYS == RECENCY_FLOOR))
+
+
+class _Basis:
+    """The part of a column (one skill's, or the best over a requirement's
+    sources) that stays the same on every day from ``since`` on, worked out once
+    and kept without a day in its key, so the first search of a new day only
+    reweighs the entries whose recency is still moving (issue 17).
+
+    ``rows``: everyone holding it (sorted np.intp). ``fixed``: per row, the best
+    value among entries whose recency no longer changes (in current use: 1; or
+    already at the floor), 0 where there is none. ``moving``: the other entries,
+    as (row position, strength, level, last used), source by source (``bounds``)."""
+
+    __slots__ = (
+        "key",
+        "since",
+        "rows",
+        "fixed",
+        "at",
+        "strength",
+        "level",
+        "last_used",
+        "bounds",
+        "nbytes",
+    )
+
+    def __init__(self, key, since, rows, fixed, at, strength, level, last_used, *, bounds):
+        for array in (rows, fixed, at, strength, level, last_used):
+            array.flags.writeable = False
+        self.key, self.since, self.rows, self.fixed = key, since, rows, fixed
+        self.at, self.strength, self.level, self.last_used = at, strength, level, last_used
+        self.bounds = bounds  # the moving entries of each source: at most one a row
+        self.nbytes = sum(a.nbytes for a in (rows, fixed, at, strength, level, last_used))
+
+    def on(self, day: int) -> np.ndarray:
+        """Every row's value on ``day`` (``day >= since``)."""
+        if not len(self.at):
+            return self.fixed
+        # strength x (level x recency), in the order the rules multiply them
+        moving = self.level * _recency_by_days(self.last_used, day)
+        if self.strength is not _ONES:
+            moving = self.strength * moving
+        values = self.fixed.copy()
+        for start, stop in itertools.pairwise(self.bounds):
+            at = self.at[start:stop]
+            values[at] = np.maximum(values[at], moving[start:stop])
+        return values
+
+
+_ONES = np.ones(0)  # marks a basis whose moving entries all have strength 1
 
 
 class _ColumnCache:
-    """Per-day ``_Column``s for one ``SkillColumns``, least recently used
-    dropped first beyond ``COLUMN_CACHE_BYTES``. Safe to share between threads."""
+    """Per-day ``_Column``s for one ``SkillColumns`` over their day-independent
+    ``_Basis``es, least recently used dropped first beyond ``COLUMN_CACHE_BYTES``.
+    Safe to share between threads."""
 
     def __init__(self, columns: SkillColumns):
         self._columns = columns
-        self._entries: OrderedDict[tuple, _Column] = OrderedDict()
+        self._entries: OrderedDict[tuple, _Column | _Basis] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
+        self.bases_built = 0  # how often a basis was worked out (tests)
 
-    def _get(self, key: tuple) -> _Column | None:
+    def _get(self, key: tuple) -> _Column | _Basis | None:
         with self._lock:
             found = self._entries.get(key)
             if found is not None:
                 self._entries.move_to_end(key)
             return found
 
-    def _put(self, built: _Column) -> _Column:
+    def _put(self, built):
         with self._lock:
+            old = self._entries.pop(built.key, None)
+            if old is not None:
+                self._bytes -= old.nbytes
             self._entries[built.key] = built
             self._bytes += built.nbytes
             self._trim()
         return built
+
+    def _basis(self, skill: int, day: int) -> _Basis:
+        """One skill's basis, valid on ``day`` (a search dated before it was
+        worked out works it out again from that day)."""
+        key = ("basis", skill)
+        found = self._get(key)
+        if found is not None and found.since <= day:
+            return found
+        self.bases_built += 1
+        columns = self._columns
+        span = columns.column(skill)
+        level = columns.level[span].astype(np.float64)
+        last_used = columns.last_used[span]
+        current = last_used == CURRENT
+        floored = ~current & (day - last_used.astype(np.int64) >= _FLOOR_FROM)
+        fixed = np.where(current, level, 0.0)
+        fixed[floored] = level[floored] * _RECENCY_BY_DAYS[_FLOOR_DAYS]
+        at = np.flatnonzero(~(current | floored))
+        basis = _Basis(
+            key,
+            day,
+            columns.rows[span].astype(np.intp),
+            fixed,
+            at,
+            _ONES,
+            level[at],
+            last_used[at],
+            bounds=(0, len(at)),
+        )
+        return self._put(basis)
+
+    def _union(self, sources: tuple[tuple[int, float], ...], day: int) -> _Basis:
+        """Rule 2's basis over ``sources``: everyone holding any of them at a
+        strength above 0, the best fixed value of each, and every moving entry."""
+        key = ("basis", sources)
+        found = self._get(key)
+        if found is not None and found.since <= day:
+            return found
+        self.bases_built += 1
+        parts = [(self._basis(skill, day), strength) for skill, strength in sources if strength > 0]
+        since = max((basis.since for basis, _ in parts), default=day)
+        held = np.zeros(self._columns.n_people, dtype=bool)
+        for basis, _ in parts:
+            held[basis.rows] = True
+        rows = np.flatnonzero(held)
+        position = np.cumsum(held, dtype=np.intp)  # row -> its place among ``rows``, plus one
+        fixed = np.zeros(len(rows), dtype=np.float64)
+        at, strength, level, last_used, bounds = [], [], [], [], [0]
+        for basis, weight in parts:
+            where = position[basis.rows] - 1
+            values = basis.fixed if weight == 1.0 else weight * basis.fixed
+            fixed[where] = np.maximum(fixed[where], values)  # unique within a source
+            at.append(where[basis.at])
+            strength.append(np.full(len(basis.at), weight))
+            level.append(basis.level)
+            last_used.append(basis.last_used)
+            bounds.append(bounds[-1] + len(basis.at))
+        basis = _Basis(
+            key,
+            since,
+            rows,
+            fixed,
+            np.concatenate(at) if at else np.zeros(0, np.intp),
+            np.concatenate(strength) if strength else np.zeros(0),
+            np.concatenate(level) if level else np.zeros(0),
+            np.concatenate(last_used) if last_used else np.zeros(0, np.int32),
+            bounds=tuple(bounds),
+        )
+        return self._put(basis)
 
     def column(self, skill: int, day: int) -> _Column:
         """One skill's column: rule 1 applied to its levels."""
@@ -649,32 +784,21 @@ class _ColumnCache:
         found = self._get(key)
         if found is not None:
             return found
-        columns = self._columns
-        span = columns.column(skill)
-        values = columns.level[span].astype(np.float64)
-        last_used = columns.last_used[span]
-        old = np.flatnonzero(last_used != CURRENT)
-        if len(old):
-            values[old] *= _recency_by_days(last_used[old], day)
-        return self._put(_Column(key, columns.rows[span].astype(np.intp), values))
+        basis = self._basis(skill, day)
+        return self._put(_Column(key, basis.rows, basis.on(day)))
 
     def effective(self, sources: tuple[tuple[int, float], ...], day: int) -> _Column:
         """Rule 2 over ``sources`` ((skill, strength), the required skill first):
-        per person holding any of them, the maximum of strength x level x recency."""
+        per person holding any of them (at a strength above 0), the maximum of
+        strength x level x recency."""
         if len(sources) == 1 and sources[0][1] == 1.0:
             return self.column(sources[0][0], day)
         key = (day, sources)
         found = self._get(key)
         if found is not None:
             return found
-        best = np.zeros(self._columns.n_people, dtype=np.float64)
-        for skill, strength in sources:
-            column = self.column(skill, day)
-            values = column.values if strength == 1.0 else strength * column.values
-            np.maximum.at(best, column.rows, values)
-        # (a source at strength 0 adds nothing anyway; a bool scan is far faster)
-        rows = np.flatnonzero(best > 0)
-        return self._put(_Column(key, rows, best[rows]))
+        basis = self._union(sources, day)
+        return self._put(_Column(key, basis.rows, basis.on(day)))
 
     def credit(self, column: _Column, level: int) -> np.ndarray:
         """min(1, value / ``level``) for a column, kept with it."""
