@@ -273,6 +273,7 @@ def last_used(value, *, today: date, min_year: int = MIN_YEAR) -> date | None:
 SKILL_HINT = "Give the skill as an id, URI or name"
 URI_PREFIXES = ("http://", "https://", "urn:")
 MAX_MERGE_HOPS = 20  # merges are flattened when made; a longer chain is corrupt data
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 
 
 def _get_skill(pk: int) -> Skill:
@@ -365,7 +366,8 @@ def skill_refs(raws, *, held=frozenset()) -> list[Skill | VocabularyError]:
         if isinstance(raw, bool) or raw is None:
             continue
         if isinstance(raw, int):
-            ids.add(raw)
+            if INT64_MIN <= raw <= INT64_MAX:  # no id is larger; the database may refuse it
+                ids.add(raw)
         elif text := " ".join(str(raw).split()):
             texts.add(text)
     meant: dict[str, int] = {}  # name -> the skill it confidently means

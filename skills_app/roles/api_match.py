@@ -21,7 +21,7 @@ from skills_app.api_inputs import ErrorOut, StrictSchema, error_item
 from skills_app.api_support import MAX_OFFSET, authorize, responses
 from skills_app.core import vocabulary
 from skills_app.core.throttle import UserThrottle
-from skills_app.core.vocabulary import VocabularyError
+from skills_app.core.vocabulary import INT64_MAX, INT64_MIN, VocabularyError
 from skills_app.people.models import OrgUnit
 from skills_app.roles import selectors
 from skills_app.roles.search import (
@@ -187,7 +187,7 @@ def requirement_specs(items: list[RequirementIn], *, held: set[int] = frozenset(
 def _units(refs, field: str, errors: list) -> tuple[int, ...]:
     if not refs:
         return ()
-    numbers = {ref for ref in refs if isinstance(ref, int)}
+    numbers = {ref for ref in refs if isinstance(ref, int) and INT64_MIN <= ref <= INT64_MAX}
     paths = {str(ref).strip() for ref in refs if not isinstance(ref, int)}
     found: dict[int | str, int] = {}
     for pk, path in OrgUnit.objects.filter(Q(pk__in=numbers) | Q(path__in=paths)).values_list(

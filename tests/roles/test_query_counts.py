@@ -123,3 +123,20 @@ def test_search_page_queries_do_not_grow_with_requirements_or_results(client_for
     assert "Q011" in few_page and "Q011" in many_page  # both list all 12 people
     assert len(many) == len(few), [q["sql"][:90] for q in many]
     assert len(inserts_into_audit(many)) == 1
+
+
+def test_ids_no_database_holds_are_422s_not_500s(client_for, skills):
+    client = client_for(Role.PLANNER)
+    for body, where in (
+        ({"requirements": [{"skill": 2**70, "level": 2}]}, ["body", "requirements", 0, "skill"]),
+        (
+            {
+                "requirements": [{"skill": skills[0].pk, "level": 2}],
+                "filters": {"org_units": [-(2**70)]},
+            },
+            ["body", "filters", "org_units", 0],
+        ),
+    ):
+        response = client.post("/api/v1/match", body, content_type="application/json")
+        assert response.status_code == 422, response.content
+        assert [e["loc"] for e in response.json()["errors"]] == [where]
