@@ -23,11 +23,12 @@ doing only the work a search needs, in numpy's C loops:
   a search is one ``np.add.at`` scatter per requirement into a dense score;
 - a requirement with related skills gets the same: one cached column of the
   per-person best over its sources (once a day, over the union of their rows);
-- what does not depend on the day is cached apart, without a day in its key
-  (``_Basis``: each column's rows as np.intp, the union of a requirement's
-  sources, and the values of entries whose recency no longer changes: in
-  current use, or at the floor), so the first search after midnight only
-  reweighs the entries still decaying (issue 17);
+- for a requirement with related skills, what does not change from day to
+  day is kept apart, without a day in its key (``_Union``: everyone holding a
+  source, and the best value among entries whose recency no longer changes: in
+  current use, or at the floor), so the first search after midnight reweighs
+  only the entries still decaying rather than making a dense pass over everyone
+  (issue 17);
 - prior roles come from per-role arrays of spells, built once per
   ``RoleLibrary``, so a search looks only at spells of covering roles;
 - the hard-filter mask for each distinct (array-free) ``Filters`` is cached
@@ -612,87 +613,78 @@ class _Column:
     """A column on one day: rows (as np.intp, ready for scatters), level x
     recency (float64) and, per required level L, the credit min(1, value / L).
     For a requirement with related skills, the same for the per-person maximum
-    of strength x level x recency over its sources (rows: the union). The rows
-    are the day-independent ``_Basis``'s, shared by every day."""
+    of strength x level x recency over its sources (rows: the union, shared with
+    its day-independent ``_Union``)."""
 
     __slots__ = ("key", "rows", "values", "credits", "nbytes")
 
-    def __init__(self, key: tuple, rows: np.ndarray, values: np.ndarray):
-        values.flags.writeable = False  # shared by every search
+    def __init__(self, key: tuple, rows: np.ndarray, values: np.ndarray, *, own_rows=True):
+        rows.flags.writeable = values.flags.writeable = False  # shared by every search
         self.key = key
         self.rows = rows
         self.values = values
         self.credits: dict[int, np.ndarray] = {}
-        self.nbytes = values.nbytes  # the rows are the basis's
+        self.nbytes = (rows.nbytes if own_rows else 0) + values.nbytes
 
 
 # The first whole day count at which rule 1 reaches its floor (and stays there).
 _FLOOR_FROM = int(np.argmax(_RECENCY_BY_DAYS == RECENCY_FLOOR))
 
 
-class _Basis:
-    """The part of a column (one skill's, or the best over a requirement's
-    sources) that stays the same on every day from ``since`` on, worked out once
-    and kept without a day in its key, so the first search of a new day only
-    reweighs the entries whose recency is still moving (issue 17).
+class _Union:
+    """What rule 2's best over a requirement's sources keeps from day to day, from
+    day ``since`` on: worked out once and kept without a day in its key, so the
+    first search of a new day only reweighs the entries whose recency is still
+    moving (issue 17), instead of a dense pass over everyone per requirement.
 
-    ``rows``: everyone holding it (sorted np.intp). ``fixed``: per row, the best
-    value among entries whose recency no longer changes (in current use: 1; or
-    already at the floor), 0 where there is none. ``moving``: the other entries,
-    as (row position, strength, level, last used), source by source (``bounds``)."""
+    ``rows``: everyone holding a source at a strength above 0 (sorted np.intp).
+    ``fixed``: per row, the best strength x level x recency among entries whose
+    recency no longer changes (in current use, or already at the floor), 0 where
+    there is none. The other entries, source by source (``bounds``, with each
+    source's strength in ``strengths``; at most one a row in each): their row
+    positions ``at``, ``level`` (int8, as held) and ``last_used``."""
 
-    __slots__ = (
-        "key",
-        "since",
-        "rows",
-        "fixed",
-        "at",
-        "strength",
-        "level",
-        "last_used",
-        "bounds",
-        "nbytes",
-    )
+    __slots__ = ("key", "since", "rows", "fixed", "at", "level", "last_used")
+    __slots__ += ("bounds", "strengths", "nbytes")
 
-    def __init__(self, key, since, rows, fixed, at, strength, level, last_used, *, bounds):
-        for array in (rows, fixed, at, strength, level, last_used):
+    def __init__(self, key, since, rows, fixed, at, level, last_used, bounds, strengths):
+        arrays = (rows, fixed, at, level, last_used)
+        for array in arrays:
             array.flags.writeable = False
         self.key, self.since, self.rows, self.fixed = key, since, rows, fixed
-        self.at, self.strength, self.level, self.last_used = at, strength, level, last_used
-        self.bounds = bounds  # the moving entries of each source: at most one a row
-        self.nbytes = sum(a.nbytes for a in (rows, fixed, at, strength, level, last_used))
+        self.at, self.level, self.last_used = at, level, last_used
+        self.bounds, self.strengths = bounds, strengths
+        self.nbytes = sum(a.nbytes for a in arrays)
 
     def on(self, day: int) -> np.ndarray:
         """Every row's value on ``day`` (``day >= since``)."""
         if not len(self.at):
             return self.fixed
-        # strength x (level x recency), in the order the rules multiply them
-        moving = self.level * _recency_by_days(self.last_used, day)
-        if self.strength is not _ONES:
-            moving = self.strength * moving
+        moving = self.level * _recency_by_days(self.last_used, day)  # (int8 x float64: exact)
         values = self.fixed.copy()
-        for start, stop in itertools.pairwise(self.bounds):
+        for (start, stop), strength in zip(
+            itertools.pairwise(self.bounds), self.strengths, strict=True
+        ):
+            # strength x (level x recency), in the order rule 2 multiplies them
+            part = moving[start:stop] if strength == 1.0 else strength * moving[start:stop]
             at = self.at[start:stop]
-            values[at] = np.maximum(values[at], moving[start:stop])
+            values[at] = np.maximum(values[at], part)
         return values
 
 
-_ONES = np.ones(0)  # marks a basis whose moving entries all have strength 1
-
-
 class _ColumnCache:
-    """Per-day ``_Column``s for one ``SkillColumns`` over their day-independent
-    ``_Basis``es, least recently used dropped first beyond ``COLUMN_CACHE_BYTES``.
-    Safe to share between threads."""
+    """Per-day ``_Column``s for one ``SkillColumns`` (and the day-independent
+    ``_Union``s under the related-skill ones), least recently used dropped first
+    beyond ``COLUMN_CACHE_BYTES``. Safe to share between threads."""
 
     def __init__(self, columns: SkillColumns):
         self._columns = columns
-        self._entries: OrderedDict[tuple, _Column | _Basis] = OrderedDict()
+        self._entries: OrderedDict[tuple, _Column | _Union] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
-        self.bases_built = 0  # how often a basis was worked out (tests)
+        self.unions_built = 0  # how often a union was worked out (tests)
 
-    def _get(self, key: tuple) -> _Column | _Basis | None:
+    def _get(self, key: tuple) -> _Column | _Union | None:
         with self._lock:
             found = self._entries.get(key)
             if found is not None:
@@ -709,83 +701,68 @@ class _ColumnCache:
             self._trim()
         return built
 
-    def _basis(self, skill: int, day: int) -> _Basis:
-        """One skill's basis, valid on ``day`` (a search dated before it was
-        worked out works it out again from that day)."""
-        key = ("basis", skill)
-        found = self._get(key)
-        if found is not None and found.since <= day:
-            return found
-        self.bases_built += 1
-        columns = self._columns
-        span = columns.column(skill)
-        level = columns.level[span].astype(np.float64)
-        last_used = columns.last_used[span]
-        current = last_used == CURRENT
-        floored = ~current & (day - last_used.astype(np.int64) >= _FLOOR_FROM)
-        fixed = np.where(current, level, 0.0)
-        fixed[floored] = level[floored] * _RECENCY_BY_DAYS[_FLOOR_DAYS]
-        at = np.flatnonzero(~(current | floored))
-        basis = _Basis(
-            key,
-            day,
-            columns.rows[span].astype(np.intp),
-            fixed,
-            at,
-            _ONES,
-            level[at],
-            last_used[at],
-            bounds=(0, len(at)),
-        )
-        return self._put(basis)
-
-    def _union(self, sources: tuple[tuple[int, float], ...], day: int) -> _Basis:
-        """Rule 2's basis over ``sources``: everyone holding any of them at a
-        strength above 0, the best fixed value of each, and every moving entry."""
-        key = ("basis", sources)
-        found = self._get(key)
-        if found is not None and found.since <= day:
-            return found
-        self.bases_built += 1
-        parts = [(self._basis(skill, day), strength) for skill, strength in sources if strength > 0]
-        since = max((basis.since for basis, _ in parts), default=day)
-        held = np.zeros(self._columns.n_people, dtype=bool)
-        for basis, _ in parts:
-            held[basis.rows] = True
-        rows = np.flatnonzero(held)
-        position = np.cumsum(held, dtype=np.intp)  # row -> its place among ``rows``, plus one
-        fixed = np.zeros(len(rows), dtype=np.float64)
-        at, strength, level, last_used, bounds = [], [], [], [], [0]
-        for basis, weight in parts:
-            where = position[basis.rows] - 1
-            values = basis.fixed if weight == 1.0 else weight * basis.fixed
-            fixed[where] = np.maximum(fixed[where], values)  # unique within a source
-            at.append(where[basis.at])
-            strength.append(np.full(len(basis.at), weight))
-            level.append(basis.level)
-            last_used.append(basis.last_used)
-            bounds.append(bounds[-1] + len(basis.at))
-        basis = _Basis(
-            key,
-            since,
-            rows,
-            fixed,
-            np.concatenate(at) if at else np.zeros(0, np.intp),
-            np.concatenate(strength) if strength else np.zeros(0),
-            np.concatenate(level) if level else np.zeros(0),
-            np.concatenate(last_used) if last_used else np.zeros(0, np.int32),
-            bounds=tuple(bounds),
-        )
-        return self._put(basis)
-
     def column(self, skill: int, day: int) -> _Column:
         """One skill's column: rule 1 applied to its levels."""
         key = (day, skill)
         found = self._get(key)
         if found is not None:
             return found
-        basis = self._basis(skill, day)
-        return self._put(_Column(key, basis.rows, basis.on(day)))
+        columns = self._columns
+        span = columns.column(skill)
+        values = columns.level[span].astype(np.float64)
+        last_used = columns.last_used[span]
+        old = np.flatnonzero(last_used != CURRENT)
+        if len(old):
+            values[old] *= _recency_by_days(last_used[old], day)
+        return self._put(_Column(key, columns.rows[span].astype(np.intp), values))
+
+    def _union(self, sources: tuple[tuple[int, float], ...], day: int) -> _Union:
+        """The union for ``sources``, valid on ``day`` (a search dated before it
+        was worked out works it out again from that day)."""
+        key = ("union", sources)
+        found = self._get(key)
+        if found is not None and found.since <= day:
+            return found
+        self.unions_built += 1
+        columns = self._columns
+        spans = [(columns.column(skill), strength) for skill, strength in sources if strength > 0]
+        held = np.zeros(columns.n_people, dtype=bool)
+        for span, _ in spans:
+            held[columns.rows[span]] = True
+        rows = np.flatnonzero(held)
+        # person -> place among ``rows`` (only those places are ever written or read)
+        place = np.empty(columns.n_people, dtype=np.intp)
+        place[rows] = np.arange(len(rows))
+        fixed = np.zeros(len(rows), dtype=np.float64)
+        floor = _RECENCY_BY_DAYS[_FLOOR_DAYS]
+        at, level, last_used, bounds = [], [], [], [0]
+        for span, strength in spans:
+            where = place[columns.rows[span]]
+            held_level = columns.level[span].astype(np.float64)
+            used = columns.last_used[span]
+            # Settled: in current use, or at the floor on ``day`` and every later day.
+            moving = np.flatnonzero(used > day - _FLOOR_FROM)
+            settled = np.where(used == CURRENT, held_level, held_level * floor)
+            settled[moving] = 0.0
+            if strength != 1.0:
+                settled = strength * settled
+            fixed[where] = np.maximum(fixed[where], settled)  # unique within a source
+            at.append(where[moving])
+            level.append(columns.level[span][moving])
+            last_used.append(used[moving])
+            bounds.append(bounds[-1] + len(moving))
+        union = _Union(
+            key,
+            day,
+            rows,
+            fixed,
+            np.concatenate(at) if at else np.zeros(0, np.intp),
+            np.concatenate(level) if level else np.zeros(0, np.int8),
+            np.concatenate(last_used) if last_used else np.zeros(0, np.int32),
+            tuple(bounds),
+            tuple(strength for _, strength in spans),
+        )
+        return self._put(union)
 
     def effective(self, sources: tuple[tuple[int, float], ...], day: int) -> _Column:
         """Rule 2 over ``sources`` ((skill, strength), the required skill first):
@@ -797,8 +774,8 @@ class _ColumnCache:
         found = self._get(key)
         if found is not None:
             return found
-        basis = self._union(sources, day)
-        return self._put(_Column(key, basis.rows, basis.on(day)))
+        union = self._union(sources, day)
+        return self._put(_Column(key, union.rows, union.on(day), own_rows=False))
 
     def credit(self, column: _Column, level: int) -> np.ndarray:
         """min(1, value / ``level``) for a column, kept with it."""

@@ -1,6 +1,8 @@
-"""The column cache across days (issue 17): what does not depend on the day is
-worked out once, so the first search of a new day reuses it and only reweighs
-recency, and every day's scores are still exactly those of a fresh workforce."""
+"""The column cache across days (issue 17): for a requirement with related
+skills, what does not depend on the day (who holds a source, and the values that
+no longer change) is worked out once, so the first search of a new day reuses it
+and only reweighs recency; every day's scores are still exactly those of a fresh
+workforce."""
 
 import datetime as dt
 
@@ -11,7 +13,7 @@ from hypothesis import strategies as st
 
 import matching.engine as engine
 from matching import rules
-from matching.engine import Relation, Requirement, SkillColumns, Workforce
+from matching.engine import Relation, Requirement, SkillColumns, Workforce, recency_factor
 from tests.matching.test_engine import AS_OF, DAY, N_SKILLS, build, years_ago
 from tests.matching.test_engine_internals import columns_for
 
@@ -32,6 +34,20 @@ def fresh(workforce: Workforce) -> Workforce:
         evidence=s.evidence,
     )
     return Workforce(skills=skills, people=workforce.people, relations=workforce.relations)
+
+
+def rule_2(workforce: Workforce, skill: int, day: int) -> np.ndarray:
+    """Rule 2 straight from the columns, for everyone: the best strength x level
+    x recency over the skill and its related skills (recency by rule 1's formula)."""
+    columns = workforce.skills
+    best = np.zeros(columns.n_people)
+    for source, strength in [(skill, 1.0)] + [
+        (r.source, r.strength) for r in workforce.relations.get(skill, [])
+    ]:
+        span = columns.column(source)
+        values = columns.level[span] * recency_factor(columns.last_used[span], day)
+        best[columns.rows[span]] = np.maximum(best[columns.rows[span]], strength * values)
+    return best
 
 
 def scores(workforce, requirements, day):
@@ -55,14 +71,20 @@ def test_the_next_day_reuses_the_day_independent_work_and_reweighs_recency():
     cache = wf.skills.derived()
 
     today = scores(wf, reqs, day)
-    built = cache.bases_built
-    assert built > 0
+    assert cache.unions_built == 2  # requirements 1 and 2 have related skills
     tomorrow = scores(wf, reqs, day + 1)
-    assert cache.bases_built == built, "the first search of the next day rebuilt its bases"
+    assert cache.unions_built == 2, "the first search of the next day worked them out again"
+    sources = tuple(wf._base.sources(1))
+    assert cache.effective(sources, day + 1).rows is cache.effective(sources, day).rows
 
     # ... and the answers are the next day's, exactly as a fresh workforce gives them.
     assert np.array_equal(tomorrow, scores(fresh(wf), reqs, day + 1))
     assert np.array_equal(today, scores(fresh(wf), reqs, day))
+    for skill in range(N_SKILLS):
+        for when in (day, day + 1):
+            assert wf.effective_levels(Requirement(skill, 4), when) == pytest.approx(
+                rule_2(wf, skill, when), abs=1e-12
+            )
     assert tomorrow[1] < today[1]  # crossed into the decay overnight
     assert tomorrow[2] < today[2]  # decays a little each day
     assert tomorrow[0] == today[0] and tomorrow[3] == today[3]
@@ -133,4 +155,6 @@ def test_any_sequence_of_days_scores_as_a_fresh_workforce(held, reqs, sequence):
         assert np.array_equal(got, want)
         assert np.array_equal(met, want_met)
         for r in reqs:
-            assert np.array_equal(wf.effective_levels(r, day), fresh(wf).effective_levels(r, day))
+            effective = wf.effective_levels(r, day)
+            assert np.array_equal(effective, fresh(wf).effective_levels(r, day))
+            assert effective == pytest.approx(rule_2(wf, r.skill, day), abs=1e-12)
