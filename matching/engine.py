@@ -22,13 +22,12 @@ doing only the work a search needs, in numpy's C loops:
   and cached on the ``SkillColumns`` (bounded; see ``COLUMN_CACHE_BYTES``), so
   a search is one ``np.add.at`` scatter per requirement into a dense score;
 - a requirement with related skills gets the same: one cached column of the
-  per-person best over its sources (once a day, over the union of their rows);
-- for a requirement with related skills, what does not change from day to
-  day is kept apart, without a day in its key (``_Union``: everyone holding a
-  source, and the best value among entries whose recency no longer changes: in
-  current use, or at the floor), so the first search after midnight reweighs
-  only the entries still decaying rather than making a dense pass over everyone
-  (issue 17);
+  per-person best over its sources, on the union of their holders. What of it
+  does not change from day to day is kept without a day in its key (``_Union``:
+  everyone holding a source, and the best value among entries whose recency no
+  longer changes: in current use, or at the floor), so the first search after
+  midnight reweighs only the entries still decaying rather than making a dense
+  pass over everyone (issue 17);
 - prior roles come from per-role arrays of spells, built once per
   ``RoleLibrary``, so a search looks only at spells of covering roles;
 - the hard-filter mask for each distinct (array-free) ``Filters`` is cached
