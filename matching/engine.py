@@ -22,7 +22,12 @@ doing only the work a search needs, in numpy's C loops:
   and cached on the ``SkillColumns`` (bounded; see ``COLUMN_CACHE_BYTES``), so
   a search is one ``np.add.at`` scatter per requirement into a dense score;
 - a requirement with related skills gets the same: one cached column of the
-  per-person best over its sources (built once a day with a dense maximum);
+  per-person best over its sources, on the union of their holders. What of it
+  does not change from day to day is kept without a day in its key (``_Union``:
+  everyone holding a source, and the best value among entries whose recency no
+  longer changes: in current use, or at the floor), so the first search after
+  midnight reweighs only the entries still decaying rather than making a dense
+  pass over everyone (issue 17);
 - prior roles come from per-role arrays of spells, built once per
   ``RoleLibrary``, so a search looks only at spells of covering roles;
 - the hard-filter mask for each distinct (array-free) ``Filters`` is cached
@@ -36,6 +41,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import itertools
 import math
 import threading
 from collections import OrderedDict
@@ -606,38 +612,89 @@ class _Column:
     """A column on one day: rows (as np.intp, ready for scatters), level x
     recency (float64) and, per required level L, the credit min(1, value / L).
     For a requirement with related skills, the same for the per-person maximum
-    of strength x level x recency over its sources (rows: the union)."""
+    of strength x level x recency over its sources (rows: the union, shared with
+    its day-independent ``_Union``)."""
 
     __slots__ = ("key", "rows", "values", "credits", "nbytes")
 
-    def __init__(self, key: tuple, rows: np.ndarray, values: np.ndarray):
+    def __init__(self, key: tuple, rows: np.ndarray, values: np.ndarray, *, own_rows=True):
         rows.flags.writeable = values.flags.writeable = False  # shared by every search
         self.key = key
         self.rows = rows
         self.values = values
         self.credits: dict[int, np.ndarray] = {}
-        self.nbytes = rows.nbytes + values.nbytes
+        self.nbytes = (rows.nbytes if own_rows else 0) + values.nbytes
+
+
+# The first whole day count at which rule 1 reaches its floor (and stays there).
+_FLOOR_FROM = int(np.argmax(_RECENCY_BY_DAYS == RECENCY_FLOOR))
+
+
+class _Union:
+    """What rule 2's best over a requirement's sources keeps from day to day, from
+    day ``since`` on: worked out once and kept without a day in its key, so the
+    first search of a new day only reweighs the entries whose recency is still
+    moving (issue 17), instead of a dense pass over everyone per requirement.
+
+    ``rows``: everyone holding a source at a strength above 0 (sorted np.intp).
+    ``fixed``: per row, the best strength x level x recency among entries whose
+    recency no longer changes (in current use, or already at the floor), 0 where
+    there is none. The other entries, source by source (``bounds``, with each
+    source's strength in ``strengths``; at most one a row in each): their row
+    positions ``at``, ``level`` (int8, as held) and ``last_used``."""
+
+    __slots__ = ("key", "since", "rows", "fixed", "at", "level", "last_used")
+    __slots__ += ("bounds", "strengths", "nbytes")
+
+    def __init__(self, key, since, rows, fixed, at, level, last_used, bounds, strengths):
+        arrays = (rows, fixed, at, level, last_used)
+        for array in arrays:
+            array.flags.writeable = False
+        self.key, self.since, self.rows, self.fixed = key, since, rows, fixed
+        self.at, self.level, self.last_used = at, level, last_used
+        self.bounds, self.strengths = bounds, strengths
+        self.nbytes = sum(a.nbytes for a in arrays)
+
+    def on(self, day: int) -> np.ndarray:
+        """Every row's value on ``day`` (``day >= since``)."""
+        if not len(self.at):
+            return self.fixed
+        moving = self.level * _recency_by_days(self.last_used, day)  # (int8 x float64: exact)
+        values = self.fixed.copy()
+        for (start, stop), strength in zip(
+            itertools.pairwise(self.bounds), self.strengths, strict=True
+        ):
+            # strength x (level x recency), in the order rule 2 multiplies them
+            part = moving[start:stop] if strength == 1.0 else strength * moving[start:stop]
+            at = self.at[start:stop]
+            values[at] = np.maximum(values[at], part)
+        return values
 
 
 class _ColumnCache:
-    """Per-day ``_Column``s for one ``SkillColumns``, least recently used
-    dropped first beyond ``COLUMN_CACHE_BYTES``. Safe to share between threads."""
+    """Per-day ``_Column``s for one ``SkillColumns`` (and the day-independent
+    ``_Union``s under the related-skill ones), least recently used dropped first
+    beyond ``COLUMN_CACHE_BYTES``. Safe to share between threads."""
 
     def __init__(self, columns: SkillColumns):
         self._columns = columns
-        self._entries: OrderedDict[tuple, _Column] = OrderedDict()
+        self._entries: OrderedDict[tuple, _Column | _Union] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
+        self.unions_built = 0  # how often a union was worked out (tests)
 
-    def _get(self, key: tuple) -> _Column | None:
+    def _get(self, key: tuple) -> _Column | _Union | None:
         with self._lock:
             found = self._entries.get(key)
             if found is not None:
                 self._entries.move_to_end(key)
             return found
 
-    def _put(self, built: _Column) -> _Column:
+    def _put(self, built):
         with self._lock:
+            old = self._entries.pop(built.key, None)
+            if old is not None:
+                self._bytes -= old.nbytes
             self._entries[built.key] = built
             self._bytes += built.nbytes
             self._trim()
@@ -658,23 +715,66 @@ class _ColumnCache:
             values[old] *= _recency_by_days(last_used[old], day)
         return self._put(_Column(key, columns.rows[span].astype(np.intp), values))
 
+    def _union(self, sources: tuple[tuple[int, float], ...], day: int) -> _Union:
+        """The union for ``sources``, valid on ``day`` (a search dated before it
+        was worked out works it out again from that day)."""
+        key = ("union", sources)
+        found = self._get(key)
+        if found is not None and found.since <= day:
+            return found
+        self.unions_built += 1
+        columns = self._columns
+        spans = [(columns.column(skill), strength) for skill, strength in sources if strength > 0]
+        held = np.zeros(columns.n_people, dtype=bool)
+        for span, _ in spans:
+            held[columns.rows[span]] = True
+        rows = np.flatnonzero(held)
+        # person -> place among ``rows`` (only those places are ever written or read)
+        place = np.empty(columns.n_people, dtype=np.intp)
+        place[rows] = np.arange(len(rows))
+        fixed = np.zeros(len(rows), dtype=np.float64)
+        floor = _RECENCY_BY_DAYS[_FLOOR_DAYS]
+        at, level, last_used, bounds = [], [], [], [0]
+        for span, strength in spans:
+            where = place[columns.rows[span]]
+            held_level = columns.level[span].astype(np.float64)
+            used = columns.last_used[span]
+            # Settled: in current use, or at the floor on ``day`` and every later day.
+            moving = np.flatnonzero(used > day - _FLOOR_FROM)
+            settled = np.where(used == CURRENT, held_level, held_level * floor)
+            settled[moving] = 0.0
+            if strength != 1.0:
+                settled = strength * settled
+            fixed[where] = np.maximum(fixed[where], settled)  # unique within a source
+            at.append(where[moving])
+            level.append(columns.level[span][moving])
+            last_used.append(used[moving])
+            bounds.append(bounds[-1] + len(moving))
+        union = _Union(
+            key,
+            day,
+            rows,
+            fixed,
+            np.concatenate(at) if at else np.zeros(0, np.intp),
+            np.concatenate(level) if level else np.zeros(0, np.int8),
+            np.concatenate(last_used) if last_used else np.zeros(0, np.int32),
+            tuple(bounds),
+            tuple(strength for _, strength in spans),
+        )
+        return self._put(union)
+
     def effective(self, sources: tuple[tuple[int, float], ...], day: int) -> _Column:
         """Rule 2 over ``sources`` ((skill, strength), the required skill first):
-        per person holding any of them, the maximum of strength x level x recency."""
+        per person holding any of them (at a strength above 0), the maximum of
+        strength x level x recency."""
         if len(sources) == 1 and sources[0][1] == 1.0:
             return self.column(sources[0][0], day)
         key = (day, sources)
         found = self._get(key)
         if found is not None:
             return found
-        best = np.zeros(self._columns.n_people, dtype=np.float64)
-        for skill, strength in sources:
-            column = self.column(skill, day)
-            values = column.values if strength == 1.0 else strength * column.values
-            np.maximum.at(best, column.rows, values)
-        # (a source at strength 0 adds nothing anyway; a bool scan is far faster)
-        rows = np.flatnonzero(best > 0)
-        return self._put(_Column(key, rows, best[rows]))
+        union = self._union(sources, day)
+        return self._put(_Column(key, union.rows, union.on(day), own_rows=False))
 
     def credit(self, column: _Column, level: int) -> np.ndarray:
         """min(1, value / ``level``) for a column, kept with it."""

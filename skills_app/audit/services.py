@@ -38,27 +38,57 @@ def record_event(
     )
 
 
+def _subject_rows(fields: dict, action: str, subjects: Iterable, parameters: dict | None):
+    return [
+        AccessEvent(
+            **fields,
+            action=action,
+            object_type="person",
+            object_id=str(pk),
+            subject_id=pk,
+            parameters=parameters or {},
+        )
+        for pk in (getattr(subject, "pk", subject) for subject in subjects)
+    ]
+
+
 @transaction.atomic
 def record_events_for_subjects(
     *, actor, action: str, subjects: Iterable, parameters: dict | None = None
 ) -> int:
     """One row per person touched (e.g. every person shown in a search result);
     ``subjects`` are people or their ids."""
-    fields = _actor_fields(actor)
-    rows = []
-    for subject in subjects:
-        pk = getattr(subject, "pk", subject)
-        rows.append(
-            AccessEvent(
-                **fields,
-                action=action,
-                object_type="person",
-                object_id=str(pk),
-                subject_id=pk,
-                parameters=parameters or {},
-            )
-        )
+    rows = _subject_rows(_actor_fields(actor), action, subjects, parameters)
     AccessEvent.objects.bulk_create(rows, batch_size=1000)
+    return len(rows)
+
+
+def record_event_with_subjects(
+    *,
+    actor,
+    action: str,
+    object_type: str = "",
+    object_id: str | int = "",
+    parameters: dict | None = None,
+    subjects: Iterable = (),
+    subject_parameters: dict | None = None,
+) -> int:
+    """``record_event`` and ``record_events_for_subjects`` together, in one bulk
+    INSERT (a search: what was asked, and one row per person shown; issue 17).
+    Django splits only a batch past the database's parameter limit, inside one
+    transaction. Returns the rows written."""
+    fields = _actor_fields(actor)
+    rows = [
+        AccessEvent(
+            **fields,
+            action=action,
+            object_type=object_type,
+            object_id=str(object_id),
+            parameters=parameters or {},
+        ),
+        *_subject_rows(fields, action, subjects, subject_parameters),
+    ]
+    AccessEvent.objects.bulk_create(rows)
     return len(rows)
 
 

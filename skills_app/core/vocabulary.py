@@ -30,6 +30,7 @@ from datetime import date, datetime
 from functools import lru_cache
 
 from django import forms
+from django.db.models import Q
 
 from matching.rules import LEVELS
 from skills_app.people.models import Clearance, EvidenceKind, Grade
@@ -272,6 +273,7 @@ def last_used(value, *, today: date, min_year: int = MIN_YEAR) -> date | None:
 SKILL_HINT = "Give the skill as an id, URI or name"
 URI_PREFIXES = ("http://", "https://", "urn:")
 MAX_MERGE_HOPS = 20  # merges are flattened when made; a longer chain is corrupt data
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 
 
 def _get_skill(pk: int) -> Skill:
@@ -320,23 +322,27 @@ def skill_by_name(text: str) -> Skill:
     raise VocabularyError(f"No skill matches “{text}”")
 
 
-def skill_ref(raw, *, held=frozenset(), by_name=skill_by_name, load=_get_skill) -> Skill:
+def skill_ref(
+    raw, *, held=frozenset(), by_name=skill_by_name, load=_get_skill, found=None
+) -> Skill:
     """The skill an id (a number: JSON only; digits in text are a name, so a shifted
     spreadsheet column is never read as an id), a URI or a name refers to, followed
     through merges. A deprecated skill is refused unless its id is in ``held`` (the
     person already has it). ``by_name(text)`` resolves a name (the importers pass
-    their own, cached and with their own suggestions)."""
+    their own, cached and with their own suggestions). ``found``: the skills read
+    beforehand by id (int keys) and URI (text keys), so no query is needed; an id or
+    URI missing from it names no skill (``skill_refs``)."""
     if raw is None or isinstance(raw, bool):
         raise VocabularyError(SKILL_HINT)
     if isinstance(raw, int):
-        skill = Skill.objects.filter(pk=raw).first()
+        skill = found.get(raw) if found is not None else Skill.objects.filter(pk=raw).first()
         if skill is None:
             raise VocabularyError(f"No skill has id {raw}")
     else:
         text = " ".join(str(raw).split())
         if not text:
             raise VocabularyError(SKILL_HINT)
-        skill = Skill.objects.filter(uri=text).first()
+        skill = found.get(text) if found is not None else Skill.objects.filter(uri=text).first()
         if skill is None:
             if text.lower().startswith(URI_PREFIXES):
                 raise VocabularyError(f"No skill has the URI {quoted(text, 120)}")
@@ -345,6 +351,58 @@ def skill_ref(raw, *, held=frozenset(), by_name=skill_by_name, load=_get_skill) 
     if skill.status == SkillStatus.DEPRECATED and skill.pk not in held:
         raise VocabularyError(f"“{skill.name}” is deprecated: choose another skill")
     return skill
+
+
+def skill_refs(raws, *, held=frozenset()) -> list[Skill | VocabularyError]:
+    """``skill_ref`` for each of ``raws`` (a request's requirements), reading every
+    skill they name in one query: ids, URIs and the skills names confidently mean
+    (the label index decides names in memory) together. Only a merged skill costs
+    more (its successor, one query per hop). Each answer is the skill, or the
+    ``VocabularyError`` that ``skill_ref`` raises for it."""
+    from taxonomy.labels import label_index  # taxonomy.labels imports taxonomy.services
+
+    ids, texts = set(), set()
+    for raw in raws:
+        if isinstance(raw, bool) or raw is None:
+            continue
+        if isinstance(raw, int):
+            if INT64_MIN <= raw <= INT64_MAX:  # no id is larger; the database may refuse it
+                ids.add(raw)
+        elif text := " ".join(str(raw).split()):
+            texts.add(text)
+    meant: dict[str, int] = {}  # name -> the skill it confidently means
+    names = [t for t in texts if not t.lower().startswith(URI_PREFIXES)]
+    if names:
+        normaliser = label_index()
+        for text in names:
+            decision = normaliser.decide(text)
+            if decision.outcome == "auto" and decision.candidates:
+                meant[text] = decision.candidates[0].skill_id
+    found: dict[int | str, Skill] = {}
+    if ids or texts:
+        wanted = Q(pk__in=ids | set(meant.values())) | Q(uri__in=texts)
+        for skill in Skill.objects.filter(wanted):
+            found[skill.pk] = skill
+            if skill.uri in texts:
+                found[skill.uri] = skill
+
+    def named(text: str) -> Skill:
+        skill = found.get(meant.get(text))
+        return skill if skill is not None else skill_by_name(text)  # its errors, suggestions
+
+    def load(pk: int) -> Skill:
+        skill = found.get(pk)
+        if skill is None:
+            skill = found[pk] = _get_skill(pk)
+        return skill
+
+    out: list[Skill | VocabularyError] = []
+    for raw in raws:
+        try:
+            out.append(skill_ref(raw, held=held, by_name=named, load=load, found=found))
+        except VocabularyError as exc:
+            out.append(exc)
+    return out
 
 
 # --- form fields --------------------------------------------------------------------

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
+from django.db.models import Q
 from django.http import JsonResponse
 from ninja import Field, Router, Schema, Status
 
@@ -20,7 +21,7 @@ from skills_app.api_inputs import ErrorOut, StrictSchema, error_item
 from skills_app.api_support import MAX_OFFSET, authorize, responses
 from skills_app.core import vocabulary
 from skills_app.core.throttle import UserThrottle
-from skills_app.core.vocabulary import VocabularyError
+from skills_app.core.vocabulary import INT64_MAX, INT64_MIN, VocabularyError
 from skills_app.people.models import OrgUnit
 from skills_app.roles import selectors
 from skills_app.roles.search import (
@@ -152,14 +153,15 @@ def requirement_specs(items: list[RequirementIn], *, held: set[int] = frozenset(
             error_item(["body", "requirements"], f"Give at most {MAX_REQUIREMENTS} requirements")
         ]
     specs, errors, seen = [], [], {}
-    for index, item in enumerate(items):
+    # Every skill the request names, read in one query (issue 17).
+    skills = vocabulary.skill_refs([item.skill for item in items], held=held)
+    for index, (item, skill) in enumerate(zip(items, skills, strict=True)):
         loc = ["body", "requirements", index]
         item_errors = []
-        try:
-            skill = vocabulary.skill_ref(item.skill, held=held)
-        except VocabularyError as exc:
-            suggestions = exc.suggestions
-            item_errors.append(error_item([*loc, "skill"], exc.message, suggestions=suggestions))
+        if isinstance(skill, VocabularyError):
+            item_errors.append(
+                error_item([*loc, "skill"], skill.message, suggestions=skill.suggestions)
+            )
         else:
             if skill.pk in seen:
                 item_errors.append(
@@ -183,17 +185,22 @@ def requirement_specs(items: list[RequirementIn], *, held: set[int] = frozenset(
 
 
 def _units(refs, field: str, errors: list) -> tuple[int, ...]:
+    if not refs:
+        return ()
+    numbers = {ref for ref in refs if isinstance(ref, int) and INT64_MIN <= ref <= INT64_MAX}
+    paths = {str(ref).strip() for ref in refs if not isinstance(ref, int)}
+    found: dict[int | str, int] = {}
+    for pk, path in OrgUnit.objects.filter(Q(pk__in=numbers) | Q(path__in=paths)).values_list(
+        "pk", "path"
+    ):  # every unit named, in one query
+        found[pk] = found[path] = pk
     ids = []
     for index, ref in enumerate(refs):
-        unit = (
-            OrgUnit.objects.filter(pk=ref).first()
-            if isinstance(ref, int)
-            else OrgUnit.objects.filter(path=str(ref).strip()).first()
-        )
+        unit = found.get(ref if isinstance(ref, int) else str(ref).strip())
         if unit is None:
             errors.append(error_item(["body", "filters", field, index], f"No org unit {ref}"))
         else:
-            ids.append(unit.pk)
+            ids.append(unit)
     return tuple(ids)
 
 

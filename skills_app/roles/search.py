@@ -21,7 +21,7 @@ from matching import rules
 from matching.engine import CURRENT, EVIDENCE_NAMES, Filters, PriorRole, Requirement
 from matching.rules import DEFAULT_THRESHOLD, QualifiesBy
 from skills_app.audit.models import Action
-from skills_app.audit.services import record_event, record_events_for_subjects
+from skills_app.audit.services import record_event, record_event_with_subjects
 from skills_app.index.adapter import WorkforceIndex, current_index
 from skills_app.people.models import GRADE_ORDER, Person
 from taxonomy.models import Skill
@@ -367,20 +367,16 @@ def run_search(*, actor, query: SearchQuery, action: str = Action.SEARCH) -> Sea
         offset=query.offset,
         qualifies_by=query.qualifies_by or "",
     )
-    record_event(
+    # What was asked and whom it showed: one INSERT, however many people were shown.
+    record_event_with_subjects(
         actor=actor,
         action=action,
         object_type="role",
         object_id=query.role_code,
         parameters=parameters,
+        subjects=[h.person_id for h in result.hits],
+        subject_parameters={"role": query.role_code},
     )
-    if result.hits:
-        record_events_for_subjects(
-            actor=actor,
-            action=action,
-            subjects=[h.person_id for h in result.hits],
-            parameters={"role": query.role_code},
-        )
     return result
 
 
