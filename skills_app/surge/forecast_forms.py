@@ -61,8 +61,9 @@ def _number_field(*, label, help_text, what, example, min_value, max_value, **kw
             "max_value": f"{subject} must be {max_value:,} or less",
             "max_digits": f"{subject} must be {max_value:,} or less",
             "max_whole_digits": f"{subject} must be {max_value:,} or less",
-            "max_decimal_places": f"{subject} can have at most "
-            f"{kwargs.get('decimal_places', 2)} decimal places",
+            "max_decimal_places": f"{subject} must be a whole number, like {example}"
+            if kwargs.get("decimal_places") == 0
+            else f"{subject} can have at most {kwargs.get('decimal_places')} decimal places",
         },
         **kwargs,
     )
