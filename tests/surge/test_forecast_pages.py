@@ -646,3 +646,34 @@ def test_the_api_refuses_a_forecast_too_big_to_count(client_for, world, volumes,
     )
     assert response.status_code == 422, response.content
     assert not SurgeScenario.objects.exists()
+
+
+def test_adding_and_removing_lines_in_the_editor_keeps_each_forecast_with_its_row(
+    client_for, world, scenario
+):
+    second = line_of(scenario, 1)
+    line_forecast_set(
+        actor=None,
+        scenario_id=scenario.pk,
+        line_id=second.pk,
+        expected_version=scenario.version,
+        demand=model(),
+    )
+    version = fresh(scenario).version
+    client = client_for(Role.PLANNER)
+    edit = reverse("surge:edit", args=[scenario.pk])
+    posted = form_data(world, version=str(version), action="add")
+    posted["line-1-demand"] = json.dumps(demand_json(model()))
+    added = client.post(edit, posted)
+    assert added.status_code == 200
+    assert re.search(r'id="line-1-forecast".*?peak 185', added.content.decode(), re.S)
+    assert 'name="line-2-demand"' not in added.content.decode()  # the new third row has none
+    assert 'id="line-0-forecast"' not in added.content.decode()
+    assert "Save the scenario to change the forecast." in text(added)  # rows may have moved
+    posted["action"] = "remove-1"
+    removed = client.post(edit, posted)
+    page = removed.content.decode()
+    # Line 2 moved up to line 1 with its forecast; the analyst row is gone.
+    assert re.search(r'id="line-0-forecast".*?peak 185', page, re.S)
+    assert json.loads(value_of(removed, "line-0-demand")) == demand_json(model())
+    assert value_of(removed, "line_count") == "1"
