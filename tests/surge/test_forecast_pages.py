@@ -677,3 +677,19 @@ def test_adding_and_removing_lines_in_the_editor_keeps_each_forecast_with_its_ro
     assert re.search(r'id="line-0-forecast".*?peak 185', page, re.S)
     assert json.loads(value_of(removed, "line-0-demand")) == demand_json(model())
     assert value_of(removed, "line_count") == "1"
+
+
+def test_a_ten_year_forecast_previews_with_a_readable_chart(client_for, scenario):
+    pasted = "\n".join(f"{week}\t{1000 + week}" for week in range(1, 521))
+    response = client_for(Role.PLANNER).post(
+        url(scenario, line_of(scenario)),
+        data(scenario.version, volumes=pasted, backlog="0", clearance_weeks="1"),
+    )
+    assert response.status_code == 200, summary(response)
+    page = response.content.decode()
+    svg = re.search(r'<svg[^>]*id="forecast-chart".*?</svg>', page, re.S).group(0)
+    assert svg.count("<rect") == 520
+    # Too many columns to label each: the weeks are labelled every 40 (13 labels).
+    assert len(re.findall(r'font-size="12">\d+</text>', svg)) == 13
+    assert "from 11 (week 1) to 16 (week 463)" in svg
+    assert "over 520 weeks" in text(response)
