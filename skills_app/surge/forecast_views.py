@@ -23,7 +23,7 @@ from skills_app.core.concurrency import ConflictError
 from skills_app.core.conflicts import CONFLICT_STATUS, rebound_at_version, render_edit_page
 from skills_app.surge import selectors, services
 from skills_app.surge.forecast_chart import posts_chart
-from skills_app.surge.forecast_forms import ForecastForm
+from skills_app.surge.forecast_forms import MAX_PASTE_CHARS, ForecastForm
 from skills_app.surge.forecasts import demand_from_json, demand_json, peak_posts, week_dates
 
 CONFLICT_MESSAGE = (
@@ -37,12 +37,18 @@ REMOVE_CONFLICT_MESSAGE = (
 STALE_MESSAGE = "This form is out of date: open the forecast again from the scenario"
 
 
+LINE_GONE_MESSAGE = (
+    "The scenario’s lines were saved again since you opened this page, so this line no "
+    "longer exists and nothing was changed. Open the line’s forecast again from the scenario"
+)
+
+
 def _line(scenario, line_id: int):
-    """The line and its number (from 1) in the scenario, or 404."""
+    """The line and its number (from 1) in the scenario, or None."""
     for number, line in enumerate(selectors.scenario_lines(scenario), start=1):
         if line.pk == line_id:
             return line, number
-    raise Http404("No such line in this scenario")
+    return None
 
 
 def _summary(demand: dict | None, headcount: int) -> str:
@@ -108,7 +114,23 @@ def _posted_version(request) -> int | None:
 @require_http_methods(["GET", "POST"])
 def line_forecast(request, pk, line_id):
     scenario = selectors.scenario_get(pk=pk)
-    line, number = _line(scenario, line_id)
+    found = _line(scenario, line_id)
+    if found is None:
+        if request.method != "POST":
+            raise Http404("No such line in this scenario")
+        # Saving the editor writes the lines afresh: a page opened before it is out of
+        # date. What was typed is shown so it can be copied, and nothing is written.
+        return render_edit_page(
+            request,
+            "surge/forecast_gone.html",
+            {
+                "scenario": scenario,
+                "error": LINE_GONE_MESSAGE,
+                "volumes": request.POST.get("volumes", "")[:MAX_PASTE_CHARS],
+            },
+            status=CONFLICT_STATUS,
+        )
+    line, number = found
     if selectors.is_frozen(scenario):
         refusal = (
             f"This scenario is {scenario.get_status_display().lower()}: its forecasts cannot change"

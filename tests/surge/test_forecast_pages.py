@@ -693,3 +693,21 @@ def test_a_ten_year_forecast_previews_with_a_readable_chart(client_for, scenario
     assert len(re.findall(r'font-size="12">\d+</text>', svg)) == 13
     assert "from 11 (week 1) to 16 (week 463)" in svg
     assert "over 520 weeks" in text(response)
+
+
+def test_a_page_opened_before_the_lines_were_saved_again_writes_nothing(
+    client_for, world, scenario
+):
+    line = line_of(scenario)
+    client = client_for(Role.PLANNER)
+    opened = scenario.version
+    # Someone saves the editor: the lines are written afresh, with new ids.
+    edit = reverse("surge:edit", args=[scenario.pk])
+    assert client.post(edit, form_data(world, version=str(opened))).status_code == 302
+    assert not DemandLine.objects.filter(pk=line.pk).exists()
+    assert client.get(url(scenario, line)).status_code == 404
+    response = client.post(url(scenario, line), data(opened, action="save"))
+    assert response.status_code == 409
+    assert "The scenario’s lines were saved again since you opened this page" in summary(response)
+    assert "60,000" in text(response)  # what was typed, to copy
+    assert not DemandLine.objects.filter(scenario=scenario, demand__isnull=False).exists()
