@@ -177,8 +177,9 @@ def line_forecast(request, pk, line_id):
                 else "This line was changed in the scenario editor",
             }
         ]
+        # form.data, not request.POST: it holds an uploaded file's rows in the box.
         form = rebound_at_version(
-            ForecastForm, request.POST, current.version, message=CONFLICT_MESSAGE
+            ForecastForm, form.data, current.version, message=CONFLICT_MESSAGE
         )
         return _page(request, current, line, number, form, conflict=conflict, preview=preview)
     except services.SurgeError as exc:

@@ -711,3 +711,26 @@ def test_a_page_opened_before_the_lines_were_saved_again_writes_nothing(
     assert "The scenario’s lines were saved again since you opened this page" in summary(response)
     assert "60,000" in text(response)  # what was typed, to copy
     assert not DemandLine.objects.filter(scenario=scenario, demand__isnull=False).exists()
+
+
+def test_a_stale_save_of_an_uploaded_file_keeps_its_rows(client_for, scenario):
+    line = line_of(scenario)
+    opened = scenario.version
+    line_forecast_set(
+        actor=None,
+        scenario_id=scenario.pk,
+        line_id=line.pk,
+        expected_version=opened,
+        demand=model(),
+    )
+    upload = SimpleUploadedFile("volumes.csv", b"1,600\n2,1200\n", content_type="text/csv")
+    response = client_for(Role.PLANNER).post(
+        url(scenario, line),
+        {
+            **data(opened, action="save", volumes="", backlog="0", clearance_weeks="1"),
+            "volumes_file": upload,
+        },
+    )
+    assert response.status_code == 409
+    assert "Enter the weekly volumes" not in summary(response)
+    assert "2,1200" in unescape(response.content.decode())
