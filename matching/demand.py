@@ -109,6 +109,16 @@ class DemandModel:
             raise DemandError(errors)
         object.__setattr__(self, "volumes", tuple(float(v) for v in volumes))
         object.__setattr__(self, "ramp", ramp)
+        with np.errstate(over="ignore"):
+            fte = (
+                self.throughput()
+                * (self.handling_minutes / MINUTES_PER_HOUR / self.productive_hours)
+                / (1 - self.shrinkage)
+            )
+        if not np.all(np.isfinite(fte)):
+            # Each figure is finite, but together they come to more posts than a
+            # float holds (1e308 items...): refuse, or rounding up would overflow.
+            raise DemandError({"volumes": "these volumes come to more posts than can be counted"})
 
     @property
     def n_weeks(self) -> int:

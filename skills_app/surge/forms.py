@@ -7,19 +7,36 @@ works without JavaScript: the server re-renders the form with one row more or le
 and everything typed so far. Percentages are typed as percentages (20, 72.5) and
 handed to the services as fractions. Every line error names its line, so the error
 summary says which one is wrong.
+
+A line with a forecast (DESIGN.md section 11, entered on the line's forecast page)
+carries it through the editor in a hidden field, as the JSON it is stored as: the
+services write the lines afresh on every save, so the forecast must come back with
+the form. It is checked again (``forecasts.demand_from_json``) like any input.
 """
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 
 from django import forms
 
+from matching.demand import DemandError, DemandModel
 from skills_app.core.presenters import percent_number
 from skills_app.people.forms import DatePartsMixin, date_initial
-from skills_app.surge.services import DEFAULT_LOAN_WEEKS, MAX_LINES, MAX_LOAN_WEEKS, LineSpec
+from skills_app.surge.forecasts import demand_from_json, peak_posts
+from skills_app.surge.services import (
+    DEFAULT_LOAN_WEEKS,
+    DEFAULT_TRAINING_DAYS,
+    MAX_LINES,
+    MAX_LOAN_WEEKS,
+    MAX_POSTS,
+    MAX_TRAINING_DAYS,
+    LineSpec,
+)
 
-MAX_HEADCOUNT = 100_000
+MAX_HEADCOUNT = MAX_POSTS
+MAX_DEMAND_CHARS = 100_000  # a stored forecast of 520 weeks is about 10,000
 LINE_FIELDS = (
     "role",
     "headcount",
@@ -29,6 +46,7 @@ LINE_FIELDS = (
     "start_year",
     "min_score",
     "loan_weeks",
+    "demand",
 )
 DEFAULT_LINE = {"min_score": "80", "loan_weeks": str(DEFAULT_LOAN_WEEKS)}
 
@@ -53,7 +71,12 @@ def _percent_field(*, label: str, help_text: str, what: str, example: str) -> fo
     )
 
 
-class ScenarioForm(forms.Form):
+def _plain_decimal(value) -> str:
+    """Decimal("2.0") -> "2"; Decimal("10") -> "10"; Decimal("1.5") -> "1.5"."""
+    return f"{Decimal(value).normalize():f}"
+
+
+class ScenarioForm(DatePartsMixin, forms.Form):
     name = forms.CharField(
         label="Scenario name",
         max_length=255,
@@ -86,6 +109,29 @@ class ScenarioForm(forms.Form):
             "invalid_choice": "Select the organisation level the cap applies to",
         },
     )
+    weeks_from_day = forms.CharField(required=False, max_length=8, strip=True)
+    weeks_from_month = forms.CharField(required=False, max_length=8, strip=True)
+    weeks_from_year = forms.CharField(required=False, max_length=8, strip=True)
+    training_days_per_level = forms.DecimalField(
+        label="Training days per level of gap",
+        help_text="Working days of training someone needs for each level they are short of "
+        "in each skill a line asks for. Their earliest start on a forecast line waits for "
+        f"it, in whole weeks of 5 working days. Left blank: {DEFAULT_TRAINING_DAYS:g}",
+        required=False,
+        min_value=Decimal("0"),
+        max_value=Decimal(str(MAX_TRAINING_DAYS)),
+        max_digits=4,
+        decimal_places=1,
+        error_messages={
+            "invalid": "Training days per level of gap must be a number from 0 to "
+            f"{MAX_TRAINING_DAYS:g}, like 2",
+            "min_value": "Training days per level of gap must be 0 or more",
+            "max_value": f"Training days per level of gap must be {MAX_TRAINING_DAYS:g} or less",
+            "max_digits": f"Training days per level of gap must be {MAX_TRAINING_DAYS:g} or less",
+            "max_decimal_places": "Training days per level of gap can have one decimal place, "
+            "like 1.5",
+        },
+    )
     version = forms.IntegerField(
         widget=forms.HiddenInput,
         required=False,
@@ -111,6 +157,17 @@ class ScenarioForm(forms.Form):
             return None
         return self.release_cap_fraction, cleaned["cap_org_depth"]
 
+    def clean(self):
+        cleaned = super().clean()
+        cleaned["weeks_from"] = self.clean_date_parts(
+            "weeks_from", name="the date week 1 starts", not_future=False
+        )
+        if cleaned.get("training_days_per_level") is None and not self.has_error(
+            "training_days_per_level"
+        ):
+            cleaned["training_days_per_level"] = Decimal(str(DEFAULT_TRAINING_DAYS))
+        return cleaned
+
     @classmethod
     def initial_for(cls, scenario) -> dict:
         return {
@@ -118,15 +175,24 @@ class ScenarioForm(forms.Form):
             "description": scenario.description,
             "release_cap": percent_number(scenario.release_cap),
             "cap_org_depth": str(scenario.cap_org_depth),
+            "training_days_per_level": _plain_decimal(scenario.training_days_per_level),
             "version": scenario.version,
+            **date_initial("weeks_from", scenario.weeks_from),
         }
+
+    @staticmethod
+    def new_initial() -> dict:
+        return {"training_days_per_level": f"{DEFAULT_TRAINING_DAYS:g}"}
 
 
 class LineForm(DatePartsMixin, forms.Form):
     """One demand line. ``number`` (from 1) goes into every message."""
 
     role = forms.TypedChoiceField(label="Role profile", coerce=int)
-    headcount = forms.IntegerField(label="Posts to fill", min_value=1, max_value=MAX_HEADCOUNT)
+    # Not required with a forecast: ``clean`` asks for it when there is none.
+    headcount = forms.IntegerField(
+        label="Posts to fill", required=False, min_value=1, max_value=MAX_HEADCOUNT
+    )
     location = forms.ChoiceField(label="Location", required=False)
     start_day = forms.CharField(required=False, max_length=8, strip=True)
     start_month = forms.CharField(required=False, max_length=8, strip=True)
@@ -146,6 +212,9 @@ class LineForm(DatePartsMixin, forms.Form):
         required=False,
         min_value=1,
         max_value=MAX_LOAN_WEEKS,
+    )
+    demand = forms.CharField(
+        widget=forms.HiddenInput, required=False, max_length=MAX_DEMAND_CHARS, strip=False
     )
 
     def __init__(
@@ -190,22 +259,53 @@ class LineForm(DatePartsMixin, forms.Form):
             "max_value": f"{weeks} must be {MAX_LOAN_WEEKS} or fewer",
         }
 
+        self.fields["demand"].error_messages = {
+            "max_length": f"The forecast for line {n} is too long: open the scenario again",
+        }
+        # The saved line this row shows, when the page shows the lines as saved (it
+        # links to the line's forecast page); None once rows can have moved.
+        self.saved_line = None
+
     def clean(self):
         cleaned = super().clean()
         cleaned["start_date"] = self.clean_date_parts(
             "start", name=f"the start date for line {self.number}", not_future=False
         )
+        raw = cleaned.get("demand") or ""
+        cleaned["demand_model"] = None
+        if raw.strip():
+            model = forecast_model(raw)
+            if model is None:
+                self.add_error(
+                    None,
+                    f"The forecast for line {self.number} could not be read. It has been "
+                    "taken off: enter the posts to fill, or add the forecast again after saving",
+                )
+            cleaned["demand_model"] = model
+        elif cleaned.get("headcount") is None and "headcount" not in self.errors:
+            self.add_error("headcount", self.fields["headcount"].error_messages["required"])
         return cleaned
+
+    @property
+    def forecast_peak(self) -> int | None:
+        """The busiest week's posts of the forecast this row carries (None: no
+        forecast, or one that cannot be read, which the row then drops)."""
+        raw = self["demand"].value()
+        if not raw or not isinstance(raw, str):
+            return None
+        model = forecast_model(raw)
+        return peak_posts(model) if model is not None else None
 
     def line_spec(self) -> LineSpec:
         cd = self.cleaned_data
         return LineSpec(
             role_id=cd["role"],
-            headcount=cd["headcount"],
+            headcount=cd["headcount"] or 0,
             location=cd.get("location") or "",
             start_date=cd.get("start_date"),
             min_score=float(cd["min_score"]) / 100,
             loan_weeks=cd.get("loan_weeks") or DEFAULT_LOAN_WEEKS,
+            demand=cd.get("demand_model"),
         )
 
     @staticmethod
@@ -216,8 +316,26 @@ class LineForm(DatePartsMixin, forms.Form):
             "location": line.location,
             "min_score": percent_number(line.min_score),
             "loan_weeks": str(line.loan_weeks),
+            "demand": json.dumps(line.demand) if line.demand else "",
             **date_initial("start", line.start_date),
         }
+
+
+def forecast_model(raw: str) -> DemandModel | None:
+    """A line's forecast from the editor's hidden field, checked as any input is
+    (None when it cannot be read or is not a valid forecast)."""
+    if len(raw) > MAX_DEMAND_CHARS:
+        return None
+    try:
+        data = json.loads(raw)
+        if not isinstance(data, dict) or not isinstance(data.get("item_name", ""), str):
+            return None
+        model = demand_from_json(data)
+    except (ValueError, TypeError, RecursionError, DemandError):
+        return None
+    if len(model.item_name) > 60 or peak_posts(model) > MAX_POSTS:
+        return None
+    return model
 
 
 def line_values(data, count: int) -> list[dict]:

@@ -55,6 +55,9 @@ DEFAULT_CAP_DEPTH = 2
 DEFAULT_TRAINING_DAYS = 2.0  # working days of training per level of gap per skill
 MAX_TRAINING_DAYS = 100.0
 MAX_LINES = 100
+# The most posts a line may need in any week (a headcount, or a forecast's busiest
+# week): a forecast's arithmetic can come to any number, the database's cannot.
+MAX_POSTS = 100_000
 REASON_TEXT = {
     "no_eligible": "Not enough eligible people",
     "caps_allow_no_release": "Caps allow no release: the release cap rounds down to 0 people "
@@ -102,10 +105,18 @@ def _check_lines(lines: Sequence[LineSpec]) -> None:
     for line in lines:
         if line.demand is None and line.headcount < 1:
             raise SurgeError("Each line needs a headcount of at least 1")
+        _check_posts(line.posts)
         if not 0 <= line.min_score <= 1:
             raise SurgeError("Minimum scores are from 0% to 100%")
         if not 1 <= line.loan_weeks <= MAX_LOAN_WEEKS:
             raise SurgeError(f"Loans last from 1 to {MAX_LOAN_WEEKS} weeks")
+
+
+def _check_posts(posts: int) -> None:
+    if posts > MAX_POSTS:
+        raise SurgeError(
+            f"A line can need at most {MAX_POSTS:,} posts in a week; this one needs {posts:,}"
+        )
 
 
 def _check_cap(release_cap: float, cap_org_depth: int) -> None:
@@ -278,6 +289,8 @@ def line_forecast_set(
     line = scenario.lines.filter(pk=line_id).first()
     if line is None:
         raise SurgeError("That line is not part of this scenario")
+    if demand is not None:
+        _check_posts(forecasts.peak_posts(demand))
     line.demand = forecasts.demand_json(demand) if demand is not None else None
     if demand is not None:
         line.headcount = forecasts.peak_posts(demand)

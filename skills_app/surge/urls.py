@@ -1,7 +1,7 @@
 from django.urls import path
 
 from skills_app.moves import views as move_views
-from skills_app.surge import views
+from skills_app.surge import forecast_views, views
 
 app_name = "surge"
 urlpatterns = [
@@ -9,6 +9,11 @@ urlpatterns = [
     path("new/", views.scenario_new, name="new"),
     path("<int:pk>/", views.scenario_detail, name="detail"),
     path("<int:pk>/edit/", views.scenario_edit, name="edit"),
+    path(
+        "<int:pk>/lines/<int:line_id>/forecast/",
+        forecast_views.line_forecast,
+        name="line_forecast",
+    ),
     path("<int:pk>/solve/", views.scenario_solve, name="solve"),
     path("<int:pk>/progress/", views.scenario_progress, name="progress"),
     path("<int:pk>/approve/", views.scenario_approve, name="approve"),

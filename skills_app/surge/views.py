@@ -22,6 +22,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.views.decorators.http import require_http_methods, require_POST
 
 from skills_app.accounts.permissions import Cap, has_cap, requires
@@ -75,15 +76,26 @@ def scenario_list(request):
 # --- the editor ----------------------------------------------------------------------
 
 
+def _posts_text(posts: int, forecast: bool) -> str:
+    return f"forecast, peak {posts}" if forecast else str(posts)
+
+
 def _lines_summary(lines) -> str:
-    return "; ".join(f"{line.headcount} × {line.role_profile.title}" for line in lines) or "None"
+    return (
+        "; ".join(
+            f"{_posts_text(line.headcount, bool(line.demand))} × {line.role_profile.title}"
+            for line in lines
+        )
+        or "None"
+    )
 
 
 def _conflict_rows(form: ScenarioForm, line_forms: list[LineForm], current) -> list[dict]:
     cd = form.cleaned_data
     roles = dict(line_forms[0].fields["role"].choices) if line_forms else {}
     yours_lines = "; ".join(
-        f"{f.cleaned_data['headcount']} × {roles.get(str(f.cleaned_data['role']), '')}"
+        f"{_posts_text(f.line_spec().posts, f.cleaned_data['demand_model'] is not None)} × "
+        f"{roles.get(str(f.cleaned_data['role']), '')}"
         for f in line_forms
     )
     depths = dict(form.fields["cap_org_depth"].choices)
@@ -99,6 +111,16 @@ def _conflict_rows(form: ScenarioForm, line_forms: list[LineForm], current) -> l
             "label": "Cap applies to",
             "yours": depths.get(str(cd["cap_org_depth"]), ""),
             "saved": depths.get(str(current.cap_org_depth), f"Level {current.cap_org_depth}"),
+        },
+        {
+            "label": "Week 1 of the forecasts starts on",
+            "yours": date_format(cd["weeks_from"], "j F Y") if cd["weeks_from"] else "",
+            "saved": date_format(current.weeks_from, "j F Y") if current.weeks_from else "",
+        },
+        {
+            "label": "Training days per level of gap",
+            "yours": f"{cd['training_days_per_level']:f}",
+            "saved": f"{current.training_days_per_level:f}",
         },
         {
             "label": "Demand lines",
@@ -164,6 +186,7 @@ def _editor(request, scenario: SurgeScenario | None):
             initial = {
                 "release_cap": "20",
                 "cap_org_depth": str(services.DEFAULT_CAP_DEPTH),
+                **ScenarioForm.new_initial(),
             }
         form = ScenarioForm(initial=initial, depth_choices=depths)
         rows = [LineForm.initial_for(line) for line in lines] or [dict(DEFAULT_LINE)]
@@ -172,9 +195,10 @@ def _editor(request, scenario: SurgeScenario | None):
             if scenario
             else None
         )
-        return _editor_page(
-            request, scenario, form, unbound_lines(rows, **choices), cap_warning=warning
-        )
+        line_forms = unbound_lines(rows, **choices)
+        for line_form, line in zip(line_forms, lines, strict=False):
+            line_form.saved_line = line  # rows are the saved lines: each links to its forecast
+        return _editor_page(request, scenario, form, line_forms, cap_warning=warning)
 
     action = request.POST.get("action", "save")
     rows = line_values(request.POST, line_count(request.POST))
@@ -220,6 +244,8 @@ def _editor(request, scenario: SurgeScenario | None):
         "description": cd["description"],
         "release_cap": form.release_cap_fraction,
         "cap_org_depth": cd["cap_org_depth"],
+        "weeks_from": cd["weeks_from"],
+        "training_days_per_level": float(cd["training_days_per_level"]),
         "lines": specs,
     }
     try:

@@ -33,6 +33,10 @@ SAMPLE_KWARGS = {
     "taxonomy:qualification_remove": lambda ctx: {"pk": sample_mapping(ctx).pk},
     "surge:detail": lambda ctx: {"pk": sample_scenario(ctx).pk},
     "surge:edit": lambda ctx: {"pk": sample_scenario(ctx).pk},
+    "surge:line_forecast": lambda ctx: {
+        "pk": sample_scenario(ctx).pk,
+        "line_id": sample_scenario(ctx).lines.get().pk,
+    },
     "surge:solve": lambda ctx: {"pk": sample_scenario(ctx).pk},
     "surge:progress": lambda ctx: {"pk": sample_scenario(ctx).pk},
     "surge:approve": lambda ctx: {"pk": sample_scenario(ctx).pk},
