@@ -160,9 +160,13 @@ def test_invalid_problems_are_refused():
 
 def test_a_time_limit_before_any_solution_falls_back_to_greedy(monkeypatch):
     """When the solver has no allocation at all in time, the answer is greedy's,
-    marked as stopped by the time limit with no gap known."""
-    p = problem([[1, 1]], [2], [0, 0], [(0, 0, 0.7, 0), (1, 0, 0.95, 0)], loan=2, ramp=())
-    monkeypatch.setattr(weekly, "_run", lambda mip, gap: ("no_solution", float("nan")))
+    marked as stopped by the time limit, with its gap to the posts needed (the
+    solver has no bound either): greedy covers 4 of 6 post-weeks, a gap of 50%."""
+    p = problem([[3, 3]], [2], [0, 0], [(0, 0, 0.7, 0), (1, 0, 0.95, 0)], loan=2, ramp=())
+    monkeypatch.setattr(
+        weekly, "_run", lambda *args: ("no_solution", None, float("nan"), float("nan"))
+    )
     result = solve_optimal(p)
-    assert result.status == "time_limit" and np.isnan(result.gap)
-    assert result.covered_total == solve_greedy(p).covered_total == 2
+    assert result.status == "time_limit"
+    assert result.gap == pytest.approx(0.5)
+    assert result.covered_total == solve_greedy(p).covered_total == 4
