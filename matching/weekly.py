@@ -17,21 +17,44 @@ Objective, lexicographic (section 5 carried over):
 3. among those, the greatest total match score, counted once per person
    started (as section 5 counts it per person allocated), at 1e-4.
 
-``solve_optimal`` solves it exactly as a MIP (OR-Tools' linear solver, HiGHS by
-default), one solve per level, each holding the levels before at their optimum.
-Two reductions keep it compact and keep it exact:
+``solve_optimal`` solves it exactly as a MIP in HiGHS (``highspy``; another
+OR-Tools linear solver by name), one solve per level, each holding the levels
+before at their optimum. Every column is a whole number: start counts and
+their sums, covered work in hundredths of a post-week (ramp values are whole
+percents) and scores in SCORE_SCALE units, so each level is held exactly and a
+bound less than 1 above a solution proves it optimal (the old continuous
+model, run through OR-Tools, stopped at HiGHS's default 0.01% gap and could
+miss up to a post-week of coverage at department scale). Reductions keep it
+compact and keep it exact:
 
 - dominance: within a unit and a line, a pair is dropped when at least
   M = cap x ceil(weeks / loan) other pairs there score at least as high and can
   start at least as early (M is the most people a unit can ever release over
   the horizon, so one of them is always free to take the dropped pair's place
   with no loss of coverage or score);
-- identical people (same unit, same lines, starts and scores) become one
-  counted group with integer variables.
+- useless starts: a start whose loan covers no week that needs posts on the
+  line adds no coverage and takes a person, so no optimum uses it; a pair with
+  only such starts is dropped;
+- interchangeable people (the same lines and earliest starts, and the same unit
+  where its cap can bind) become one counted group with integer variables;
+  which of them take the group's places, for the score, is an assignment.
 
 When the loan runs to the horizon and the ramp never falls, starting at the
 earliest week is never worse (all of a unit's loans then end together, so an
 earlier start cannot break a cap), and each pair keeps only that start.
+
+HiGHS quirks met on the way (1.16, also 1.12): an objective over thousands of
+columns, continuous columns, or a MIP start (setSolution) each made its root
+rounding heuristic (central rounding's line search) run for minutes past the
+time limit; the stage objectives therefore sit on a few aggregate columns
+(starters per line and week, score per line), and no start is given. A time
+limit is still only as good as HiGHS's checks of it.
+
+Measured (``benchmarks/weekly_bench.py``, 100,000 staff, 2,000 units, 10 lines,
+12 weeks, 3 seeds, a shared 2-core machine at load 4-5): most covered work
+proved in 1.4-5.7 s (previously 0.6-3.5 s, but not exact: 0.5-0.8 post-weeks
+short of the optimum); all three levels proved in 26-45 s (the score level is
+the slow one), against 14-76 s before, 76 s overrunning its 30 s limit.
 
 ``solve_greedy`` is the baseline: week by week, lines in order, each takes its
 best-ranked free, ready people within caps until the week's need is met.
@@ -52,12 +75,11 @@ from matching.engine import rank_order
 
 SCORE_SCALE = 10_000  # as matching.surge: scores compared at 1e-4
 # Ramp values count in whole percent, so covered work is a multiple of 0.01
-# post-weeks: holding a stage's coverage within 1e-4 is exact, and leaves the
-# solvers' feasibility tolerance (1e-6) room (holding it at 1e-6 made HiGHS call
-# an optimal point infeasible).
+# post-weeks: the MIP counts it in whole hundredths, and a bound within
+# 1 - COVERAGE_TOLERANCE of a whole-number objective proves it optimal.
 RAMP_DECIMALS = 2
 COVERAGE_TOLERANCE = 1e-4
-HUNDREDTHS = 10**RAMP_DECIMALS  # the MIP counts covered work in hundredths of a post-week
+HUNDREDTHS = 10**RAMP_DECIMALS
 
 # Why a line's week is short of posts.
 NO_ELIGIBLE = "no_eligible"  # fewer eligible people than posts, even at full output

@@ -170,3 +170,59 @@ def test_a_time_limit_before_any_solution_falls_back_to_greedy(monkeypatch):
     assert result.status == "time_limit"
     assert result.gap == pytest.approx(0.5)
     assert result.covered_total == solve_greedy(p).covered_total == 4
+
+
+def test_starts_that_cover_no_needed_week_are_left_out():
+    """Posts are needed in week 1 only, loans last 1 week: a start in weeks 2-4
+    covers nothing, so the model has one start variable, not four."""
+    p = problem([[1, 0, 0, 0]], [1], [0], [(0, 0, 0.9, 0)], loan=1, ramp=())
+    result = solve_optimal(p)
+    assert result.covered_total == 1
+    assert result.model_size["variables"] == 1
+
+
+def test_a_pair_with_only_useless_starts_is_dropped():
+    """Ready only in week 3, when no more posts are needed: no variable at all."""
+    p = problem([[1, 1, 0, 0]], [1], [0], [(0, 0, 0.9, 2)], loan=1, ramp=())
+    result = solve_optimal(p)
+    assert result.covered_total == 0 and len(result.pairs) == 0
+    assert result.model_size is None  # nothing left to model
+
+
+def test_coverage_is_held_in_whole_hundredths(monkeypatch):
+    """Covered work is counted in hundredths of a post-week (whole numbers): a
+    starter at 75% then full covers 1.75 post-weeks, 175 in the model."""
+    p = problem([[1, 1]], [1], [0], [(0, 0, 0.9, 0)], loan=2, ramp=(0.75,))
+    seen = []
+    real = weekly._run
+
+    def spy(backend, *args):
+        status, values, value, bound = real(backend, *args)
+        seen.append(value)
+        return status, values, value, bound
+
+    monkeypatch.setattr(weekly, "_run", spy)
+    result = solve_optimal(p)
+    assert result.covered_total == pytest.approx(1.75)
+    assert seen[0] == pytest.approx(175)
+
+
+def test_a_time_limit_in_the_people_stage_reports_its_gap(monkeypatch):
+    """Coverage proved, then the headcount stage stops at its limit: the answer is
+    its best allocation, marked "time_limit_people", with the gap to its bound."""
+    p = problem([[1, 1]], [2], [0, 0], [(0, 0, 0.7, 0), (1, 0, 0.95, 0)], loan=2, ramp=())
+    real = weekly._run
+    calls = []
+
+    def stop_second(backend, *args):
+        status, values, value, bound = real(backend, *args)
+        calls.append(status)
+        if len(calls) == 2:
+            return "time_limit", values, value, 0.5  # a bound of half a person
+        return status, values, value, bound
+
+    monkeypatch.setattr(weekly, "_run", stop_second)
+    result = solve_optimal(p)
+    assert result.status == "time_limit_people"
+    assert len(result.pairs) == 1 and result.covered_total == 2
+    assert result.gap == pytest.approx(0.5)  # |0.5 - 1| / max(1, 1)
