@@ -50,11 +50,17 @@ time limit; the stage objectives therefore sit on a few aggregate columns
 (starters per line and week, score per line), and no start is given. A time
 limit is still only as good as HiGHS's checks of it.
 
-Measured (``benchmarks/weekly_bench.py``, 100,000 staff, 2,000 units, 10 lines,
-12 weeks, 3 seeds, a shared 2-core machine at load 4-5): most covered work
-proved in 1.4-5.7 s (previously 0.6-3.5 s, but not exact: 0.5-0.8 post-weeks
-short of the optimum); all three levels proved in 26-45 s (the score level is
-the slow one), against 14-76 s before, 76 s overrunning its 30 s limit.
+Measured (``benchmarks/weekly_bench.py --people 100000 --units 2000 --lines 10
+--weeks 12``, seeds 1-3, a 2-core machine shared with other jobs, load 2.2-3.6):
+all three levels proved optimal in 16-29 s within the 30 s limit, most covered
+work in 0.6-4.1 s. The OR-Tools model before took 14-76 s (load 0.7-2.0), one
+seed overrunning the 30 s limit by 45 s, and its "optimal" coverage was 0.5-0.8
+post-weeks short. At load 4-4.5 the later levels can reach the limit (status
+"time_limit_people"/"time_limit_score", coverage still proved). With dense
+eligibility (``--share 0.05,0.2``: 120,000 pairs, 1.1 million start variables)
+no solution comes within the limit and the answer is greedy's, with its gap to
+the posts needed (0.47-0.90); the model before did not finish one seed in 23
+minutes.
 
 ``solve_greedy`` is the baseline: week by week, lines in order, each takes its
 best-ranked free, ready people within caps until the week's need is met.
