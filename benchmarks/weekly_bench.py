@@ -14,7 +14,8 @@ Target (issue 18): the most covered work proved (or within a 0.5% gap) in at
 most 30 s. Prints the model's size, the time to that proof ("cover s") and to
 the end of all stages within the time limit ("solve s"), the status and gap,
 the covered post-weeks of the optimum and greedy and the difference, and the
-machine's load average. No database.
+machine's load average. No database. Figures measured are in the docstring of
+``matching.weekly``.
 """
 
 import argparse

@@ -19,21 +19,50 @@ Objective, lexicographic (section 5 carried over):
 3. among those, the greatest total match score, counted once per person
    started (as section 5 counts it per person allocated), at 1e-4.
 
-``solve_optimal`` solves it exactly as a MIP (OR-Tools' linear solver, HiGHS by
-default), one solve per level, each holding the levels before at their optimum.
-Two reductions keep it compact and keep it exact:
+``solve_optimal`` solves it exactly as a MIP in HiGHS (``highspy``; another
+OR-Tools linear solver by name), one solve per level, each holding the levels
+before at their optimum. Every column is a whole number: start counts and
+their sums, covered work in hundredths of a post-week (ramp values are whole
+percents) and scores in SCORE_SCALE units, so each level is held exactly and a
+bound less than 1 above a solution proves it optimal (the old continuous
+model, run through OR-Tools, stopped at HiGHS's default 0.01% gap and could
+miss up to a post-week of coverage at department scale). Reductions keep it
+compact and keep it exact:
 
 - dominance: within a unit and a line, a pair is dropped when at least
   M = cap x ceil(weeks / the line's loan) other pairs there score at least as high and can
   start at least as early (M is the most people a unit can ever release over
   the horizon, so one of them is always free to take the dropped pair's place
   with no loss of coverage or score);
-- identical people (same unit, same lines, starts and scores) become one
-  counted group with integer variables.
+- useless starts: a start whose loan covers no week that needs posts on the
+  line adds no coverage and takes a person, so no optimum uses it; a pair with
+  only such starts is dropped;
+- interchangeable people (the same lines and earliest starts, and the same unit
+  where its cap can bind) become one counted group with integer variables;
+  which of them take the group's places, for the score, is an assignment.
 
 When every line's loan runs to the horizon and no ramp falls, starting at the
 earliest week is never worse (all of a unit's loans then end together, so an
 earlier start cannot break a cap), and each pair keeps only that start.
+
+HiGHS quirks met on the way (1.16, also 1.12): an objective over thousands of
+columns, continuous columns, or a MIP start (setSolution) each made its root
+rounding heuristic (central rounding's line search) run for minutes past the
+time limit; the stage objectives therefore sit on a few aggregate columns
+(starters per line and week, score per line), and no start is given. A time
+limit is still only as good as HiGHS's checks of it.
+
+Measured (``benchmarks/weekly_bench.py --people 100000 --units 2000 --lines 10
+--weeks 12``, seeds 1-3, a 2-core machine shared with other jobs, load 2.2-3.6):
+all three levels proved optimal in 16-29 s within the 30 s limit, most covered
+work in 0.6-4.1 s. The OR-Tools model before took 14-76 s (load 0.7-2.0), one
+seed overrunning the 30 s limit by 45 s, and its "optimal" coverage was 0.5-0.8
+post-weeks short. At load 4-4.5 the later levels can reach the limit (status
+"time_limit_people"/"time_limit_score", coverage still proved). With dense
+eligibility (``--share 0.05,0.2``: 120,000 pairs, 1.1 million start variables)
+no solution comes within the limit and the answer is greedy's, with its gap to
+the posts needed (0.47-0.90); the model before did not finish one seed in 23
+minutes.
 
 ``solve_greedy`` is the baseline: week by week, lines in order, each takes its
 best-ranked free, ready people within caps until the week's need is met.
@@ -53,11 +82,11 @@ from matching.engine import rank_order
 
 SCORE_SCALE = 10_000  # as matching.surge: scores compared at 1e-4
 # Ramp values count in whole percent, so covered work is a multiple of 0.01
-# post-weeks: holding a stage's coverage within 1e-4 is exact, and leaves the
-# solvers' feasibility tolerance (1e-6) room (holding it at 1e-6 made HiGHS call
-# an optimal point infeasible).
+# post-weeks: the MIP counts it in whole hundredths, and a bound within
+# 1 - COVERAGE_TOLERANCE of a whole-number objective proves it optimal.
 RAMP_DECIMALS = 2
 COVERAGE_TOLERANCE = 1e-4
+HUNDREDTHS = 10**RAMP_DECIMALS
 
 # Why a line's week is short of posts.
 NO_ELIGIBLE = "no_eligible"  # fewer eligible people than posts, even at full output
@@ -270,200 +299,435 @@ def _kept_pairs(problem: WeeklyProblem) -> np.ndarray:
     return np.sort(c[dominators < most[order]])
 
 
+@dataclass
+class _Model:
+    """The MIP in matrix form. Columns: one start count per (group, line, start
+    week), then per (line, week) the starters, per (capped unit, week) the unit's
+    starters, per (line, week) with posts needed the covered posts."""
+
+    groups: dict[tuple, list[int]]
+    person_pairs: dict[int, dict[int, int]]
+    var_key: list[tuple]  # per start variable: its group's key
+    var_line: np.ndarray
+    var_start: np.ndarray
+    var_count: np.ndarray  # the group's size: the variable's upper bound
+    var_unit: np.ndarray  # the group's unit where its cap can bind, else -1
+    n_cols: int
+    lower: np.ndarray
+    upper: np.ndarray
+    integer: np.ndarray  # bool per column
+    rows: object  # scipy.sparse CSR matrix
+    row_lower: np.ndarray
+    row_upper: np.ndarray
+    starters: np.ndarray  # column of (line, week)'s starters
+    unit_cols: dict[int, np.ndarray]  # capped unit -> its starters' columns per week
+    cover_cols: np.ndarray  # columns of covered posts
+    cover_cells: np.ndarray  # (line, week) of each
+
+    @property
+    def n_vars(self) -> int:
+        return len(self.var_line)
+
+
+def _useful_starts(problem: WeeklyProblem) -> np.ndarray:
+    """useful[line, s]: a start in week s covers some week that needs posts on the
+    line. A start that covers none never helps: it adds no coverage and takes a
+    person (the second stage would drop it), so it is left out, exactly."""
+    n_weeks = problem.n_weeks
+    loan = np.array([problem.loan_of(line) for line in range(problem.n_lines)])[:, None]
+    cum = np.concatenate(
+        [np.zeros((problem.n_lines, 1), dtype=np.int64), np.cumsum(problem.need > 0, axis=1)],
+        axis=1,
+    )
+    s = np.arange(n_weeks)[None, :]
+    rows = np.arange(problem.n_lines)[:, None]
+    return cum[rows, np.minimum(s + loan, n_weeks)] - cum[rows, s] > 0
+
+
+def _build(problem: WeeklyProblem, kept: np.ndarray, earliest_only: bool) -> _Model | None:
+    from scipy.sparse import coo_matrix
+
+    n_lines, n_weeks = problem.n_lines, problem.n_weeks
+    useful = _useful_starts(problem)
+    # Lines may lend for different lengths: a unit's starters are counted per loan
+    # length, so its people on loan in a week are summed over each length's window.
+    loans = sorted({problem.loan_of(line) for line in range(n_lines)})
+    loan_class = np.array([loans.index(problem.loan_of(line)) for line in range(n_lines)])
+    n_classes = len(loans)
+    # Per pair its useful starts; a pair with none is dropped.
+    later_useful = np.flip(np.cumsum(np.flip(useful, axis=1), axis=1), axis=1) > 0
+    kept = kept[later_useful[problem.pair_line[kept], problem.pair_start[kept]]]
+    if len(kept) == 0:
+        return None
+    # People who are interchangeable for coverage form one counted group: the same
+    # (line, earliest start) pairs, and the same unit where the unit's cap can bind;
+    # people of units with no more candidates than their cap are pooled across units.
+    person_pairs: dict[int, dict[int, int]] = {}
+    for pair, person, line in zip(
+        kept.tolist(),
+        problem.pair_person[kept].tolist(),
+        problem.pair_line[kept].tolist(),
+        strict=True,
+    ):
+        person_pairs.setdefault(person, {})[line] = pair
+    people_in_unit = np.bincount(
+        problem.person_unit[list(person_pairs)], minlength=len(problem.unit_cap)
+    )
+    binding = people_in_unit > problem.unit_cap
+    start_of = problem.pair_start
+    groups: dict[tuple, list[int]] = {}
+    for person, by_line in person_pairs.items():
+        unit = int(problem.person_unit[person])
+        key = (
+            unit if binding[unit] else -1,
+            tuple((line, int(start_of[pair])) for line, pair in sorted(by_line.items())),
+        )
+        groups.setdefault(key, []).append(person)
+
+    var_key, var_line, var_start, var_count, var_group = [], [], [], [], []
+    for g, (key, people) in enumerate(groups.items()):
+        for line, earliest in key[1]:
+            starts = [earliest] if earliest_only else range(earliest, n_weeks)
+            for start in starts:
+                if useful[line, start]:
+                    var_key.append(key)
+                    var_line.append(line)
+                    var_start.append(start)
+                    var_count.append(len(people))
+                    var_group.append(g)
+    var_line = np.array(var_line, dtype=np.int64)
+    var_start = np.array(var_start, dtype=np.int64)
+    var_count = np.array(var_count, dtype=np.int64)
+    var_group = np.array(var_group, dtype=np.int64)
+    var_unit = np.array([key[0] for key in var_key], dtype=np.int64)
+    nx = len(var_line)
+
+    # Columns.
+    starters = nx + np.arange(n_lines * n_weeks).reshape(n_lines, n_weeks)
+    col = nx + n_lines * n_weeks
+    capped = np.unique(var_unit[var_unit >= 0])
+    unit_index = {int(u): i for i, u in enumerate(capped.tolist())}
+    unit_base = col
+    col += len(capped) * n_classes * n_weeks
+    cells = np.argwhere(problem.need > 0)
+    cover_cols = col + np.arange(len(cells))
+    n_cols = col + len(cells)
+    lower = np.zeros(n_cols)
+    upper = np.full(n_cols, np.inf)
+    upper[:nx] = var_count
+    upper[unit_base : unit_base + len(capped) * n_classes * n_weeks] = np.repeat(
+        problem.unit_cap[capped], n_classes * n_weeks
+    )
+    upper[cover_cols] = problem.need[cells[:, 0], cells[:, 1]] * HUNDREDTHS
+    # Every column is integral: start counts, their sums, covered work in hundredths
+    # of a post-week and the score in SCORE_SCALE units. Declaring them so is exact
+    # and lets HiGHS's rounding heuristics check a point by propagation alone
+    # (with continuous columns each try solves an LP, which at the root took
+    # minutes, past the time limit).
+    integer = np.ones(n_cols, dtype=bool)
+
+    r, c, v, lo, hi = [], [], [], [], []
+    n_rows = 0
+
+    def rows(row_idx, col_idx, values, row_lo, row_hi):
+        nonlocal n_rows
+        r.append(np.asarray(row_idx, dtype=np.int64) + n_rows)
+        c.append(np.asarray(col_idx, dtype=np.int64))
+        v.append(np.asarray(values, dtype=np.float64))
+        lo.append(np.asarray(row_lo, dtype=np.float64))
+        hi.append(np.asarray(row_hi, dtype=np.float64))
+        n_rows += len(lo[-1])
+
+    # A group's people start at most once each.
+    per_group = np.bincount(var_group, minlength=len(groups))
+    multi = np.flatnonzero(per_group > 1)
+    row_of = np.full(len(groups), -1)
+    row_of[multi] = np.arange(len(multi))
+    mine = row_of[var_group] >= 0
+    sizes = np.array([len(p) for p in groups.values()], dtype=np.float64)
+    rows(
+        row_of[var_group][mine],
+        np.flatnonzero(mine),
+        np.ones(mine.sum()),
+        np.zeros(len(multi)) - np.inf,
+        sizes[multi],
+    )
+    # Starters per (line, week) and per (capped unit, week).
+    cell = var_line * n_weeks + var_start
+    rows(
+        np.r_[np.arange(n_lines * n_weeks), cell],
+        np.r_[starters.ravel(), np.arange(nx)],
+        np.r_[np.ones(n_lines * n_weeks), -np.ones(nx)],
+        np.zeros(n_lines * n_weeks),
+        np.zeros(n_lines * n_weeks),
+    )
+    unit_cols = {}
+    if len(capped):
+        in_unit = np.flatnonzero(var_unit >= 0)
+        u_index = np.array([unit_index[u] for u in var_unit[in_unit].tolist()], dtype=np.int64)
+        u_cell = (u_index * n_classes + loan_class[var_line[in_unit]]) * n_weeks + var_start[
+            in_unit
+        ]
+        n_u = len(capped) * n_classes * n_weeks
+        rows(
+            np.r_[np.arange(n_u), u_cell],
+            np.r_[unit_base + np.arange(n_u), in_unit],
+            np.r_[np.ones(n_u), -np.ones(len(in_unit))],
+            np.zeros(n_u),
+            np.zeros(n_u),
+        )
+        # Each week, the unit's people on loan (started within the last loan weeks of
+        # each loan length): one row per (unit, week).
+        weeks = np.arange(n_weeks)
+        for_units = np.arange(len(capped))[:, None]
+        ri, ci = [], []
+        for k, loan in enumerate(loans):
+            for back in range(min(loan, n_weeks)):
+                w = weeks[weeks - back >= 0]
+                ri.append((for_units * n_weeks + w[None, :]).ravel())
+                ci.append(
+                    (
+                        unit_base + ((for_units * n_classes + k) * n_weeks) + (w - back)[None, :]
+                    ).ravel()
+                )
+        rows(
+            np.concatenate(ri),
+            np.concatenate(ci),
+            np.ones(sum(len(x) for x in ri)),
+            np.full(len(capped) * n_weeks, -np.inf),
+            np.repeat(problem.unit_cap[capped], n_weeks).astype(np.float64),
+        )
+        for u, i in unit_index.items():
+            unit_cols[u] = unit_base + i * n_classes * n_weeks + np.arange(n_classes * n_weeks)
+    # Covered posts: at most the output of the line's starters that week.
+    ri, ci, vi = [], [], []
+    for k, (line, week) in enumerate(cells.tolist()):
+        ri.append(k)
+        ci.append(int(cover_cols[k]))
+        vi.append(1.0)
+        for start in range(max(0, week - problem.loan_of(line) + 1), week + 1):
+            ri.append(k)
+            ci.append(int(starters[line, start]))
+            vi.append(-float(round(problem.output(week - start, line) * HUNDREDTHS)))
+    rows(ri, ci, vi, np.full(len(cells), -np.inf), np.zeros(len(cells)))
+
+    matrix = coo_matrix(
+        (np.concatenate(v), (np.concatenate(r), np.concatenate(c))), shape=(n_rows, n_cols)
+    ).tocsr()
+    return _Model(
+        groups=groups,
+        person_pairs=person_pairs,
+        var_key=var_key,
+        var_line=var_line,
+        var_start=var_start,
+        var_count=var_count,
+        var_unit=var_unit,
+        n_cols=n_cols,
+        lower=lower,
+        upper=upper,
+        integer=integer,
+        rows=matrix,
+        row_lower=np.concatenate(lo),
+        row_upper=np.concatenate(hi),
+        starters=starters,
+        unit_cols=unit_cols,
+        cover_cols=cover_cols,
+        cover_cells=cells,
+    )
+
+
+def _places(model: _Model, x: np.ndarray) -> dict[tuple, dict[int, list[int]]]:
+    """Places per (group, line) and their start weeks."""
+    places: dict[tuple, dict[int, list[int]]] = {}
+    for i in np.flatnonzero(np.rint(x) > 0).tolist():
+        places.setdefault(model.var_key[i], {}).setdefault(int(model.var_line[i]), []).extend(
+            [int(model.var_start[i])] * int(round(x[i]))
+        )
+    return places
+
+
+class _HighsBackend:
+    """The model in HiGHS (highspy), kept between the stages."""
+
+    def __init__(self, model: _Model):
+        import highspy
+
+        self.highspy = highspy
+        h = highspy.Highs()
+        h.setOptionValue("output_flag", False)
+        lp = highspy.HighsLp()
+        lp.num_col_ = model.n_cols
+        lp.num_row_ = model.rows.shape[0]
+        lp.col_cost_ = np.zeros(model.n_cols)
+        lp.col_lower_ = model.lower
+        lp.col_upper_ = np.where(np.isinf(model.upper), highspy.kHighsInf, model.upper)
+        lp.row_lower_ = np.where(np.isinf(model.row_lower), -highspy.kHighsInf, model.row_lower)
+        lp.row_upper_ = np.where(np.isinf(model.row_upper), highspy.kHighsInf, model.row_upper)
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+        lp.a_matrix_.num_col_ = model.n_cols
+        lp.a_matrix_.num_row_ = model.rows.shape[0]
+        lp.a_matrix_.start_ = model.rows.indptr.astype(np.int32)
+        lp.a_matrix_.index_ = model.rows.indices.astype(np.int32)
+        lp.a_matrix_.value_ = model.rows.data
+        lp.integrality_ = [
+            highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous
+            for i in model.integer.tolist()
+        ]
+        h.passModel(lp)
+        # Symmetry detection cost more than it saved here (people of a group are
+        # already one counted variable).
+        h.setOptionValue("mip_detect_symmetry", False)
+        self.h = h
+        self.n_cols = model.n_cols
+
+    def add_row(self, cols, values, lower, upper) -> None:
+        inf = self.highspy.kHighsInf
+        cols = np.asarray(cols, dtype=np.int32)
+        self.h.addRow(
+            max(lower, -inf), min(upper, inf), len(cols), cols, np.asarray(values, dtype=np.float64)
+        )
+
+    def add_columns(self, n: int, upper: float) -> np.ndarray:
+        """n integer columns from 0 to upper."""
+        self.h.addVars(n, np.zeros(n), np.full(n, upper))
+        first, self.n_cols = self.n_cols, self.n_cols + n
+        cols = np.arange(first, self.n_cols, dtype=np.int32)
+        self.h.changeColsIntegrality(n, cols, np.full(n, self.highspy.HighsVarType.kInteger))
+        return cols.astype(np.int64)
+
+    def objective(self, cols, costs, maximize: bool) -> None:
+        cost = np.zeros(self.n_cols)
+        cost[np.asarray(cols, dtype=np.int64)] = costs
+        self.h.changeColsCost(self.n_cols, np.arange(self.n_cols, dtype=np.int32), cost)
+        sense = self.highspy.ObjSense
+        self.h.changeObjectiveSense(sense.kMaximize if maximize else sense.kMinimize)
+
+    def solve(self, time_limit, relative_gap, absolute_gap):
+        h = self.h
+        h.setOptionValue("time_limit", float(max(time_limit, 0.01)))
+        h.setOptionValue("mip_rel_gap", float(relative_gap))
+        h.setOptionValue("mip_abs_gap", float(absolute_gap))
+        # No MIP start (setSolution), though greedy's or the stage before's
+        # allocation is at hand: with one, HiGHS 1.16 stalled at the root in
+        # propagation for minutes past its time limit; without, it finds them itself.
+        h.run()
+        status = h.getModelStatus()
+        statuses = self.highspy.HighsModelStatus
+        if status in (statuses.kInfeasible, statuses.kUnbounded, statuses.kUnboundedOrInfeasible):
+            raise RuntimeError(f"the weekly allocation model is broken ({status})")
+        info = h.getInfo()
+        if info.primal_solution_status != self.highspy.SolutionStatus.kSolutionStatusFeasible:
+            return "no_solution", None, float("nan"), float("nan")
+        values = np.asarray(h.getSolution().col_value)
+        value, bound = info.objective_function_value, info.mip_dual_bound
+        return ("optimal" if status == statuses.kOptimal else "time_limit"), values, value, bound
+
+
+def _run(backend, time_limit, relative_gap, absolute_gap):
+    """One stage: ("optimal" | "time_limit" | "no_solution", column values,
+    objective value, best bound)."""
+    return backend.solve(time_limit, relative_gap, absolute_gap)
+
+
 def solve_optimal(
     problem: WeeklyProblem,
     time_limit: float = 30.0,
     solver: str = "HIGHS",
     relative_gap: float = 0.0,
 ) -> WeeklyAllocation:
-    """Most covered post-weeks, then greatest total score: exact unless the time
-    limit stops it (then ``status`` is "time_limit" and ``gap`` the relative gap)."""
+    """Most covered post-weeks, then fewest people, then greatest total score:
+    exact unless the time limit stops it (then ``status`` names the stage and
+    ``gap`` is that stage's relative gap to its bound)."""
     _check(problem)
     began = time.perf_counter()
-    n_lines, n_weeks = problem.n_lines, problem.n_weeks
+
+    def left() -> float:
+        return time_limit - (time.perf_counter() - began)
+
     kept = _kept_pairs(problem)
     if len(kept) == 0 or problem.need.sum() == 0:
         return evaluate(problem, [], [], seconds=time.perf_counter() - began)
+    n_weeks = problem.n_weeks
     earliest_only = all(
         problem.loan_of(line) >= n_weeks
         and bool(np.all(np.diff(problem.output(np.arange(n_weeks + 1), line)) >= 0))
-        for line in range(n_lines)
+        for line in range(problem.n_lines)
     )
-
-    # People who are interchangeable for coverage form one counted group: the same
-    # (line, earliest start) pairs, and the same unit where the unit's cap can bind;
-    # people of units with no more candidates than their cap are pooled across units.
+    model = _build(problem, kept, earliest_only)
+    if model is None:
+        return evaluate(problem, [], [], seconds=time.perf_counter() - began)
     scores = problem.scaled_scores()
-    person_pairs: dict[int, dict[int, int]] = {}
-    for pair in kept.tolist():
-        person_pairs.setdefault(int(problem.pair_person[pair]), {})[
-            int(problem.pair_line[pair])
-        ] = pair
-    people_in_unit = np.bincount(
-        problem.person_unit[list(person_pairs)], minlength=len(problem.unit_cap)
-    )
-    binding = people_in_unit > problem.unit_cap
-    groups: dict[tuple, list[int]] = {}
-    for person, by_line in person_pairs.items():
-        unit = int(problem.person_unit[person])
-        key = (
-            unit if binding[unit] else -1,
-            tuple((line, int(problem.pair_start[pair])) for line, pair in sorted(by_line.items())),
-        )
-        groups.setdefault(key, []).append(person)
-
-    mip = pywraplp.Solver.CreateSolver(solver)
-    if mip is None:
-        raise RuntimeError(f"the {solver} solver is not available in this OR-Tools")
-    infinity = mip.infinity()
-    # Each start variable appears in three rows only: its group's, its line's starts
-    # that week and its unit's starts that week. Supply and loans are then sums of
-    # those start counts over the ramp and the loan, which keeps the model sparse
-    # (a start variable in every week's supply and cap rows made presolve crawl).
-    line_starts = [[[] for _ in range(n_weeks)] for _ in range(n_lines)]
-    # Per unit, per loan length (lines may differ), the start variables of each week.
-    unit_starts: dict[int, dict[int, list[list]]] = {}
-    variables = []  # (variable, group key, line, start)
-    group_line_vars: dict[tuple, list] = {}
-    for key, people in groups.items():
-        unit, signature = key
-        count = len(people)
-        mine = []
-        for line, earliest in signature:
-            for start in [earliest] if earliest_only else range(earliest, n_weeks):
-                var = mip.BoolVar("") if count == 1 else mip.IntVar(0, count, "")
-                mine.append(var)
-                variables.append((var, key, line, start))
-                group_line_vars.setdefault((key, line), []).append(var)
-                line_starts[line][start].append(var)
-                if unit >= 0:
-                    by_loan = unit_starts.setdefault(unit, {})
-                    by_loan.setdefault(problem.loan_of(line), [[] for _ in range(n_weeks)])[
-                        start
-                    ].append(var)
-        if len(mine) > 1:
-            mip.Add(mip.Sum(mine) <= count)
-    caps = 0
-    for unit, by_loan in unit_starts.items():
-        cap = int(problem.unit_cap[unit])
-        started = {}
-        for loan, starts_here in by_loan.items():
-            started[loan] = []
-            for terms in starts_here:
-                n = mip.NumVar(0, cap, "")
-                mip.Add(n == mip.Sum(terms))
-                started[loan].append(n)
-        for week in range(n_weeks):
-            on_loan = [
-                n
-                for loan, numbers in started.items()
-                for n in numbers[max(0, week - loan + 1) : week + 1]
-            ]
-            mip.Add(mip.Sum(on_loan) <= cap)
-            caps += 1
-    starters = []
-    for line in range(n_lines):
-        row = []
-        for terms in line_starts[line]:
-            n = mip.NumVar(0, infinity, "")
-            mip.Add(n == mip.Sum(terms))
-            row.append(n)
-        starters.append(row)
-    covered = []
-    for line in range(n_lines):
-        loan = problem.loan_of(line)
-        for week in range(n_weeks):
-            need = float(problem.need[line, week])
-            if need == 0:
-                continue
-            terms = [
-                float(problem.output(week - start, line)) * starters[line][start]
-                for start in range(max(0, week - loan + 1), week + 1)
-            ]
-            c = mip.NumVar(0, need, "")
-            mip.Add(c <= mip.Sum(terms))
-            covered.append(c)
     size = {
         "pairs": len(problem.pair_person),
-        "kept_pairs": len(kept),
-        "groups": len(groups),
-        "variables": len(variables),
-        "cap_rows": caps,
+        "kept_pairs": sum(len(p) for p in model.person_pairs.values()),
+        "groups": len(model.groups),
+        "variables": model.n_vars,
+        "cap_rows": len(model.unit_cols) * problem.n_weeks,
     }
+    size["build_seconds"] = round(time.perf_counter() - began, 2)
+    backend = _HighsBackend(model) if solver.upper() == "HIGHS" else _OrToolsBackend(model, solver)
+    nx = model.n_vars
 
-    remaining = time_limit - (time.perf_counter() - began)
-    mip.SetTimeLimit(max(1, int(remaining * 1000)))
-    mip.Maximize(mip.Sum(covered))
-    status, gap = _run(mip, relative_gap)
+    # First stage: the most covered work (in hundredths of a post-week: whole numbers,
+    # so a bound less than 1 above a solution proves it optimal).
+    backend.objective(model.cover_cols, 1.0, maximize=True)
+    status, values, value, bound = _run(backend, left(), relative_gap, 1 - COVERAGE_TOLERANCE)
+    size["coverage_seconds"] = round(time.perf_counter() - began, 2)
     if status == "no_solution":
-        # Not even the first stage's root was solved in time (very dense eligibility):
-        # the greedy allocation is still a feasible answer, with no bound to give a gap.
-        size["coverage_seconds"] = round(time.perf_counter() - began, 2)
+        greedy = solve_greedy(problem)
         return dataclasses.replace(
-            solve_greedy(problem),
+            greedy,
             status="time_limit",
-            gap=float("nan"),
+            gap=_gap(greedy.covered_total * HUNDREDTHS, _cover_bound(problem, bound)),
             seconds=time.perf_counter() - began,
             model_size=size,
         )
-    values = [var.solution_value() for var, *_ in variables]
-    size["coverage_seconds"] = round(time.perf_counter() - began, 2)
-    remaining = time_limit - (time.perf_counter() - began)
-    if status == "optimal" and remaining > 0:
+    gap = 0.0
+    if status != "optimal":
+        gap = _gap(value, _cover_bound(problem, bound))
+    elif left() <= 0:
+        status, gap = "time_limit_people", float("nan")
+    else:
         # Second stage: coverage held at its optimum, the fewest people taken from
         # their jobs (without it, the score stage would add people whose output no
         # week needs, for their score alone).
-        mip.Add(mip.Sum(covered) >= mip.Objective().Value() - COVERAGE_TOLERANCE)
-        mip.Minimize(mip.Sum([var for var, *_ in variables]))
-        # No SetHint with the coverage optimum: OR-Tools 9.15's HiGHS interface
-        # crashes the process on it.
-        mip.SetTimeLimit(max(1, int(remaining * 1000)))
-        status, gap = _run(mip, relative_gap)
-        if status != "no_solution":
-            values = [var.solution_value() for var, *_ in variables]
+        backend.add_row(model.cover_cols, np.ones(len(model.cover_cols)), round(value), np.inf)
+        # People started, counted on the (line, week) starters: the same sum, and an
+        # objective on 120 columns rather than thousands (an objective on every
+        # start count made HiGHS's central rounding heuristic stall for minutes,
+        # past the time limit).
+        backend.objective(model.starters.ravel(), 1.0, maximize=False)
+        status, found, value, bound = _run(backend, left(), relative_gap, 1 - COVERAGE_TOLERANCE)
+        size["people_seconds"] = round(time.perf_counter() - began, 2)
+        if found is not None:
+            values = found
+        else:  # the coverage stage's allocation stands; people are at least 0
+            value, bound = float(values[model.starters.ravel()].sum()), np.fmax(bound, 0.0)
         if status != "optimal":
-            status = "time_limit_people"
-        remaining = time_limit - (time.perf_counter() - began)
-    if status == "optimal" and remaining > 0:
-        # Third stage: coverage and headcount held, the most score. Which people
-        # of a group take its places is an assignment (people x lines, each person
-        # at most once, each line the group's count): integral once the counts are.
-        mip.Add(mip.Sum([var for var, *_ in variables]) <= round(mip.Objective().Value()))
-        score_terms = []
-        for key, people in groups.items():
-            chosen = {line: [] for line, _ in key[1]}
-            for person in people:
-                mine = []
-                for line, pair in person_pairs[person].items():
-                    z = mip.NumVar(0, 1, "")
-                    chosen[line].append(z)
-                    mine.append(z)
-                    score_terms.append(int(scores[pair]) * z)
-                if len(mine) > 1:
-                    mip.Add(mip.Sum(mine) <= 1)
-            for line, zs in chosen.items():
-                mip.Add(mip.Sum(zs) == mip.Sum(group_line_vars[(key, line)]))
-        mip.Maximize(mip.Sum(score_terms))
-        mip.SetTimeLimit(max(1, int(remaining * 1000)))
-        status, gap = _run(mip, relative_gap)
-        if status != "no_solution":
-            values = [var.solution_value() for var, *_ in variables]
-        if status != "optimal":
-            status = "time_limit_score"
-    elif status == "optimal":
-        # Coverage (and headcount) were proved but no time is left to rank by score.
-        status, gap = "time_limit_score", float("nan")
+            status, gap = "time_limit_people", _gap(value, bound)
+        elif left() <= 0:
+            status, gap = "time_limit_score", float("nan")
+        else:
+            # Third stage: coverage and headcount held, the most score. Which people
+            # of a group take its places is an assignment (people x lines, each
+            # person at most once, each line the group's count): integral once the
+            # counts are.
+            backend.add_row(
+                model.starters.ravel(), np.ones(model.starters.size), -np.inf, round(value)
+            )
+            status, found, value, bound = _score_stage(
+                problem, model, backend, values, scores, left(), relative_gap
+            )
+            size["score_seconds"] = round(time.perf_counter() - began, 2)
+            if found is not None:
+                values = found
+            if status != "optimal":
+                status, gap = "time_limit_score", _gap(value, bound)
 
-    # Places per (group, line) and their start weeks, then the best people for them.
-    places: dict[tuple, dict[int, list[int]]] = {}
-    for (_, key, line, start), value in zip(variables, values, strict=True):
-        n = int(round(value))
-        if n:
-            places.setdefault(key, {}).setdefault(line, []).extend([start] * n)
     chosen_pairs, chosen_starts = [], []
-    for key, by_line in places.items():
-        for person, line in _assign(groups[key], by_line, person_pairs, scores):
-            chosen_pairs.append(person_pairs[person][line])
+    for key, by_line in _places(model, values[:nx]).items():
+        for person, line in _assign(model.groups[key], by_line, model.person_pairs, scores):
+            chosen_pairs.append(model.person_pairs[person][line])
             chosen_starts.append(by_line[line].pop())
     return evaluate(
         problem,
@@ -476,6 +740,127 @@ def solve_optimal(
     )
 
 
+def _cover_bound(problem: WeeklyProblem, bound: float) -> float:
+    """The solver's bound on covered work, or the posts needed if it is lower or
+    the solver has none."""
+    return float(np.fmin(bound, problem.need.sum() * HUNDREDTHS))
+
+
+def _gap(value: float, bound: float) -> float:
+    return abs(bound - value) / max(1.0, abs(value))
+
+
+def _score_stage(problem, model, backend, values, scores, time_limit, relative_gap):
+    """The greatest total score with the start counts' group and line totals as
+    an assignment of each group's people."""
+    nx = model.n_vars
+    person_line = [
+        (key, person, line, pair)
+        for key, people in model.groups.items()
+        for person in people
+        for line, pair in model.person_pairs[person].items()
+    ]
+    z = backend.add_columns(len(person_line), 1.0)
+    z_of = {}
+    by_person: dict[int, list[int]] = {}
+    for col, (key, person, line, _) in zip(z.tolist(), person_line, strict=True):
+        z_of.setdefault((key, line), []).append(col)
+        by_person.setdefault(person, []).append(col)
+    x_of: dict[tuple, list[int]] = {}
+    for i, (key, line) in enumerate(zip(model.var_key, model.var_line.tolist(), strict=True)):
+        x_of.setdefault((key, line), []).append(i)
+    for (key, line), cols in z_of.items():
+        xs = x_of.get((key, line), [])
+        backend.add_row(cols + xs, [1.0] * len(cols) + [-1.0] * len(xs), 0.0, 0.0)
+    for cols in by_person.values():
+        if len(cols) > 1:
+            backend.add_row(cols, [1.0] * len(cols), -np.inf, 1.0)
+    # The objective on one score column per line, defined by a row, rather than on
+    # every person's column (see the second stage), and a floor on their sum (the
+    # stage before's counts with each group's best people) which also keeps
+    # presolve from folding them back into the objective.
+    floor = 0
+    for key, by_line in _places(model, values[:nx]).items():
+        for person, line in _assign(model.groups[key], by_line, model.person_pairs, scores):
+            floor += int(scores[model.person_pairs[person][line]])
+    weight = np.array([float(scores[p[3]]) for p in person_line])
+    z_line = np.array([p[2] for p in person_line])
+    score_cols = backend.add_columns(problem.n_lines, np.inf)
+    for line, col in enumerate(score_cols.tolist()):
+        mine = z_line == line
+        backend.add_row(np.r_[col, z[mine]], np.r_[1.0, -weight[mine]], 0.0, 0.0)
+    backend.add_row(score_cols, np.ones(problem.n_lines), floor, np.inf)
+    backend.objective(score_cols, 1.0, maximize=True)
+    # Scores are whole numbers at SCORE_SCALE.
+    return _run(backend, time_limit, relative_gap, 1 - COVERAGE_TOLERANCE)
+
+
+class _OrToolsBackend:
+    """The model in another solver through OR-Tools' linear solver (no start hints:
+    OR-Tools 9.15's HiGHS interface crashed on SetHint)."""
+
+    def __init__(self, model: _Model, solver: str):
+        mip = pywraplp.Solver.CreateSolver(solver)
+        if mip is None:
+            raise RuntimeError(f"the {solver} solver is not available in this OR-Tools")
+        inf = mip.infinity()
+        self.mip = mip
+        self.vars = [
+            mip.IntVar(lo, hi, "") if integer else mip.NumVar(lo, min(hi, inf), "")
+            for lo, hi, integer in zip(
+                model.lower.tolist(), model.upper.tolist(), model.integer.tolist(), strict=True
+            )
+        ]
+        matrix = model.rows
+        for row, (lo, hi) in enumerate(
+            zip(model.row_lower.tolist(), model.row_upper.tolist(), strict=True)
+        ):
+            span = slice(matrix.indptr[row], matrix.indptr[row + 1])
+            self.add_row(matrix.indices[span], matrix.data[span], lo, hi)
+
+    @property
+    def n_cols(self) -> int:
+        return len(self.vars)
+
+    def add_row(self, cols, values, lower, upper) -> None:
+        inf = self.mip.infinity()
+        row = self.mip.Constraint(max(lower, -inf), min(upper, inf))
+        for col, value in zip(np.asarray(cols).tolist(), np.asarray(values).tolist(), strict=True):
+            row.SetCoefficient(self.vars[col], value)
+
+    def add_columns(self, n: int, upper: float) -> np.ndarray:
+        first = len(self.vars)
+        upper = min(upper, self.mip.infinity())
+        self.vars += [self.mip.IntVar(0, upper, "") for _ in range(n)]
+        return np.arange(first, len(self.vars))
+
+    def objective(self, cols, costs, maximize: bool) -> None:
+        objective = self.mip.Objective()
+        objective.Clear()
+        costs = np.broadcast_to(np.asarray(costs, dtype=np.float64), np.shape(cols))
+        for col, cost in zip(np.asarray(cols).tolist(), costs.tolist(), strict=True):
+            objective.SetCoefficient(self.vars[col], cost)
+        objective.SetOptimizationDirection(maximize)
+
+    def solve(self, time_limit, relative_gap, absolute_gap):
+        self.mip.SetTimeLimit(max(1, int(time_limit * 1000)))
+        params = pywraplp.MPSolverParameters()
+        params.SetDoubleParam(pywraplp.MPSolverParameters.RELATIVE_MIP_GAP, relative_gap)
+        result = self.mip.Solve(params)
+        if result in (
+            pywraplp.Solver.INFEASIBLE,
+            pywraplp.Solver.UNBOUNDED,
+            pywraplp.Solver.MODEL_INVALID,
+        ):
+            raise RuntimeError(f"the weekly allocation model is broken (status {result})")
+        if result not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
+            return "no_solution", None, float("nan"), float("nan")
+        objective = self.mip.Objective()
+        values = np.array([var.solution_value() for var in self.vars])
+        status = "optimal" if result == pywraplp.Solver.OPTIMAL else "time_limit"
+        return status, values, objective.Value(), objective.BestBound()
+
+
 def _assign(people, places, person_pairs, scores) -> list[tuple[int, int]]:
     """The group's people to its places on each line, greatest total score
     (a maximum-weight assignment; with one line, simply the best people)."""
@@ -485,28 +870,6 @@ def _assign(people, places, person_pairs, scores) -> list[tuple[int, int]]:
     )
     rows, cols = linear_sum_assignment(weight, maximize=True)
     return [(people[r], slots[c]) for r, c in zip(rows.tolist(), cols.tolist(), strict=True)]
-
-
-def _run(mip, relative_gap: float) -> tuple[str, float]:
-    """One stage: "optimal", "time_limit" with the relative gap of the incumbent,
-    or "no_solution" when the limit came before any solution of this stage."""
-    params = pywraplp.MPSolverParameters()
-    # The solvers' default stops within 0.01% of the bound: the lexicographic
-    # stages need the true optimum of each stage before holding it.
-    params.SetDoubleParam(pywraplp.MPSolverParameters.RELATIVE_MIP_GAP, relative_gap)
-    result = mip.Solve(params)
-    if result == pywraplp.Solver.OPTIMAL:
-        return "optimal", 0.0
-    if result == pywraplp.Solver.FEASIBLE:
-        value, bound = mip.Objective().Value(), mip.Objective().BestBound()
-        return "time_limit", abs(bound - value) / max(1.0, abs(value))
-    if result in (
-        pywraplp.Solver.INFEASIBLE,
-        pywraplp.Solver.UNBOUNDED,
-        pywraplp.Solver.MODEL_INVALID,
-    ):
-        raise RuntimeError(f"the weekly allocation model is broken (status {result})")
-    return "no_solution", float("nan")
 
 
 # --- the greedy baseline ---------------------------------------------------------------

@@ -167,12 +167,72 @@ def test_invalid_problems_are_refused():
 
 def test_a_time_limit_before_any_solution_falls_back_to_greedy(monkeypatch):
     """When the solver has no allocation at all in time, the answer is greedy's,
-    marked as stopped by the time limit with no gap known."""
-    p = problem([[1, 1]], [2], [0, 0], [(0, 0, 0.7, 0), (1, 0, 0.95, 0)], loan=2, ramp=())
-    monkeypatch.setattr(weekly, "_run", lambda mip, gap: ("no_solution", float("nan")))
+    marked as stopped by the time limit, with its gap to the posts needed (the
+    solver has no bound either): greedy covers 4 of 6 post-weeks, a gap of 50%."""
+    p = problem([[3, 3]], [2], [0, 0], [(0, 0, 0.7, 0), (1, 0, 0.95, 0)], loan=2, ramp=())
+    monkeypatch.setattr(
+        weekly, "_run", lambda *args: ("no_solution", None, float("nan"), float("nan"))
+    )
     result = solve_optimal(p)
-    assert result.status == "time_limit" and np.isnan(result.gap)
-    assert result.covered_total == solve_greedy(p).covered_total == 2
+    assert result.status == "time_limit"
+    assert result.gap == pytest.approx(0.5)
+    assert result.covered_total == solve_greedy(p).covered_total == 4
+
+
+def test_starts_that_cover_no_needed_week_are_left_out():
+    """Posts are needed in week 1 only, loans last 1 week: a start in weeks 2-4
+    covers nothing, so the model has one start variable, not four."""
+    p = problem([[1, 0, 0, 0]], [1], [0], [(0, 0, 0.9, 0)], loan=1, ramp=())
+    result = solve_optimal(p)
+    assert result.covered_total == 1
+    assert result.model_size["variables"] == 1
+
+
+def test_a_pair_with_only_useless_starts_is_dropped():
+    """Ready only in week 3, when no more posts are needed: no variable at all."""
+    p = problem([[1, 1, 0, 0]], [1], [0], [(0, 0, 0.9, 2)], loan=1, ramp=())
+    result = solve_optimal(p)
+    assert result.covered_total == 0 and len(result.pairs) == 0
+    assert result.model_size is None  # nothing left to model
+
+
+def test_coverage_is_held_in_whole_hundredths(monkeypatch):
+    """Covered work is counted in hundredths of a post-week (whole numbers): a
+    starter at 75% then full covers 1.75 post-weeks, 175 in the model."""
+    p = problem([[1, 1]], [1], [0], [(0, 0, 0.9, 0)], loan=2, ramp=(0.75,))
+    seen = []
+    real = weekly._run
+
+    def spy(backend, *args):
+        status, values, value, bound = real(backend, *args)
+        seen.append(value)
+        return status, values, value, bound
+
+    monkeypatch.setattr(weekly, "_run", spy)
+    result = solve_optimal(p)
+    assert result.covered_total == pytest.approx(1.75)
+    assert seen[0] == pytest.approx(175)
+
+
+def test_a_time_limit_in_the_people_stage_reports_its_gap(monkeypatch):
+    """Coverage proved, then the headcount stage stops at its limit: the answer is
+    its best allocation, marked "time_limit_people", with the gap to its bound."""
+    p = problem([[1, 1]], [2], [0, 0], [(0, 0, 0.7, 0), (1, 0, 0.95, 0)], loan=2, ramp=())
+    real = weekly._run
+    calls = []
+
+    def stop_second(backend, *args):
+        status, values, value, bound = real(backend, *args)
+        calls.append(status)
+        if len(calls) == 2:
+            return "time_limit", values, value, 0.5  # a bound of half a person
+        return status, values, value, bound
+
+    monkeypatch.setattr(weekly, "_run", stop_second)
+    result = solve_optimal(p)
+    assert result.status == "time_limit_people"
+    assert len(result.pairs) == 1 and result.covered_total == 2
+    assert result.gap == pytest.approx(0.5)  # |0.5 - 1| / max(1, 1)
 
 
 def test_lines_keep_their_own_loans_and_ramps():
@@ -215,3 +275,20 @@ def test_the_optimum_counts_each_line_at_its_own_ramp():
     result = solve_optimal(p)
     assert result.covered_total == pytest.approx(3.0)
     assert p.pair_line[result.pairs].tolist() == [1]
+
+
+def test_a_units_cap_counts_each_line_for_its_own_loan():
+    """One unit, cap 1. B on line 1 (3-week loan) from week 1 covers 3 post-weeks;
+    A on line 0 (1-week loan) could cover week 2 there, but B is still on loan
+    then, so the cap allows only one of them."""
+    p = problem(
+        [[0, 1, 0], [1, 1, 1]],
+        [1],
+        [0, 0],
+        [(0, 0, 0.9, 0), (1, 1, 0.9, 0)],
+        line_loan_weeks=(1, 3),
+        line_ramp=((), ()),
+    )
+    result = solve_optimal(p)
+    assert result.covered_total == 3
+    assert result.on_loan.max() == 1
