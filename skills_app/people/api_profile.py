@@ -114,14 +114,15 @@ def _claims(payload: SkillsPutIn, person: Person, *, as_owner: bool):
     seen: dict[int, int] = {}
     if len(payload.skills) > MAX_ITEMS:
         return [], [error_item(["body", "skills"], f"Send at most {MAX_ITEMS} skills")]
-    for index, item in enumerate(payload.skills):
+    # Every skill the request names, in one query (not one per item).
+    refs = vocabulary.skill_refs([item.skill for item in payload.skills], held=held)
+    for index, (item, skill) in enumerate(zip(payload.skills, refs, strict=True)):
         loc = ["body", "skills", index]
         item_errors = []
-        try:
-            skill = vocabulary.skill_ref(item.skill, held=held)
-        except VocabularyError as exc:
-            suggestions = exc.suggestions
-            item_errors.append(error_item([*loc, "skill"], exc.message, suggestions=suggestions))
+        if isinstance(skill, VocabularyError):
+            item_errors.append(
+                error_item([*loc, "skill"], skill.message, suggestions=skill.suggestions)
+            )
         else:
             if skill.pk in seen:
                 item_errors.append(

@@ -380,3 +380,19 @@ def test_unknown_fields_are_422_naming_each_and_nothing_is_written(client, owner
     version = owner.version
     owner.refresh_from_db()
     assert owner.version == version
+
+
+def test_the_skills_named_are_read_in_one_query_however_many(client, owner, skills):
+    """Two items or ten: the same number of queries (each refused here, so nothing
+    is written and only the lookups differ)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries(n):
+        body = {"skills": [{"skill": f"urn:muster:test:none-{i}", "level": 2} for i in range(n)]}
+        with CaptureQueriesContext(connection) as seen:
+            response = put(client, owner.staff_number, body)
+        assert response.status_code == 422
+        return len(seen)
+
+    assert queries(2) == queries(10)
