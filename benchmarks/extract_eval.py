@@ -24,9 +24,12 @@ descriptions strung together).
 Titles: N alternative titles (default 2,000) sampled from the occupations'
 altLabels, removed from the index, and queried: top-1 is right when the
 best match is the occupation (or one carrying the same title). 500 random
-letter strings measure how often nonsense drafts nothing. Three rows in one
+letter strings measure how often nonsense drafts nothing. Four rows in one
 run: the normaliser's best title alone, + the cosine of all the occupation's
-titles (no re-ranking), and matching.titles.TitleIndex as shipped.
+titles (no re-ranking), + the lexical re-ranker (TitleIndex without word
+vectors), and matching.titles.TitleIndex as shipped, with the word vectors
+``make install`` writes (``--vectors``, default var/word_vectors.npz; see
+scripts/word_vectors.py).
 
 ``--tune`` sweeps the signal weights on the sample (use another seed than the
 one reported: the constants in matching/extract.py were chosen on seed
@@ -61,10 +64,15 @@ from esco_labels import load_esco_labels  # noqa: E402
 from matching import extract as ex  # noqa: E402
 from matching.normaliser import normalise  # noqa: E402
 from matching.titles import TitleIndex  # noqa: E402
+from matching.vectors import WordVectors  # noqa: E402
 
 SHARED = Path("/work/shared/data/esco-v1.1.1")
 SHIPPED = ROOT / "data" / "esco"
-DEFAULT_SEED = 20251215
+VECTORS = ROOT / "var" / "word_vectors.npz"
+DEFAULT_SEED = 20251215  # reported
+CHECK_SEED = 20251217  # never tuned on
+# The title tree ranker learns from these seeds' held-out titles (none of the two above).
+TREE_SEEDS = (20251216, 20251218, 20251219, 20251220, 20251221, 20251222)
 
 
 def _open(folder: Path, name: str) -> io.TextIOBase:
@@ -231,7 +239,7 @@ def evaluate_titles(occupations, n, seed, **options):
     return right / n, none / n, nonsense_none / len(nonsense)
 
 
-def tune_titles(occupations, n, seed):
+def tune_titles(occupations, n, seed, vectors=None):
     from matching.titles import _Cosine
 
     held, entries, descriptions, titles_of = title_sample(occupations, n, seed)
@@ -262,15 +270,62 @@ def tune_titles(occupations, n, seed):
     for top1, a, b, threshold, no_match, nonsense in rows[:20]:
         print(f"{a:6} {b:11} {threshold:9}  {top1:.3f}  {no_match:8.3f}  {nonsense:13.3f}")
     fit_title_reranker(occupations, n, seed)
+    if vectors is not None:
+        fit_tree_ranker(occupations, n, vectors)
+
+
+def fit_tree_ranker(occupations, n, vectors, output=None):
+    """Fit the re-ranker used with word vectors, and write it to matching/title_ranker.npz.
+
+    Gradient-boosted trees (scikit-learn's HistGradientBoostingClassifier, fixed
+    random state: deterministic) classify each of the candidates of the held-out
+    titles of the TREE_SEEDS as right or wrong, from TreeRanker.inputs. Titles the
+    report and check seeds hold out are left out of the training, so those seeds
+    stay unseen. The trees are then copied into a matching.titles.TreeRanker, whose
+    numpy scores are checked against scikit-learn's before writing."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    from matching.titles import FEATURES, RANKER_FILE, TreeRanker
+
+    unseen = {
+        pair for s in (DEFAULT_SEED, CHECK_SEED) for pair in title_sample(occupations, n, s)[0]
+    }
+    inputs, truths = [], []
+    for seed in TREE_SEEDS:
+        held, entries, _, titles_of = title_sample(occupations, n, seed)
+        index = TitleIndex(entries, vectors=vectors, rerank_weights=())
+        for uri, alt in held:
+            order, features, top = index.candidates(alt)
+            right = [index._keys[k] in ({uri} | titles_of[normalise(alt)]) for k in order]
+            if (uri, alt) in unseen or top < index._min_score or not any(right):
+                continue
+            inputs.append(TreeRanker.inputs(features))
+            truths.extend(right)
+        print(f"  candidates of seed {seed} gathered", flush=True)
+    x, y = np.vstack(inputs), np.array(truths)
+    model = HistGradientBoostingClassifier(
+        max_iter=200, learning_rate=0.05, max_leaf_nodes=15, random_state=0
+    ).fit(x, y)
+    ranker = TreeRanker.from_sklearn(model, FEATURES)
+    baseline = float(np.ravel(model._baseline_prediction)[0])
+    ours = np.concatenate([ranker.score(group[:, : len(FEATURES)]) for group in inputs])
+    if not np.allclose(ours + baseline, model.decision_function(x)):
+        raise SystemExit("the exported trees do not score as scikit-learn's do")
+    ranker.save(output or RANKER_FILE)
+    print(
+        f"\nTree ranker: {len(x):,} candidates of {len(inputs):,} titles (seeds "
+        f"{', '.join(map(str, TREE_SEEDS))}), {model.n_iter_} trees -> {output or RANKER_FILE}"
+    )
 
 
 def fit_title_reranker(occupations, n, seed):
-    """Fit the re-ranker's weights on this seed's held-out titles: a linear score over
-    matching.titles.FEATURES of the top RERANKED keys, maximising the softmax
-    probability of the right keys (listwise; L-BFGS from zeros, so deterministic)."""
+    """Fit the lexical re-ranker's weights (no word vectors) on this seed's held-out
+    titles: a linear score over matching.titles.LEXICAL_FEATURES of the top RERANKED
+    keys, maximising the softmax probability of the right keys (listwise; L-BFGS from
+    zeros, so deterministic)."""
     from scipy.optimize import minimize
 
-    from matching.titles import FEATURES, RERANK_WEIGHTS
+    from matching.titles import LEXICAL_FEATURES, LEXICAL_RERANK_WEIGHTS
 
     held, entries, _, titles_of = title_sample(occupations, n, seed)
     index = TitleIndex(entries)
@@ -300,13 +355,12 @@ def fit_title_reranker(occupations, n, seed):
         return np.mean([ok and right[int(np.argmax(f @ w))] for f, right, ok in scored])
 
     print(f"\nRe-ranker fitted on seed {seed} ({len(groups)} titles with the right key in reach):")
-    print("RERANK_WEIGHTS = (" + ", ".join(f"{w:.2f}" for w in weights) + ")")
-    for name, w in zip(FEATURES, weights, strict=True):
+    print("LEXICAL_RERANK_WEIGHTS = (" + ", ".join(f"{w:.2f}" for w in weights) + ")")
+    for name, w in zip(LEXICAL_FEATURES, weights, strict=True):
         print(f"  {name:<16} {w:8.2f}")
-    print(f"top-1 on seed {seed}: score order {top1(np.zeros(len(FEATURES))):.3f}")
+    print(f"top-1 on seed {seed}: score order {top1(np.zeros(len(LEXICAL_FEATURES))):.3f}")
     print(f"  fitted {top1(weights):.3f}; rounded {top1(np.round(weights, 2)):.3f}")
-    if RERANK_WEIGHTS:
-        print(f"  shipped {top1(np.asarray(RERANK_WEIGHTS)):.3f}")
+    print(f"  shipped {top1(np.asarray(LEXICAL_RERANK_WEIGHTS)):.3f}")
 
 
 def tune(entries, descriptions, occupations, sample):
@@ -353,6 +407,7 @@ def main() -> int:
     parser.add_argument("--titles", type=int, default=2000)
     parser.add_argument("--tune", action="store_true", help="sweep the extractor's weights")
     parser.add_argument("--tune-titles", action="store_true", help="sweep the title weights")
+    parser.add_argument("--vectors", type=Path, default=VECTORS, help="word vectors (.npz)")
     parser.add_argument(
         "--only",
         choices=("extraction", "titles"),
@@ -363,7 +418,7 @@ def main() -> int:
     entries, descriptions, occupations = load(args.esco)
     sample = sample_occupations(occupations, args.sample, args.seed)
     if args.tune_titles:
-        tune_titles(occupations, args.titles, args.seed)
+        tune_titles(occupations, args.titles, args.seed, WordVectors.load(args.vectors))
         return 0
     if args.tune:
         tune(entries, descriptions, occupations, sample)
@@ -404,11 +459,16 @@ def report_extraction(args, entries, descriptions, occupations, sample) -> bool:
 
 
 def report_titles(args, occupations) -> bool:
+    vectors = WordVectors.load(args.vectors)
     rows = [
         ("normaliser best title only", dict(weight_titles=0.0, rerank_weights=())),
         ("+ cosine of all titles (no rerank)", dict(rerank_weights=())),
-        ("matching.titles.TitleIndex", {}),
+        ("+ lexical re-ranker (no vectors)", {}),
     ]
+    if vectors is None:
+        print(f"\nNo word vectors at {args.vectors}: run make install (scripts/word_vectors.py)")
+    else:
+        rows.append(("matching.titles.TitleIndex", dict(vectors=vectors)))
     print(
         f"\nTitles: {args.titles:,} held-out ESCO alternative titles -> occupation\n"
         f"{'method':<36} {'top-1':>6} {'no match':>9} {'nonsense -> None':>17}"

@@ -136,6 +136,18 @@ def analyse_words(text: str) -> list[str]:
     return _content_stems(normalise(text).split())
 
 
+# Only the grammar words: for word vectors, "back" in "back office" is content.
+_FUNCTION_WORDS = frozenset(
+    ("a", "an", "and", "as", "at", "by", "for", "from", "in", "into", "of", "on", "or", "the")
+    + ("to", "with")
+)
+
+
+def content_words(text: str) -> list[str]:
+    """The words of a text but its grammar words, unstemmed (for word vectors)."""
+    return [w for w in normalise(text).split() if w not in _FUNCTION_WORDS]
+
+
 @dataclass(frozen=True, slots=True)
 class _Token:
     norm: str

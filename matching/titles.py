@@ -65,23 +65,27 @@ from __future__ import annotations
 
 import math
 import sys
+import threading
 from collections import Counter, defaultdict
 from collections.abc import Hashable, Iterable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from matching.extract import analyse_words
+from matching.extract import analyse_words, content_words
 from matching.normaliser import Normaliser
+from matching.vectors import WordVectors
 
-__all__ = ["MIN_SCORE", "TitleIndex", "TitleMatch"]
+__all__ = ["MIN_SCORE", "TitleIndex", "TitleMatch", "TreeRanker"]
 
 # Chosen by benchmarks/extract_eval.py --tune-titles --seed 20251216.
 WEIGHT_TITLES = 0.5  # x 100 x cosine of the title and all the key's titles
 MIN_SCORE = 70.0  # a title scoring less matches nothing
 CANDIDATES = 30  # keys the normaliser and each cosine put forward
 RERANKED = 10  # the best-scoring keys the re-ranker chooses among
+NEAREST = 5  # with word vectors, it also chooses among the keys nearest in meaning
 SPAN = 2  # a paraphrase edit replaces up to SPAN words with up to SPAN others
 BUSY_TEMPLATE = 300  # templates shared by more titles are not searched for cross-key edits
 UNSEEN_RATE = 1 / 3  # an edit never seen within a key, and at most once across keys
@@ -98,8 +102,20 @@ FEATURES = (
     "head_any",  # the title's last word is in one of the key's titles
     "paraphrase",  # best rate at which a one-span edit reaching a key's title keeps the key
     "paraphrased",  # some one-span edit reaches one of the key's titles
+    # With word vectors (matching.vectors), each title is the idf-weighted sum of its
+    # content words' vectors:
+    "meaning_closest",  # best cosine of the title with one of the key's titles
+    "meaning_titles",  # cosine of the title with the mean of the key's titles
+    "meaning_coverage",  # idf-weighted mean, over the title's words, of the best cosine
+    #                      with a word of the key's titles
+    "meaning_head",  # that best cosine for the title's last word
 )
-RERANK_WEIGHTS = (12.12, 3.63, 3.60, 1.01, -0.88, -0.32, 0.29, 6.61, -1.60)
+LEXICAL_FEATURES = FEATURES[:9]  # what the re-ranker has without word vectors
+# Without word vectors: a linear score over LEXICAL_FEATURES.
+LEXICAL_RERANK_WEIGHTS = (12.12, 3.63, 3.60, 1.01, -0.88, -0.32, 0.29, 6.61, -1.60)
+# With them: gradient-boosted trees over FEATURES and each one's distance behind the
+# best candidate's, fitted by benchmarks/extract_eval.py --tune-titles (TreeRanker).
+RANKER_FILE = Path(__file__).with_name("title_ranker.npz")
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,8 +134,14 @@ class TitleIndex:
         *,
         min_score: float = MIN_SCORE,
         weight_titles: float = WEIGHT_TITLES,
-        rerank_weights: Iterable[float] | None = RERANK_WEIGHTS,
+        rerank_weights: Iterable[float] | None = None,
+        vectors: WordVectors | None = None,
+        ranker: TreeRanker | None = None,
     ):
+        """``vectors`` adds the meaning features and candidates; the re-ranker is then
+        ``ranker`` (default: the shipped TreeRanker). Without vectors it is linear over
+        LEXICAL_FEATURES with ``rerank_weights`` (default LEXICAL_RERANK_WEIGHTS); pass
+        ``rerank_weights=()`` for no re-ranking at all."""
         keys: list[Hashable] = []
         number: dict[Hashable, int] = {}
         rows = []
@@ -141,9 +163,20 @@ class TitleIndex:
         self._min_score = min_score
         self._weight_titles = weight_titles
         self._titles = _Cosine([" ; ".join(t) for t in titles])
-        self._rerank = np.asarray(rerank_weights or (), dtype=float)
-        if self._rerank.size and self._rerank.size != len(FEATURES):
-            raise ValueError(f"rerank_weights needs {len(FEATURES)} weights")
+        self._meanings = _Meanings(titles, vectors) if vectors is not None else None
+        self.features = FEATURES if self._meanings else LEXICAL_FEATURES
+        self._ranker: TreeRanker | _Linear | None = None
+        if rerank_weights is not None and not tuple(rerank_weights):
+            self._ranker = None
+        elif self._meanings and rerank_weights is None:
+            self._ranker = ranker or TreeRanker.shipped()
+            if self._ranker.features != FEATURES:
+                raise ValueError("the ranker was fitted on other features")
+        else:
+            self._ranker = _Linear(
+                LEXICAL_RERANK_WEIGHTS if rerank_weights is None else rerank_weights,
+                len(self.features),
+            )
         self._words = _Words(titles, preferred)
         self._paraphrases = _Paraphrases(
             (n, label) for n, labels in enumerate(titles) for label in labels
@@ -173,6 +206,9 @@ class TitleIndex:
     def _candidates(self, title: str):
         score, labels, signals = self._scores(title)
         order = [int(n) for n in np.argsort(-score, kind="stable")[:RERANKED] if score[n] > 0]
+        meaning = self._meanings.query(title) if self._meanings and order else None
+        if meaning is not None:
+            order += [n for n in self._meanings.nearest(meaning, NEAREST) if n not in order]
         words = analyse_words(title)
         paraphrases = self._paraphrases.rates(words) if order else {}
         rows = []
@@ -184,20 +220,21 @@ class TitleIndex:
                     *self._words.features(words, n),
                     rate or 0.0,
                     float(rate is not None),
+                    *(self._meanings.features(meaning, n) if self._meanings else ()),
                 )
             )
-        return order, np.asarray(rows).reshape(len(order), len(FEATURES)), score, labels
+        return order, np.asarray(rows).reshape(len(order), len(self.features)), score, labels
 
     def best(self, title: str) -> TitleMatch | None:
         if not title or not title.strip() or not self._keys:
             return None
-        if self._rerank.size:
+        if self._ranker is not None:
             # "No match" is decided on the best score; the re-ranker then picks among
             # the RERANKED best, and the chosen key's own score is reported.
             order, features, score, labels = self._candidates(title)
             if not order or score[order[0]] < self._min_score:
                 return None
-            top = order[int(np.argmax(features @ self._rerank))]
+            top = order[int(np.argmax(self._ranker.score(features)))]
         else:
             score, labels = self.scores(title)
             top = int(np.argmax(score))
@@ -208,6 +245,120 @@ class TitleIndex:
     def _match(self, number: int, score: float, label: str | None) -> TitleMatch:
         label = label or self._titles.best_label(number)
         return TitleMatch(self._keys[number], round(min(score, 100.0), 2), label)
+
+
+class _Linear:
+    def __init__(self, weights: Iterable[float], size: int):
+        self._weights = np.asarray(tuple(weights), dtype=float)
+        if self._weights.size != size:
+            raise ValueError(f"rerank_weights needs {size} weights")
+
+    def score(self, features: np.ndarray) -> np.ndarray:
+        return features @ self._weights
+
+
+class TreeRanker:
+    """Gradient-boosted regression trees scoring candidates, evaluated in numpy.
+
+    Each candidate's inputs are its FEATURES followed by each feature minus the best
+    value among the candidates (how far behind the leader it is: the trees see one
+    candidate at a time). A tree's nodes send a row left when its input is at most the
+    node's threshold; the score is the sum of the leaves reached. The arrays come from
+    scikit-learn's HistGradientBoostingClassifier, fitted and exported by
+    ``benchmarks/extract_eval.py --tune-titles`` into RANKER_FILE."""
+
+    _shipped: TreeRanker | None = None
+    _lock = threading.Lock()
+
+    def __init__(self, features, feature, threshold, left, right, value, roots):
+        self.features = tuple(features)
+        self._feature = np.asarray(feature, dtype=np.intp)
+        self._threshold = np.asarray(threshold, dtype=float)
+        self._left = np.asarray(left, dtype=np.intp)
+        self._right = np.asarray(right, dtype=np.intp)
+        self._value = np.asarray(value, dtype=float)
+        self._roots = np.asarray(roots, dtype=np.intp)
+        if self._feature.size and self._feature.max() >= 2 * len(self.features):
+            raise ValueError("a node reads an input the features do not give")
+        # A leaf points at itself, so every row can take the deepest tree's steps.
+        self._steps = self._depth()
+
+    def _depth(self) -> int:
+        depth = np.zeros(len(self._feature), dtype=np.intp)
+        for node in range(len(self._feature)):  # children always follow their parent
+            for child in (self._left[node], self._right[node]):
+                if child != node:
+                    depth[child] = depth[node] + 1
+        return int(depth.max()) if depth.size else 0
+
+    @classmethod
+    def load(cls, path: str | Path) -> TreeRanker:
+        with np.load(path, allow_pickle=False) as data:
+            return cls(
+                str(data["features"]).split(),
+                data["feature"],
+                data["threshold"],
+                data["left"],
+                data["right"],
+                data["value"],
+                data["roots"],
+            )
+
+    @classmethod
+    def from_sklearn(cls, model, features) -> TreeRanker:
+        """The trees of a fitted binary HistGradientBoostingClassifier over
+        ``inputs(features)`` (scikit-learn keeps them in ``_predictors``: one node table
+        per tree). Its scores differ from the model's decision function by a constant."""
+        columns: dict[str, list[np.ndarray]] = {
+            name: [] for name in ("feature", "threshold", "left", "right", "value")
+        }
+        roots, offset = [], 0
+        for (predictor,) in model._predictors:
+            nodes = predictor.nodes
+            if nodes["is_categorical"].any():
+                raise ValueError("categorical splits are not supported")
+            here = np.arange(offset, offset + len(nodes))
+            leaf = nodes["is_leaf"].astype(bool)
+            columns["feature"].append(np.where(leaf, 0, nodes["feature_idx"]))
+            columns["threshold"].append(np.where(leaf, np.inf, nodes["num_threshold"]))
+            columns["left"].append(np.where(leaf, here, offset + nodes["left"]))
+            columns["right"].append(np.where(leaf, here, offset + nodes["right"]))
+            columns["value"].append(np.where(leaf, nodes["value"], 0.0))
+            roots.append(offset)
+            offset += len(nodes)
+        return cls(features, *(np.concatenate(c) for c in columns.values()), roots)
+
+    @classmethod
+    def shipped(cls) -> TreeRanker:
+        with cls._lock:
+            if cls._shipped is None:
+                cls._shipped = cls.load(RANKER_FILE)
+            return cls._shipped
+
+    def save(self, path: str | Path) -> None:
+        np.savez_compressed(
+            path,
+            features=np.array(" ".join(self.features)),
+            feature=self._feature.astype(np.int16),
+            threshold=self._threshold,
+            left=self._left.astype(np.int32),
+            right=self._right.astype(np.int32),
+            value=self._value,
+            roots=self._roots.astype(np.int32),
+        )
+
+    @staticmethod
+    def inputs(features: np.ndarray) -> np.ndarray:
+        return np.hstack([features, features - features.max(axis=0)])
+
+    def score(self, features: np.ndarray) -> np.ndarray:
+        inputs = self.inputs(features)
+        rows = np.arange(len(inputs))[:, None]
+        node = np.broadcast_to(self._roots, (len(inputs), len(self._roots)))
+        for _ in range(self._steps):
+            go_left = inputs[rows, self._feature[node]] <= self._threshold[node]
+            node = np.where(go_left, self._left[node], self._right[node])
+        return self._value[node].sum(axis=1)
 
 
 class _Words:
@@ -245,6 +396,71 @@ class _Words:
             closest,
             extra,
             float(bool(head) and any(head in title for title in self._title_words[n])),
+        )
+
+
+class _Meanings:
+    """Word-vector features of a title against one key's titles: unstemmed content
+    words known to the vectors, weighted by their inverse frequency over all titles
+    (so "vinyl tile installer" is near "resilient floor layer" though it shares no
+    word with it)."""
+
+    def __init__(self, titles: list[list[str]], vectors: WordVectors):
+        self._vectors = vectors
+        words = [[vectors.known(content_words(t)) for t in ts] for ts in titles]
+        frequency = Counter(w for ts in words for title in ts for w in set(title))
+        count = sum(len(ts) for ts in words)
+        self._idf = {w: math.log((count + 1) / (f + 1)) + 1 for w, f in frequency.items()}
+        self._unseen = math.log(count + 1) + 1
+        empty = np.zeros((0, vectors.dimensions), dtype=np.float32)
+        self._titles = []  # per key: one unit vector per title with a known word
+        self._centres = np.zeros((len(titles), vectors.dimensions), dtype=np.float32)
+        self._words = []  # per key: the unit vectors of its titles' distinct words
+        for n, ts in enumerate(words):
+            embedded = [v for v in map(self._embed, ts) if v is not None]
+            self._titles.append(np.stack(embedded) if embedded else empty)
+            if embedded:
+                centre = self._titles[n].mean(axis=0)
+                self._centres[n] = centre / (np.linalg.norm(centre) or 1.0)
+            self._words.append(vectors.rows(sorted({w for title in ts for w in title})))
+
+    def _embed(self, words: list[str]) -> np.ndarray | None:
+        if not words:
+            return None
+        weights = np.array([self._idf.get(w, self._unseen) for w in words], dtype=np.float32)
+        total = weights @ self._vectors.rows(words)
+        norm = float(np.linalg.norm(total))
+        return total / norm if norm else None
+
+    def query(self, title: str) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """(the title's vector, its known words' vectors, their weights), or None."""
+        words = self._vectors.known(content_words(title))
+        vector = self._embed(words)
+        if vector is None:
+            return None
+        weights = np.array([self._idf.get(w, self._unseen) for w in words])
+        return vector, self._vectors.rows(words), weights / weights.sum()
+
+    def nearest(self, query, limit: int) -> list[int]:
+        """The ``limit`` keys whose titles' mean is closest to the title's vector."""
+        similarity = self._centres @ query[0]
+        top = np.argpartition(-similarity, limit)[:limit] if limit < len(similarity) else None
+        top = np.arange(len(similarity)) if top is None else top
+        return [int(n) for n in top[np.argsort(-similarity[top], kind="stable")]]
+
+    def features(self, query, n: int) -> tuple[float, float, float, float]:
+        """The four meaning features of ``query`` (from ``query()``) for key ``n``;
+        all 0 when the title or the key has no word the vectors know."""
+        titles, words = self._titles[n], self._words[n]
+        if query is None or not len(words):
+            return 0.0, 0.0, 0.0, 0.0
+        vector, rows, weights = query
+        best = (rows @ words.T).max(axis=1)
+        return (
+            float((titles @ vector).max()),
+            float(self._centres[n] @ vector),
+            float(best @ weights),
+            float(best[-1]),
         )
 
 

@@ -187,6 +187,11 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # The shared workforce-index snapshot (skills_app/index/snapshot.py): written by the
 # task worker, memory-mapped by every process. Empty: each process builds its own.
 MUSTER_INDEX_DIR = env.str("MUSTER_INDEX_DIR", default="")
+# Word vectors for job-title matching (matching.vectors), written by `make install`
+# (scripts/word_vectors.py). Absent: titles are matched on their words alone.
+MUSTER_WORD_VECTORS = env.str(
+    "MUSTER_WORD_VECTORS", default=str(BASE_DIR / "var" / "word_vectors.npz")
+)
 # A serving process that meets a bulk change waits this long (serving the index it
 # has) for the worker's new snapshot before building one itself.
 MUSTER_INDEX_SNAPSHOT_WAIT = env.float("MUSTER_INDEX_SNAPSHOT_WAIT", default=60.0)

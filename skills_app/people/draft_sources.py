@@ -23,14 +23,17 @@ one-person path until the taxonomy, the role library or the occupations change.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db.models import Count, Max, Sum
 
 from matching.drafting import Source, occupation_level
 from matching.titles import TitleIndex
+from matching.vectors import WordVectors
 from skills_app.people.models import DraftSource, Qualification, RoleHistory
 from skills_app.roles.models import RoleProfile, RoleRequirement
 from taxonomy.models import Occupation, OccupationSkill, SkillStatus
@@ -38,6 +41,7 @@ from taxonomy.selectors import qualification_skills
 from taxonomy.services import taxonomy_version
 
 Offers = list[tuple[int, Source]]
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -48,6 +52,26 @@ class TitleIndexes:
     role_titles: TitleIndex
     occupations: dict[int, str]  # occupation id -> uri
     occupation_titles: TitleIndex
+
+
+_vectors_lock = threading.Lock()
+_vectors: dict[str, WordVectors | None] = {}
+
+
+def word_vectors() -> WordVectors | None:
+    """The word vectors at settings.MUSTER_WORD_VECTORS, read once per process; None
+    (titles matched on their words alone, with a warning) when the file is missing."""
+    path = settings.MUSTER_WORD_VECTORS
+    with _vectors_lock:
+        if path not in _vectors:
+            _vectors[path] = WordVectors.load(path) if path else None
+            if _vectors[path] is None:
+                logger.warning(
+                    "No word vectors at %r (make install writes them): job titles are "
+                    "matched on their words alone",
+                    path,
+                )
+        return _vectors[path]
 
 
 def build_title_indexes() -> TitleIndexes:
@@ -63,11 +87,14 @@ def build_title_indexes() -> TitleIndexes:
         occupations[pk] = uri
         entries.append((pk, name, True))
         entries.extend((pk, label, False) for label in alt_labels.splitlines() if label.strip())
+    vectors = word_vectors()
     return TitleIndexes(
         roles=roles,
-        role_titles=TitleIndex((pk, title, True) for pk, (_code, title) in roles.items()),
+        role_titles=TitleIndex(
+            ((pk, title, True) for pk, (_code, title) in roles.items()), vectors=vectors
+        ),
         occupations=occupations,
-        occupation_titles=TitleIndex(entries),
+        occupation_titles=TitleIndex(entries, vectors=vectors),
     )
 
 

@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 
 from matching.drafting import Source
-from matching.titles import TitleIndex
+from matching.titles import LEXICAL_FEATURES, TitleIndex
 from skills_app.people.draft_runs import draft_from_records
 from skills_app.people.draft_sources import title_indexes
 from skills_app.people.drafts import draft_person
@@ -193,3 +193,47 @@ def test_the_title_indexes_are_rebuilt_when_the_role_library_changes():
 def test_an_empty_title_index_matches_nothing():
     assert TitleIndex([]).best("Senior data analyst") is None
     assert TitleIndex([(1, "Data analyst", True)]).best("  ") is None
+
+
+@pytest.fixture
+def fresh_vectors(monkeypatch):
+    """draft_sources reads the vectors once per process and path; start each test clean."""
+    from skills_app.people import draft_sources
+
+    monkeypatch.setattr(draft_sources, "_vectors", {})
+    return draft_sources
+
+
+def test_title_indexes_use_the_configured_word_vectors(fresh_vectors, settings, tmp_path):
+    import numpy as np
+
+    path = tmp_path / "vectors.npz"
+    np.savez_compressed(
+        path,
+        words=np.array("wages\npayroll\nwater\nclerk\nofficer"),
+        vectors=np.array([[1, 0, 0], [0.95, 0.1, 0], [0, 1, 0], [0, 0, 1], [0.1, 0, 0.9]]),
+    )
+    settings.MUSTER_WORD_VECTORS = str(path)
+    indexes = fresh_vectors.build_title_indexes()
+    assert indexes.occupation_titles._meanings is not None
+    assert indexes.role_titles._meanings is not None
+    assert fresh_vectors.word_vectors() is fresh_vectors.word_vectors()  # read once
+
+
+def test_without_word_vectors_titles_are_matched_on_words_with_a_warning(
+    fresh_vectors, settings, tmp_path, caplog, hr
+):
+    settings.MUSTER_WORD_VECTORS = str(tmp_path / "absent.npz")
+    with caplog.at_level("WARNING", logger="skills_app.people.draft_sources"):
+        indexes = fresh_vectors.build_title_indexes()
+    assert indexes.occupation_titles._meanings is None
+    assert indexes.occupation_titles.features == LEXICAL_FEATURES
+    assert "make install writes them" in caplog.text
+    # an ordinary title still matches
+    analyst_role()
+    person = PersonFactory()
+    RoleHistory.objects.create(
+        person=person, title="Senior data analyst", start=dt.date(2024, 1, 1)
+    )
+    draft_from_records(actor=hr, person=person)
+    assert drafts_of(person)

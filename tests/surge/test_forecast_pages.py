@@ -736,9 +736,7 @@ def test_a_stale_save_of_an_uploaded_file_keeps_its_rows(client_for, scenario):
     assert "2,1200" in unescape(response.content.decode())
 
 
-def test_the_scenario_page_links_each_line_to_its_forecast_for_planners_only(
-    client_for, scenario
-):
+def test_the_scenario_page_links_each_line_to_its_forecast_for_planners_only(client_for, scenario):
     line = line_of(scenario)
     detail = reverse("surge:detail", args=[scenario.pk])
     page = client_for(Role.PLANNER).get(detail).content.decode()
