@@ -463,6 +463,7 @@ def release_rows(scenario: SurgeScenario) -> Iterator[Allocation]:
 # --- a week-by-week result (DESIGN 11): the decision, the weekly chart and table ------
 
 UNMET_WEEKS_PER_PAGE = 50
+WEEKS_PER_PAGE = 52  # the per-week table: a year a page (the chart keeps every week)
 ALL_LINES = "all"
 
 
@@ -754,9 +755,10 @@ def weekly_line_rows(weekly: dict, lines: list[LineResult]) -> list[dict]:
     return out
 
 
-def weekly_results(weekly: dict, lines: list[LineResult], *, line, unmet_page) -> dict:
+def weekly_results(weekly: dict, lines: list[LineResult], *, line, unmet_page, week_page) -> dict:
     """Everything the page shows of a week-by-week result, for the chosen line
-    (``line``: its number as text, or anything else for all lines summed)."""
+    (``line``: its number as text, or anything else for all lines summed). The chart
+    draws every week; its table is paged (``week_page``), as are the weeks not met."""
     choice = _line_choice(weekly, line)
     rows = weekly_series(weekly, choice)
     all_lines = weekly.get("lines", [])
@@ -770,6 +772,7 @@ def weekly_results(weekly: dict, lines: list[LineResult], *, line, unmet_page) -
         + [(str(n), f"Line {n}: {item.get('role', '')}") for n, item in enumerate(all_lines, 1)],
         "label": label,
         "rows": rows,
+        "weeks": Paginator(rows, WEEKS_PER_PAGE).get_page(week_page),
         "chart": week_chart(rows, label),
         "unmet": Paginator(unmet_weeks(weekly), UNMET_WEEKS_PER_PAGE).get_page(unmet_page),
         "unmet_lines": sum(1 for item in all_lines if item.get("unmet")),

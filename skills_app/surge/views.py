@@ -348,6 +348,7 @@ def _scenario_context(request, scenario) -> dict:
                 results["lines"],
                 line=request.GET.get("line"),
                 unmet_page=request.GET.get("unmet_page"),
+                week_page=request.GET.get("week_page"),
             )
         if context["can_approve"]:
             context["approve_refusal"] = services.approval_refusal(scenario)

@@ -8,6 +8,7 @@ import datetime as dt
 import io
 import re
 from html import unescape
+from urllib.parse import parse_qs
 
 import pytest
 from django.db import connection
@@ -309,6 +310,126 @@ def test_large_results_page_their_weeks_and_lines(client_for, short):
     assert "showing 5,151 to 5,200" in last
     assert "The chart’s figures by week: Line 100: Role number 100" in last
     assert "100. Role number 100 52 28 December 2026 2 Not enough eligible people" in last
+
+
+def long_forecast(scenario, weeks: int) -> SurgeScenario:
+    """Two lines over ``weeks`` weeks: line 1 needs 3 posts a week and gets 1 (every
+    week short), line 2 needs and gets 5, so the rows tell the lines apart."""
+
+    def grow(result):
+        weekly = result["weekly"]
+        dates = [MONDAY + dt.timedelta(weeks=w) for w in range(weeks)]
+        weekly.update(weeks=weeks, week_dates=[d.isoformat() for d in dates], needed=8 * weeks)
+        weekly["lines"] = [
+            {
+                "line_id": 0,
+                "role": f"Role number {n}",
+                "need": [need] * weeks,
+                "covered": [float(covered)] * weeks,
+                "greedy_covered": [float(covered)] * weeks,
+                "starters": [1] + [0] * (weeks - 1),
+                "people": 1,
+                "greedy_people": 1,
+                "forecast": True,
+                "unmet": [
+                    {"week": w, "short": float(need - covered), "reason": "no_eligible"}
+                    for w in range(1, weeks + 1)
+                    if covered < need
+                ],
+            }
+            for n, need, covered in ((1, 3, 1), (2, 5, 5))
+        ]
+        result["lines"] = [dict(result["lines"][0]) for _ in range(2)]
+
+    return rewrite(scenario, grow)
+
+
+def week_rows(page: str) -> list[int]:
+    table = section(page, 'id="weekly-table"', "</table>")
+    return [int(w) for w in re.findall(r'<th scope="row"[^>]*>(\d+)</th>', table)]
+
+
+def week_page_links(page: str) -> dict[str, dict[str, list[str]]]:
+    """The per-week table's pagination: each link's text (a page number, "Previous" or
+    "Next") and its query."""
+    nav = section(page, 'aria-label="Pages of weeks"', "</nav>")
+    links = re.findall(r'href="\?([^"]*)"[^>]*>(.*?)</a>', nav, flags=re.S)
+    return {
+        re.sub(r"<[^>]+>", "", label).split()[0]: parse_qs(unescape(query))
+        for query, label in links
+    }
+
+
+def test_a_long_forecast_pages_its_weeks_a_year_at_a_time(client_for, short):
+    """130 weeks: the table shows 52 a page (1 to 52, 53 to 104, 105 to 130) under a
+    chart of every week; the links keep the line and the weeks-not-met page."""
+    scenario = long_forecast(short, 130)
+    client = client_for(Role.PLANNER)
+
+    first = detail(client, scenario)
+    page = first.content.decode()
+    assert week_rows(page) == list(range(1, 53))
+    words = text(first)
+    assert "Showing weeks 1 to 52 of 130." in words
+    assert words.index("Showing weeks 1 to 52") < words.index("The chart’s figures by week")
+    # The chart stays whole: 130 weeks of both series' bars (and the legend's two).
+    chart = section(page, 'id="weekly-chart"', "</svg>")
+    assert len(re.findall(r"<rect x=", chart)) >= 2 * 130
+    assert "All lines, weeks 1 to 130:" in words
+    links = week_page_links(page)
+    assert links["2"]["week_page"] == ["2"] and links["Next"]["week_page"] == ["2"]
+    assert "Previous" not in links
+
+    # Page 2 of line 2, reached from page 2 of the weeks not met: the links keep both.
+    second = detail(client, scenario, line="2", week_page="2", unmet_page="2")
+    page = second.content.decode()
+    assert week_rows(page) == list(range(53, 105))
+    words = text(second)
+    assert "Showing weeks 53 to 104 of 130." in words
+    assert "The chart’s figures by week: Line 2: Role number 2" in words
+    assert "53 4 January 2027 5 5 5 0 None" in words  # line 2's figures, not the sum
+    assert "104 27 December 2027 5 5 5 0 None" in words
+    assert "1 5 January 2026 5" not in words and "105 3 January 2028" not in words
+    assert "Line 2: Role number 2, weeks 1 to 130:" in words  # the chart: every week
+    links = week_page_links(page)
+    assert set(links) == {"Previous", "1", "2", "3", "Next"}
+    for label, page_number in (("Previous", "1"), ("1", "1"), ("3", "3"), ("Next", "3")):
+        assert links[label] == {
+            "line": ["2"],
+            "week_page": [page_number],
+            "unmet_page": ["2"],
+        }, label
+    # The weeks not met keep the week page and the line in their links too.
+    unmet_nav = section(page, 'aria-label="Pages of weeks demand is not met"', "</nav>")
+    assert "week_page=2" in unmet_nav and "line=2" in unmet_nav
+
+    # All lines summed on page 3: the last 26 weeks.
+    third = detail(client, scenario, week_page="3")
+    assert week_rows(third.content.decode()) == list(range(105, 131))
+    words = text(third)
+    assert "Showing weeks 105 to 130 of 130." in words
+    assert "105 3 January 2028 8 6 6 0 2 short: Line 1: Not enough eligible people" in words
+
+    # A bad page shows the nearest page there is, never an error.
+    for bad, shown in (
+        ("abc", range(1, 53)),
+        ("", range(1, 53)),
+        ("0", range(105, 131)),
+        ("-1", range(105, 131)),
+        ("999", range(105, 131)),
+    ):
+        response = detail(client, scenario, line="2", week_page=bad)
+        assert response.status_code == 200, bad
+        assert week_rows(response.content.decode()) == list(shown), bad
+        assert "The chart’s figures by week: Line 2: Role number 2" in text(response), bad
+
+
+def test_a_year_or_less_is_one_table_without_pages(client_for, short):
+    for weeks in (3, 52):
+        scenario = long_forecast(short, weeks)
+        page = detail(client_for(Role.PLANNER), scenario, week_page="2").content.decode()
+        assert week_rows(page) == list(range(1, weeks + 1)), weeks
+        assert "Showing weeks" not in page and 'aria-label="Pages of weeks"' not in page, weeks
 
 
 def test_the_approval_page_speaks_in_post_weeks(client_for, short):
