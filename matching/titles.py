@@ -173,18 +173,16 @@ class TitleIndex:
         self._titles = _Cosine([" ; ".join(t) for t in titles])
         self._meanings = _Meanings(titles, vectors) if vectors is not None else None
         self.features = FEATURES if self._meanings else LEXICAL_FEATURES
+        weights = None if rerank_weights is None else tuple(rerank_weights)
         self._ranker: TreeRanker | _Linear | None = None
-        if rerank_weights is not None and not tuple(rerank_weights):
+        if weights == ():
             self._ranker = None
-        elif self._meanings and rerank_weights is None:
+        elif self._meanings and weights is None:
             self._ranker = ranker or TreeRanker.shipped()
             if self._ranker.features != FEATURES:
                 raise ValueError("the ranker was fitted on other features")
         else:
-            self._ranker = _Linear(
-                LEXICAL_RERANK_WEIGHTS if rerank_weights is None else rerank_weights,
-                len(self.features),
-            )
+            self._ranker = _Linear(weights or LEXICAL_RERANK_WEIGHTS, len(self.features))
         self._words = _Words(titles, preferred)
         self._paraphrases = _Paraphrases(
             (n, label) for n, labels in enumerate(titles) for label in labels
