@@ -479,7 +479,28 @@ def qualification_skill_add(*, steward, qualification, skill: Skill, level) -> Q
         raise ValidationError(
             {"qualification": f"This qualification already shows “{skill.name}”"}
         ) from None
+    _audit_mapping(steward, "add", row, level_after=row.level)
     return row
+
+
+def _audit_mapping(steward, op: str, row: QualificationSkill, **levels) -> None:
+    """The audit row of one change to the qualification table: which qualification
+    (its key: the name of a qualification, not of anyone holding it), which skill,
+    the level before and/or after. The table holds no personal data. A remove is
+    recorded before the delete, while the row still has its id."""
+    record_event(
+        actor=steward,
+        action=Action.QUALIFICATION_MAP,
+        object_type="qualification_skill",
+        object_id=row.pk,
+        parameters={
+            "op": op,
+            "qualification": row.key,
+            "skill": row.skill.uri,
+            "skill_name": row.skill.name,
+            **levels,
+        },
+    )
 
 
 def _key(name: str) -> str:
@@ -497,8 +518,9 @@ def qualification_skill_set_level(
     level = _clean_level(level)
     row = locked_for_edit(QualificationSkill.objects.all(), mapping_id, version)
     if row.level != level:
-        row.level = level
+        before, row.level = row.level, level
         save_new_version(row, ["level"])
+        _audit_mapping(steward, "level", row, level_before=before, level_after=level)
     return row
 
 
@@ -507,6 +529,7 @@ def qualification_skill_remove(*, steward, mapping_id: int, version: int) -> Qua
     """Remove a mapping; ConflictError if it changed (or went) since it was read at
     ``version``. Skills already drafted from it stay drafts until the next run."""
     row = locked_for_edit(QualificationSkill.objects.all(), mapping_id, version)
+    _audit_mapping(steward, "remove", row, level_before=row.level)
     row.delete()
     return row
 

@@ -35,6 +35,8 @@ class Action(models.TextChoices):
     DRAFT = "draft", "Drafted skills for a profile"
     MOVE = "move", "Took a step in a person's move"
     TOKEN = "api_token", "Managed an API token"
+    QUALIFICATION_MAP = "qualification_map", "Changed the qualification-to-skills table"
+    NOTIFY_RETRY = "notify_retry", "Retried notifications"
 
 
 class AccessEvent(models.Model):

@@ -71,5 +71,7 @@ class NotificationAdmin(ReadOnlyAdmin):
 
     @admin.action(description="Retry now (failed or gave up)", permissions=["retry"])
     def retry_now(self, request, queryset):
-        count = services.notifications_retry_now(list(queryset.values_list("pk", flat=True)))
+        count = services.notifications_retry_now(
+            list(queryset.values_list("pk", flat=True)), actor=request.user
+        )
         self.message_user(request, f"{count} queued again; the worker sends them within a minute.")

@@ -22,6 +22,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from skills_app.audit.models import Action
+from skills_app.audit.services import record_event
 from skills_app.logmasking import mask
 from skills_app.notify.backends import BaseBackend, OutgoingMessage, PermanentFailure, SendFailure
 from skills_app.notify.events import Event
@@ -209,17 +211,34 @@ def send_due(*, limit: int = 100, now=None) -> SendSummary:
     return summary
 
 
-def notifications_retry_now(ids) -> int:
+@transaction.atomic
+def notifications_retry_now(ids, *, actor) -> int:
     """An administrator's "retry now": failed and dead rows among ``ids`` are queued
     again with a fresh set of attempts. Rows whose address retention has forgotten
-    cannot be sent and stay as they are. Returns how many were queued."""
-    count = (
-        Notification.objects.filter(pk__in=ids, status__in=(Status.FAILED, Status.DEAD))
+    cannot be sent and stay as they are. Returns how many were queued.
+
+    Audited (``actor``): one row naming the notifications queued again, by id and
+    count only (no address, no name). Nothing queued, nothing recorded."""
+    queued = list(
+        Notification.objects.select_for_update()
+        .filter(pk__in=ids, status__in=(Status.FAILED, Status.DEAD))
         .exclude(email_address="")
-        .update(status=Status.QUEUED, attempts=0, next_attempt_at=timezone.now())
+        .order_by("pk")
+        .values_list("pk", flat=True)
     )
-    logger.info("notify retry now: %d queued again", count)
-    return count
+    if not queued:
+        return 0
+    Notification.objects.filter(pk__in=queued).update(
+        status=Status.QUEUED, attempts=0, next_attempt_at=timezone.now()
+    )
+    record_event(
+        actor=actor,
+        action=Action.NOTIFY_RETRY,
+        object_type="notification",
+        parameters={"count": len(queued), "ids": [str(pk) for pk in queued]},
+    )
+    logger.info("notify retry now: %d queued again", len(queued))
+    return len(queued)
 
 
 @transaction.atomic

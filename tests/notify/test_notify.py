@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from skills_app.accounts.permissions import Role
+from skills_app.audit.models import AccessEvent, Action
 from skills_app.notify import services
 from skills_app.notify.backends import FAILING, GOVUK_NOTIFY, RecordingBackend
 from skills_app.notify.events import Event
@@ -130,7 +131,7 @@ def test_backoff_grows_and_the_row_dies_after_the_last_attempt(person, settings)
 
     # ...until an administrator retries it: kept, never lost.
     settings.NOTIFY_BACKEND = "skills_app.notify.backends.RecordingBackend"
-    assert services.notifications_retry_now([row.pk]) == 1
+    assert services.notifications_retry_now([row.pk], actor=None) == 1
     assert send_due().sent == 1
 
 
@@ -296,6 +297,40 @@ def test_the_admin_retries_failed_rows_now(person, client_for, settings):
     row.refresh_from_db()
     assert (row.status, row.attempts) == (Status.QUEUED, 0)
     assert row.next_attempt_at <= timezone.now()
+    (event,) = AccessEvent.objects.filter(action=Action.NOTIFY_RETRY)
+    assert event.actor.groups.filter(name=Role.ADMIN.value).exists()
+    assert event.parameters == {"count": 1, "ids": [str(row.pk)]}
+
+
+def test_retry_now_writes_one_audit_row_of_ids_and_count_only(person, make_user, settings):
+    admin = make_user(Role.ADMIN)
+    settings.NOTIFY_BACKEND = FAILING
+    failing = [queue(person, reference=f"move:{n}:release_requested:1") for n in range(3)]
+    send_due()
+    Notification.objects.filter(pk=failing[2].pk).update(status=Status.DEAD)
+    sent = queue(person, reference="move:9:release_requested:1")
+    Notification.objects.filter(pk=sent.pk).update(status=Status.SENT)
+    forgotten = failing[1]
+    Notification.objects.filter(pk=forgotten.pk).update(email_address="")
+
+    ids = [row.pk for row in (*failing, sent)]
+    assert services.notifications_retry_now(ids, actor=admin) == 2
+    (event,) = AccessEvent.objects.all()
+    assert (event.actor, event.action, event.object_type, event.subject) == (
+        admin,
+        Action.NOTIFY_RETRY,
+        "notification",
+        None,
+    )
+    assert event.parameters == {
+        "count": 2,
+        "ids": sorted(str(row.pk) for row in (failing[0], failing[2])),
+    }
+    assert "quentin" not in str(event.parameters).lower()
+
+    # Nothing left to retry (queued, sent, or no address): nothing queued, nothing audited.
+    assert services.notifications_retry_now(ids, actor=admin) == 0
+    assert AccessEvent.objects.count() == 1
 
 
 @pytest.mark.parametrize("role", [Role.STAFF, Role.HR, Role.PLANNER])

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from skills_app.accounts.permissions import Role
+from skills_app.audit.models import AccessEvent, Action
 from skills_app.core.concurrency import ConflictError
 from skills_app.imports.service import import_file
 from skills_app.people.models import ImportJob
@@ -434,3 +435,125 @@ def test_the_merge_confirmation_counts_the_mappings_that_move(client_for, skills
         .content.decode()
     )
     assert "1 qualification shows “Risk management” and moves to “Project management”" in page
+
+
+# --- audit ---------------------------------------------------------------------------
+
+
+def _mapping_events():
+    return list(AccessEvent.objects.filter(action=Action.QUALIFICATION_MAP).order_by("pk"))
+
+
+def test_each_change_to_the_table_writes_one_audit_row(steward, skills):
+    pm = skills["pm"]
+    row = qualification_skill_add(
+        steward=steward, qualification="PRINCE2 Practitioner", skill=pm, level=2
+    )
+    (added,) = _mapping_events()
+    assert (added.actor, added.object_type, added.object_id) == (
+        steward,
+        "qualification_skill",
+        str(row.pk),
+    )
+    assert added.subject is None  # no person is touched
+    assert added.parameters == {
+        "op": "add",
+        "qualification": "prince2 practitioner",
+        "skill": pm.uri,
+        "skill_name": "Project management",
+        "level_after": 2,
+    }
+
+    qualification_skill_set_level(steward=steward, mapping_id=row.pk, version=1, level=4)
+    changed = _mapping_events()[1:]
+    assert [(e.actor, e.object_id) for e in changed] == [(steward, str(row.pk))]
+    assert changed[0].parameters == {
+        "op": "level",
+        "qualification": "prince2 practitioner",
+        "skill": pm.uri,
+        "skill_name": "Project management",
+        "level_before": 2,
+        "level_after": 4,
+    }
+
+    qualification_skill_remove(steward=steward, mapping_id=row.pk, version=2)
+    removed = _mapping_events()[2:]
+    assert [(e.actor, e.object_id) for e in removed] == [(steward, str(row.pk))]
+    assert removed[0].parameters == {
+        "op": "remove",
+        "qualification": "prince2 practitioner",
+        "skill": pm.uri,
+        "skill_name": "Project management",
+        "level_before": 4,
+    }
+    assert AccessEvent.objects.count() == 3
+
+
+def test_a_refused_or_idle_change_to_the_table_writes_no_audit_row(steward, skills):
+    row = qualification_skill_add(
+        steward=steward, qualification="PRINCE2", skill=skills["pm"], level=2
+    )
+    before = AccessEvent.objects.count()
+    with pytest.raises(ValidationError):  # the same pair again
+        qualification_skill_add(
+            steward=steward, qualification="prince2", skill=skills["pm"], level=3
+        )
+    with pytest.raises(ValidationError):  # a bad level
+        qualification_skill_add(steward=steward, qualification="MSP", skill=skills["pm"], level=9)
+    with pytest.raises(ConflictError):  # a stale version
+        qualification_skill_set_level(steward=steward, mapping_id=row.pk, version=7, level=3)
+    with pytest.raises(ConflictError):
+        qualification_skill_remove(steward=steward, mapping_id=row.pk, version=7)
+    # The same level again changes nothing, so there is nothing to record.
+    qualification_skill_set_level(steward=steward, mapping_id=row.pk, version=1, level=2)
+    assert AccessEvent.objects.count() == before
+
+
+def test_the_page_audits_through_the_service(client_for, skills):
+    client = client_for(Role.STEWARD)
+    data = {"qualification": "PRINCE2", "skill_query": "Project management", "skill": ""}
+    assert client.post(URL, {**data, "level": "9"}).status_code == 200  # refused
+    assert not _mapping_events()
+    assert client.post(URL, {**data, "level": "3"}).status_code == 302
+    (event,) = _mapping_events()
+    assert event.actor.groups.filter(name=Role.STEWARD.value).exists()
+    assert event.parameters["op"] == "add"
+
+
+def test_an_import_of_the_table_writes_one_audit_row_with_its_counts(skills, steward):
+    QualificationSkill.objects.create(qualification="MSP", skill=skills["risk"], level=1)
+    text = "\n".join(
+        [
+            HEADER,
+            "PRINCE2 Practitioner,Project management,3",
+            "PRINCE2 Practitioner,Risk management,2",
+            "MSP,Risk management,3",
+        ]
+    )
+    assert run(text, user=steward)["ok"]
+    (event,) = AccessEvent.objects.all()  # one row for the file, none per mapping
+    assert (event.actor, event.action, event.object_type) == (steward, Action.IMPORT, "import_job")
+    assert event.parameters == {
+        "kind": "qualification-skills",
+        "filename": "quals.csv",
+        "dry_run": False,
+        "status": "succeeded",
+        "rows": 3,
+        "created": 2,
+        "updated": 1,
+        "unchanged": 0,
+        "errors": 0,
+    }
+
+
+def test_a_refused_import_of_the_table_writes_only_its_import_row(skills, steward):
+    text = "\n".join([HEADER, "PRINCE2,Project management,3", "MSP,Basket weaving,2"])
+    assert not run(text, user=steward)["ok"]
+    # The attempt is audited like every import (who tried, how it ended); no mapping
+    # was written, so no mapping is recorded.
+    (event,) = AccessEvent.objects.all()
+    assert (event.action, event.parameters["status"], event.parameters["created"]) == (
+        Action.IMPORT,
+        "rejected",
+        0,
+    )
