@@ -4,9 +4,12 @@ demand model that gives a surge line its posts week by week.
 Planners and administrators (``SURGE_EDIT``) only: the page changes the scenario.
 "Preview" writes nothing: it shows the posts needed each week as a chart and a
 table with the arithmetic behind each week. "Save forecast" and "Remove forecast"
-go through ``services.line_forecast_set`` with the scenario version the page was
-opened at; saving over a newer version writes nothing and answers 409 with what
-is saved now beside what was typed. An approved or closed scenario cannot change.
+go through ``services.line_forecast_set`` with the line's version the page was
+opened at; saving over a newer version of the line (its forecast saved from another
+page, or the line changed in the editor) writes nothing and answers 409 with what
+is saved now beside what was typed. Editor saves keep the ids of the lines they
+keep, so an edit elsewhere in the scenario does not make the page out of date. An
+approved or closed scenario cannot change.
 """
 
 from __future__ import annotations
@@ -27,19 +30,19 @@ from skills_app.surge.forecast_forms import MAX_PASTE_CHARS, ForecastForm
 from skills_app.surge.forecasts import demand_from_json, demand_json, peak_posts, week_dates
 
 CONFLICT_MESSAGE = (
-    "Someone else changed this scenario since you opened this page. Your forecast has not "
+    "Someone else changed this line since you opened this page. Your forecast has not "
     "been saved. Check what is saved now, then save again to replace it with yours"
 )
 REMOVE_CONFLICT_MESSAGE = (
-    "Someone else changed this scenario since you opened this page. The forecast has not "
+    "Someone else changed this line since you opened this page. The forecast has not "
     "been removed. Check what is saved now, then remove it again"
 )
 STALE_MESSAGE = "This form is out of date: open the forecast again from the scenario"
 
 
 LINE_GONE_MESSAGE = (
-    "The scenario’s lines were saved again since you opened this page, so this line no "
-    "longer exists and nothing was changed. Open the line’s forecast again from the scenario"
+    "This line was removed from the scenario since you opened this page, so nothing was "
+    "changed. Open a line’s forecast again from the scenario"
 )
 
 
@@ -118,8 +121,8 @@ def line_forecast(request, pk, line_id):
     if found is None:
         if request.method != "POST":
             raise Http404("No such line in this scenario")
-        # Saving the editor writes the lines afresh: a page opened before it is out of
-        # date. What was typed is shown so it can be copied, and nothing is written.
+        # The line was removed in the editor since the page was opened. What was typed
+        # is shown so it can be copied, and nothing is written.
         return render_edit_page(
             request,
             "surge/forecast_gone.html",
@@ -138,10 +141,10 @@ def line_forecast(request, pk, line_id):
         if request.method != "POST":
             messages.info(request, refusal)
             return redirect(reverse("surge:detail", args=[scenario.pk]))
-        form = ForecastForm(initial=ForecastForm.initial_for(line.demand, scenario.version))
+        form = ForecastForm(initial=ForecastForm.initial_for(line.demand, line.version))
         return _page(request, scenario, line, number, form, status=CONFLICT_STATUS, error=refusal)
     if request.method != "POST":
-        form = ForecastForm(initial=ForecastForm.initial_for(line.demand, scenario.version))
+        form = ForecastForm(initial=ForecastForm.initial_for(line.demand, line.version))
         return _page(request, scenario, line, number, form)
 
     action = request.POST.get("action", "preview")
@@ -174,12 +177,15 @@ def line_forecast(request, pk, line_id):
                 "yours": _summary(demand_json(form.model), 0),
                 "saved": _summary(saved_line.demand, saved_line.headcount)
                 if saved_line
-                else "This line was changed in the scenario editor",
+                else "This line was removed in the scenario editor",
             }
         ]
         # form.data, not request.POST: it holds an uploaded file's rows in the box.
         form = rebound_at_version(
-            ForecastForm, form.data, current.version, message=CONFLICT_MESSAGE
+            ForecastForm,
+            form.data,
+            saved_line.version if saved_line else line.version,
+            message=CONFLICT_MESSAGE,
         )
         return _page(request, current, line, number, form, conflict=conflict, preview=preview)
     except services.SurgeError as exc:
@@ -198,7 +204,7 @@ def line_forecast(request, pk, line_id):
 
 def _remove(request, scenario, line, number):
     version = _posted_version(request)
-    form = ForecastForm(initial=ForecastForm.initial_for(line.demand, scenario.version))
+    form = ForecastForm(initial=ForecastForm.initial_for(line.demand, line.version))
     if version is None:
         return _page(request, scenario, line, number, form, error=STALE_MESSAGE)
     try:
@@ -218,12 +224,13 @@ def _remove(request, scenario, line, number):
                 "yours": "Removed",
                 "saved": _summary(saved_line.demand, saved_line.headcount)
                 if saved_line
-                else "This line was changed in the scenario editor",
+                else "This line was removed in the scenario editor",
             }
         ]
         form = ForecastForm(
             initial=ForecastForm.initial_for(
-                saved_line.demand if saved_line else line.demand, current.version
+                saved_line.demand if saved_line else line.demand,
+                saved_line.version if saved_line else line.version,
             )
         )
         return _page(

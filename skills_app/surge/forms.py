@@ -10,8 +10,10 @@ summary says which one is wrong.
 
 A line with a forecast (DESIGN.md section 11, entered on the line's forecast page)
 carries it through the editor in a hidden field, as the JSON it is stored as: the
-services write the lines afresh on every save, so the forecast must come back with
-the form. It is checked again (``forecasts.demand_from_json``) like any input.
+services write every line's fields from the form on each save, so the forecast must
+come back with it. It is checked again (``forecasts.demand_from_json``) like any input.
+Each saved line also carries its id in a hidden field, so saving updates that line in
+place and it keeps its id (its forecast page and API clients hold it).
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ LINE_FIELDS = (
     "min_score",
     "loan_weeks",
     "demand",
+    "line_id",
 )
 DEFAULT_LINE = {"min_score": "80", "loan_weeks": str(DEFAULT_LOAN_WEEKS)}
 
@@ -216,6 +219,9 @@ class LineForm(DatePartsMixin, forms.Form):
     demand = forms.CharField(
         widget=forms.HiddenInput, required=False, max_length=MAX_DEMAND_CHARS, strip=False
     )
+    # The saved line this row is (blank for a new row). Not trusted: the service only
+    # updates a line of this scenario by it, and anything else makes a new line.
+    line_id = forms.CharField(widget=forms.HiddenInput, required=False, max_length=12)
 
     def __init__(
         self,
@@ -306,6 +312,7 @@ class LineForm(DatePartsMixin, forms.Form):
             min_score=float(cd["min_score"]) / 100,
             loan_weeks=cd.get("loan_weeks") or DEFAULT_LOAN_WEEKS,
             demand=cd.get("demand_model"),
+            line_id=_line_id(cd.get("line_id") or ""),
         )
 
     @staticmethod
@@ -317,8 +324,13 @@ class LineForm(DatePartsMixin, forms.Form):
             "min_score": percent_number(line.min_score),
             "loan_weeks": str(line.loan_weeks),
             "demand": json.dumps(line.demand) if line.demand else "",
+            "line_id": str(line.pk),
             **date_initial("start", line.start_date),
         }
+
+
+def _line_id(raw: str) -> int | None:
+    return int(raw) if raw.isascii() and raw.isdigit() else None
 
 
 def forecast_model(raw: str) -> DemandModel | None:

@@ -72,6 +72,10 @@ class DemandLine(models.Model):
     # The forecast (DESIGN 11), as ``skills_app.surge.forecasts.demand_json`` writes it;
     # null for a line typed as a headcount. With one, ``headcount`` is its peak week.
     demand = models.JSONField(null=True, blank=True)
+    # Moves on whenever the line itself changes (the editor changing its fields, its
+    # forecast page saving): the forecast page checks it, so edits elsewhere in the
+    # scenario do not make a forecast opened before them out of date.
+    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = ["scenario", "position", "id"]

@@ -35,7 +35,7 @@ from skills_app.audit.services import (
     record_events_for_people,
     record_events_for_subjects,
 )
-from skills_app.core.concurrency import require_version, save_new_version
+from skills_app.core.concurrency import ConflictError, require_version, save_new_version
 from skills_app.index.adapter import WorkforceIndex, current_index
 from skills_app.moves.models import DEFAULT_LOAN_WEEKS, MAX_LOAN_WEEKS
 from skills_app.people.models import Person
@@ -91,6 +91,9 @@ class LineSpec:
     # A forecast (DESIGN 11): posts per week come from it, and ``headcount`` is ignored
     # (the line shows its peak week's posts).
     demand: DemandModel | None = None
+    # The saved line this is (the editor posts it back): that row is updated in place
+    # and keeps its id. None, or an id not among the scenario's lines: a new line.
+    line_id: int | None = None
 
     @property
     def posts(self) -> int:
@@ -131,23 +134,61 @@ def _check_training_days(days: float) -> None:
         raise SurgeError(f"Training days per level of gap are from 0 to {MAX_TRAINING_DAYS:g}")
 
 
+# What a line's version covers: a change to any of these is a change to the line.
+_LINE_FIELDS = (
+    "role_profile_id",
+    "headcount",
+    "location",
+    "start_date",
+    "min_score",
+    "filters",
+    "loan_weeks",
+    "demand",
+)
+
+
+def _line_values(line: LineSpec) -> dict:
+    return {
+        "role_profile_id": line.role_id,
+        "headcount": line.posts,
+        "location": line.location.strip(),
+        "start_date": line.start_date,
+        "min_score": Decimal(str(round(line.min_score, 3))),
+        "filters": line.filters.to_json() if line.filters is not None else {},
+        "loan_weeks": line.loan_weeks,
+        "demand": forecasts.demand_json(line.demand) if line.demand is not None else None,
+    }
+
+
 def _write_lines(scenario: Scenario, lines: Sequence[LineSpec]) -> None:
-    scenario.lines.all().delete()
-    DemandLine.objects.bulk_create(
-        DemandLine(
-            scenario=scenario,
-            role_profile_id=line.role_id,
-            headcount=line.posts,
-            location=line.location.strip(),
-            start_date=line.start_date,
-            min_score=Decimal(str(round(line.min_score, 3))),
-            filters=line.filters.to_json() if line.filters is not None else {},
-            loan_weeks=line.loan_weeks,
-            demand=forecasts.demand_json(line.demand) if line.demand is not None else None,
-            position=position,
-        )
-        for position, line in enumerate(lines)
-    )
+    """Make the scenario's lines ``lines``, in order. A spec naming one of the
+    scenario's lines (``line_id``) updates that row in place, so its id survives
+    (forecast pages and API clients hold it); its version moves on only when
+    something about it changed. Other specs become new rows, and saved lines no
+    spec names are deleted (their allocations go with them)."""
+    existing = {line.pk: line for line in scenario.lines.all()}
+    keep: dict[int, tuple[int, LineSpec]] = {}
+    new: list[DemandLine] = []
+    for position, line in enumerate(lines):
+        if line.line_id in existing and line.line_id not in keep:
+            keep[line.line_id] = (position, line)
+        else:
+            new.append(DemandLine(scenario=scenario, position=position, **_line_values(line)))
+    DemandLine.objects.filter(pk__in=[pk for pk in existing if pk not in keep]).delete()
+    changed = []
+    for pk, (position, spec) in keep.items():
+        row, values = existing[pk], _line_values(spec)
+        if any(getattr(row, field) != values[field] for field in _LINE_FIELDS):
+            row.version += 1
+        elif row.position == position:
+            continue
+        for field, value in values.items():
+            setattr(row, field, value)
+        row.position = position
+        changed.append(row)
+    if changed:
+        DemandLine.objects.bulk_update(changed, [*_LINE_FIELDS, "position", "version"])
+    DemandLine.objects.bulk_create(new)
 
 
 @transaction.atomic
@@ -280,21 +321,29 @@ def line_forecast_set(
     *, actor, scenario_id: int, line_id: int, expected_version: int, demand: DemandModel | None
 ) -> Scenario:
     """Give one line a forecast (DESIGN 11), or take it away (``demand=None``: the
-    line keeps its peak as a headcount). Like any edit, it discards the last solution."""
+    line keeps its peak as a headcount). Like any edit, it discards the last solution.
+
+    ``expected_version`` is the line's version (not the scenario's): an edit to other
+    lines or to the scenario's own fields since the page was opened does not stop it,
+    while a change to this line (its forecast saved, or its fields changed in the
+    editor) is a ConflictError carrying the scenario as it now stands. The scenario's
+    version still moves on, so an editor opened before this save conflicts."""
     scenario = _locked(scenario_id)
     if scenario.status in (ScenarioStatus.APPROVED, ScenarioStatus.CLOSED):
         raise SurgeError(_frozen(scenario, "it cannot change"))
     _refuse_while_solving(scenario)
-    require_version(scenario, expected_version)
     line = scenario.lines.filter(pk=line_id).first()
     if line is None:
         raise SurgeError("That line is not part of this scenario")
+    if line.version != expected_version:
+        raise ConflictError(current=scenario)
     if demand is not None:
         _check_posts(forecasts.peak_posts(demand))
     line.demand = forecasts.demand_json(demand) if demand is not None else None
     if demand is not None:
         line.headcount = forecasts.peak_posts(demand)
-    line.save(update_fields=["demand", "headcount"])
+    line.version += 1
+    line.save(update_fields=["demand", "headcount", "version"])
     scenario.allocations.all().delete()
     scenario.status = ScenarioStatus.DRAFT
     scenario.result, scenario.solved_at = {}, None

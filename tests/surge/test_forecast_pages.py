@@ -61,7 +61,11 @@ def world():
 
 @pytest.fixture
 def scenario(world):
-    return create(world)
+    # Edited a few times: its version is not its lines', so a page that carried the
+    # scenario's version where the line's is due would conflict.
+    made = create(world)
+    SurgeScenario.objects.filter(pk=made.pk).update(version=5)
+    return SurgeScenario.objects.get(pk=made.pk)
 
 
 def line_of(scenario, position=0) -> DemandLine:
@@ -110,7 +114,7 @@ def test_hr_may_view_scenarios_but_not_enter_forecasts(client_for, scenario):
     assert client.get(reverse("surge:detail", args=[scenario.pk])).status_code == 200
     line = line_of(scenario)
     assert client.get(url(scenario, line)).status_code == 403
-    response = client.post(url(scenario, line), data(scenario.version, action="save"))
+    response = client.post(url(scenario, line), data(line_of(scenario).version, action="save"))
     assert response.status_code == 403
     assert DemandLine.objects.get(pk=line.pk).demand is None
 
@@ -126,7 +130,7 @@ def test_a_planner_gets_the_form_with_the_defaults(client_for, scenario):
     assert value_of(response, "ramp") == "50, 75"
     assert value_of(response, "backlog") == "0"
     assert value_of(response, "clearance_weeks") == "1"
-    assert value_of(response, "version") == str(scenario.version)
+    assert value_of(response, "version") == str(line_of(scenario).version)
     assert 'enctype="multipart/form-data"' in page
     assert "Remove forecast" not in words  # nothing to remove yet
 
@@ -142,7 +146,7 @@ def test_a_line_of_another_scenario_is_not_found(client_for, world, scenario):
 
 def test_preview_shows_the_chart_and_the_arithmetic_and_writes_nothing(client_for, scenario):
     line = line_of(scenario)
-    response = client_for(Role.PLANNER).post(url(scenario, line), data(scenario.version))
+    response = client_for(Role.PLANNER).post(url(scenario, line), data(line_of(scenario).version))
     assert response.status_code == 200
     page = response.content.decode()
     words = text(response)
@@ -167,7 +171,7 @@ def test_preview_shows_the_chart_and_the_arithmetic_and_writes_nothing(client_fo
     assert DemandLine.objects.get(pk=line.pk).demand is None
     # Week 1's date is shown when the scenario has one.
     SurgeScenario.objects.filter(pk=scenario.pk).update(weeks_from="2027-01-04")
-    dated = client_for(Role.PLANNER).post(url(scenario, line), data(scenario.version))
+    dated = client_for(Role.PLANNER).post(url(scenario, line), data(line_of(scenario).version))
     assert "from 4 Jan 2027" in text(dated) and "from 8 Feb 2027" in text(dated)
 
 
@@ -175,7 +179,7 @@ def test_weeks_pasted_as_dates_are_read_and_their_start_is_pointed_out(client_fo
     pasted = "2027-01-04,100\n2027-01-11,200\n"
     response = client_for(Role.PLANNER).post(
         url(scenario, line_of(scenario)),
-        data(scenario.version, volumes=pasted, backlog="0", clearance_weeks="1"),
+        data(line_of(scenario).version, volumes=pasted, backlog="0", clearance_weeks="1"),
     )
     assert response.status_code == 200
     words = text(response)
@@ -185,7 +189,7 @@ def test_weeks_pasted_as_dates_are_read_and_their_start_is_pointed_out(client_fo
 
 def test_no_ramp_means_full_output_at_once(client_for, scenario):
     response = client_for(Role.PLANNER).post(
-        url(scenario, line_of(scenario)), data(scenario.version, ramp="")
+        url(scenario, line_of(scenario)), data(line_of(scenario).version, ramp="")
     )
     assert "New starters give full output from their first week." in text(response)
 
@@ -197,7 +201,7 @@ def test_pasted_rows_that_are_wrong_are_listed_with_their_lines(client_for, scen
     pasted = "week,volume\n1,100\n2,abc\n4,50\n"
     response = client_for(Role.PLANNER).post(
         url(scenario, line_of(scenario)),
-        data(scenario.version, volumes=pasted, backlog="0", clearance_weeks="1"),
+        data(line_of(scenario).version, volumes=pasted, backlog="0", clearance_weeks="1"),
     )
     assert response.status_code == 200
     listed = summary(response)
@@ -211,7 +215,7 @@ def test_pasted_rows_that_are_wrong_are_listed_with_their_lines(client_for, scen
 def test_many_bad_rows_are_counted_after_the_first_ten(client_for, scenario):
     pasted = "\n".join(f"{week}\tx" for week in range(1, 31))
     response = client_for(Role.PLANNER).post(
-        url(scenario, line_of(scenario)), data(scenario.version, volumes=pasted)
+        url(scenario, line_of(scenario)), data(line_of(scenario).version, volumes=pasted)
     )
     listed = summary(response)
     assert listed.count("is not a volume") == 10
@@ -225,7 +229,7 @@ def test_a_csv_file_is_read_and_its_rows_kept_in_the_box(client_for, scenario):
     response = client_for(Role.PLANNER).post(
         url(scenario, line_of(scenario)),
         {
-            **data(scenario.version, volumes="", backlog="0", clearance_weeks="1"),
+            **data(line_of(scenario).version, volumes="", backlog="0", clearance_weeks="1"),
             "volumes_file": upload,
         },
     )
@@ -252,7 +256,7 @@ def test_a_bad_file_is_refused_next_to_the_upload(client_for, scenario, content,
     upload = SimpleUploadedFile("volumes.csv", content, content_type="text/csv")
     response = client_for(Role.PLANNER).post(
         url(scenario, line_of(scenario)),
-        {**data(scenario.version, volumes=""), "volumes_file": upload},
+        {**data(line_of(scenario).version, volumes=""), "volumes_file": upload},
     )
     assert response.status_code == 200
     assert f'<a href="#id_volumes_file">{message}' in summary(response)
@@ -343,7 +347,7 @@ def test_every_bad_input_gets_a_message_by_its_field(
     line = line_of(scenario)
     for action in ("preview", "save"):
         response = client_for(Role.PLANNER).post(
-            url(scenario, line), data(scenario.version, action=action, **overrides)
+            url(scenario, line), data(line_of(scenario).version, action=action, **overrides)
         )
         assert response.status_code == 200
         assert f'<a href="#id_{field}">{message}' in summary(response), summary(response)
@@ -354,7 +358,7 @@ def test_every_bad_input_gets_a_message_by_its_field(
 
 def test_numbers_with_thousands_separators_are_read(client_for, scenario):
     response = client_for(Role.PLANNER).post(
-        url(scenario, line_of(scenario)), data(scenario.version, backlog="20 000")
+        url(scenario, line_of(scenario)), data(line_of(scenario).version, backlog="20 000")
     )
     assert WEEK_1 in text(response)
 
@@ -365,7 +369,7 @@ def test_numbers_with_thousands_separators_are_read(client_for, scenario):
 def test_save_writes_through_the_service_and_bumps_the_version(client_for, scenario):
     line = line_of(scenario)
     client = client_for(Role.PLANNER)
-    response = client.post(url(scenario, line), data(scenario.version, action="save"))
+    response = client.post(url(scenario, line), data(line_of(scenario).version, action="save"))
     assert response.status_code == 302
     assert response["Location"] == reverse("surge:detail", args=[scenario.pk])
     saved = DemandLine.objects.get(pk=line.pk)
@@ -383,6 +387,7 @@ def test_save_writes_through_the_service_and_bumps_the_version(client_for, scena
         )
     )
     assert fresh(scenario).version == scenario.version + 1
+    assert saved.version == line.version + 1
     assert AccessEvent.objects.filter(
         action=Action.ALLOCATE, object_id=str(scenario.pk), parameters__change="forecast set"
     ).exists()
@@ -409,7 +414,7 @@ def test_a_save_without_a_version_is_refused(client_for, scenario):
 
 def test_a_stale_save_is_a_conflict_and_writes_nothing(client_for, scenario):
     line = line_of(scenario)
-    opened = scenario.version
+    opened = line.version
     line_forecast_set(
         actor=None,
         scenario_id=scenario.pk,
@@ -421,12 +426,13 @@ def test_a_stale_save_is_a_conflict_and_writes_nothing(client_for, scenario):
     response = client.post(url(scenario, line), data(opened, action="save"))
     assert response.status_code == 409
     words = text(response)
-    assert "Someone else changed this scenario since you opened this page" in words
+    assert "Someone else changed this line since you opened this page" in words
     assert "What you entered and what is saved now" in words
     assert "6 weeks of claims, 12 minutes each: 667 posts in the busiest week" in words
     assert "2 weeks of items, 60 minutes each: 185 posts in the busiest week" in words
     assert DemandLine.objects.get(pk=line.pk).demand == demand_json(model())
-    current = fresh(scenario).version
+    current = DemandLine.objects.get(pk=line.pk).version
+    assert current == opened + 1
     assert f'name="version" value="{current}"' in response.content.decode()
     # Saving again from the conflict page is a deliberate overwrite.
     again = client.post(url(scenario, line), data(current, action="save"))
@@ -440,20 +446,21 @@ def test_remove_takes_the_forecast_away_and_keeps_its_peak(client_for, scenario)
         actor=None,
         scenario_id=scenario.pk,
         line_id=line.pk,
-        expected_version=scenario.version,
+        expected_version=line.version,
         demand=model(),
     )
     client = client_for(Role.PLANNER)
     page = client.get(url(scenario, line))
     assert "Remove forecast" in text(page)
-    stale = client.post(url(scenario, line), {"action": "remove", "version": scenario.version})
+    stale = client.post(url(scenario, line), {"action": "remove", "version": line.version})
     assert stale.status_code == 409
     assert "The forecast has not been removed" in text(stale)
     assert DemandLine.objects.get(pk=line.pk).demand is not None
     missing = client.post(url(scenario, line), {"action": "remove", "version": ""})
     assert "This form is out of date" in summary(missing)
     assert DemandLine.objects.get(pk=line.pk).demand is not None
-    response = client.post(url(scenario, line), {"action": "remove", "version": saved.version})
+    assert value_of(stale, "version") == str(line.version + 1)  # the saved line's
+    response = client.post(url(scenario, line), {"action": "remove", "version": line.version + 1})
     assert response.status_code == 302
     removed = DemandLine.objects.get(pk=line.pk)
     assert removed.demand is None and removed.headcount == 185
@@ -472,7 +479,7 @@ def test_a_frozen_scenario_refuses_forecasts(client_for, scenario, status):
     assert opened.redirect_chain[-1][0] == reverse("surge:detail", args=[scenario.pk])
     assert f"This scenario is {status.label.lower()}: its forecasts cannot change" in text(opened)
     for action in ("preview", "save", "remove"):
-        response = client.post(url(scenario, line), data(scenario.version, action=action))
+        response = client.post(url(scenario, line), data(line_of(scenario).version, action=action))
         assert response.status_code == 409
         assert "its forecasts cannot change" in summary(response)
         assert "Save forecast" not in text(response)
@@ -522,7 +529,7 @@ def test_an_edit_keeps_the_forecast_and_saves_the_forecast_settings(client_for, 
         actor=None,
         scenario_id=scenario.pk,
         line_id=line.pk,
-        expected_version=scenario.version,
+        expected_version=line.version,
         demand=model(),
     )
     client = client_for(Role.PLANNER)
@@ -656,7 +663,7 @@ def test_adding_and_removing_lines_in_the_editor_keeps_each_forecast_with_its_ro
         actor=None,
         scenario_id=scenario.pk,
         line_id=second.pk,
-        expected_version=scenario.version,
+        expected_version=second.version,
         demand=model(),
     )
     version = fresh(scenario).version
@@ -683,7 +690,7 @@ def test_a_ten_year_forecast_previews_with_a_readable_chart(client_for, scenario
     pasted = "\n".join(f"{week}\t{1000 + week}" for week in range(1, 521))
     response = client_for(Role.PLANNER).post(
         url(scenario, line_of(scenario)),
-        data(scenario.version, volumes=pasted, backlog="0", clearance_weeks="1"),
+        data(line_of(scenario).version, volumes=pasted, backlog="0", clearance_weeks="1"),
     )
     assert response.status_code == 200, summary(response)
     page = response.content.decode()
@@ -695,27 +702,95 @@ def test_a_ten_year_forecast_previews_with_a_readable_chart(client_for, scenario
     assert "over 520 weeks" in text(response)
 
 
-def test_a_page_opened_before_the_lines_were_saved_again_writes_nothing(
+def editor_lines(world, scenario, changes=None) -> list[dict]:
+    """The editor's rows for the saved lines, each carrying its line id as the page
+    does; ``changes`` maps a position to the fields typed over it."""
+    roles = {world["analyst"].pk, world["dba"].pk}
+    rows = []
+    for position, line in enumerate(scenario.lines.order_by("position")):
+        assert line.role_profile_id in roles
+        row = {"role": line.role_profile_id, "headcount": line.headcount, "line_id": line.pk}
+        rows.append({**row, **(changes or {}).get(position, {})})
+    return rows
+
+
+def test_a_page_opened_before_an_unrelated_editor_save_still_saves(client_for, world, scenario):
+    line = line_of(scenario)
+    client = client_for(Role.PLANNER)
+    opened = value_of(client.get(url(scenario, line)), "version")
+    # Someone renames the scenario and changes line 2 in the editor meanwhile.
+    edit = reverse("surge:edit", args=[scenario.pk])
+    posted = form_data(
+        world,
+        name="Renamed",
+        version=str(scenario.version),
+        lines=editor_lines(world, scenario, {1: {"headcount": 4}}),
+    )
+    assert client.post(edit, posted).status_code == 302
+    assert fresh(scenario).name == "Renamed"
+    assert line_of(fresh(scenario), 1).headcount == 4
+    response = client.post(url(scenario, line), data(opened, action="save"))
+    assert response.status_code == 302, summary(response)
+    saved = DemandLine.objects.get(pk=line.pk)
+    assert saved.headcount == 667 and saved.demand["item_name"] == "claims"
+
+
+def test_a_page_opened_before_the_editor_changed_its_line_is_a_conflict(
     client_for, world, scenario
 ):
     line = line_of(scenario)
     client = client_for(Role.PLANNER)
-    opened = scenario.version
-    # Someone saves the editor: the lines are written afresh, with new ids.
+    opened = value_of(client.get(url(scenario, line)), "version")
     edit = reverse("surge:edit", args=[scenario.pk])
-    assert client.post(edit, form_data(world, version=str(opened))).status_code == 302
+    posted = form_data(
+        world,
+        version=str(scenario.version),
+        lines=editor_lines(world, scenario, {0: {"headcount": 9}}),
+    )
+    assert client.post(edit, posted).status_code == 302
+    response = client.post(url(scenario, line), data(opened, action="save"))
+    assert response.status_code == 409
+    assert "Someone else changed this line since you opened this page" in text(response)
+    saved = DemandLine.objects.get(pk=line.pk)
+    assert saved.demand is None and saved.headcount == 9
+
+
+def test_two_pages_saving_the_same_line_conflict(client_for, scenario):
+    line = line_of(scenario)
+    first, second = client_for(Role.PLANNER), client_for(Role.PLANNER)
+    opened = value_of(first.get(url(scenario, line)), "version")
+    assert value_of(second.get(url(scenario, line)), "version") == opened
+    assert first.post(url(scenario, line), data(opened, action="save")).status_code == 302
+    response = second.post(
+        url(scenario, line),
+        data(opened, action="save", volumes="1\t600\n2\t1200\n", backlog="0", clearance_weeks="1"),
+    )
+    assert response.status_code == 409
+    assert DemandLine.objects.get(pk=line.pk).headcount == 667  # the first save stands
+
+
+def test_a_page_opened_before_its_line_was_removed_writes_nothing(client_for, world, scenario):
+    line = line_of(scenario)
+    client = client_for(Role.PLANNER)
+    opened = line.version
+    # Someone removes line 1 in the editor: only line 2 is kept, with its id.
+    edit = reverse("surge:edit", args=[scenario.pk])
+    kept = editor_lines(world, scenario)[1:]
+    posted = form_data(world, version=str(scenario.version), lines=kept)
+    assert client.post(edit, posted).status_code == 302
     assert not DemandLine.objects.filter(pk=line.pk).exists()
+    assert list(fresh(scenario).lines.values_list("pk", flat=True)) == [kept[0]["line_id"]]
     assert client.get(url(scenario, line)).status_code == 404
     response = client.post(url(scenario, line), data(opened, action="save"))
     assert response.status_code == 409
-    assert "The scenario’s lines were saved again since you opened this page" in summary(response)
+    assert "This line was removed from the scenario since you opened this page" in summary(response)
     assert "60,000" in text(response)  # what was typed, to copy
     assert not DemandLine.objects.filter(scenario=scenario, demand__isnull=False).exists()
 
 
 def test_a_stale_save_of_an_uploaded_file_keeps_its_rows(client_for, scenario):
     line = line_of(scenario)
-    opened = scenario.version
+    opened = line.version
     line_forecast_set(
         actor=None,
         scenario_id=scenario.pk,

@@ -143,18 +143,19 @@ def test_setting_a_forecast_discards_the_solution(world):
         actor=None,
         scenario_id=scenario.pk,
         line_id=line.pk,
-        expected_version=scenario.version,
+        expected_version=line.version,
         demand=forecast([50, 10]),
     )
     assert changed.status == "draft" and changed.result == {}
     assert not Allocation.objects.exists()
     line.refresh_from_db()
     assert line.headcount == 5 and line.demand["volumes"] == [50.0, 10.0]
+    assert changed.version == scenario.version + 1 and line.version == 2
     removed = line_forecast_set(
         actor=None,
         scenario_id=scenario.pk,
         line_id=line.pk,
-        expected_version=changed.version,
+        expected_version=line.version,
         demand=None,
     )
     line.refresh_from_db()

@@ -10,7 +10,7 @@ from django.utils import timezone
 from skills_app.audit.models import AccessEvent, Action
 from skills_app.core.concurrency import ConflictError
 from skills_app.people.models import Person
-from skills_app.surge.models import Allocation, AllocationStatus, ScenarioStatus
+from skills_app.surge.models import Allocation, AllocationStatus, DemandLine, ScenarioStatus
 from skills_app.surge.services import (
     LineSpec,
     SurgeError,
@@ -193,6 +193,74 @@ def test_editing_a_solved_scenario_discards_its_solution(world):
     assert edited.status == ScenarioStatus.DRAFT
     assert not edited.allocations.exists()
     assert edited.result == {}
+
+
+def _update(scenario, world, lines, **kwargs):
+    return scenario_update(
+        actor=None,
+        scenario_id=scenario.pk,
+        expected_version=scenario.version,
+        name=kwargs.pop("name", "Flood response"),
+        lines=lines,
+        release_cap=0.5,
+        cap_org_depth=1,
+        **kwargs,
+    )
+
+
+def test_an_edit_keeps_the_ids_of_the_lines_it_keeps(world):
+    scenario = scenario_solve(scenario_id=create(world).pk)
+    analyst, dba = scenario.lines.order_by("position")
+    assert scenario.allocations.filter(line=dba).exists()
+    # Rename the scenario, change the DBA line, drop nothing, add a third line.
+    edited = _update(
+        scenario,
+        world,
+        [
+            LineSpec(world["analyst"].pk, 1, min_score=0.8, line_id=analyst.pk),
+            LineSpec(world["dba"].pk, 2, min_score=0.8, line_id=dba.pk),
+            LineSpec(world["analyst"].pk, 3),
+        ],
+        name="Renamed",
+    )
+    first, second, third = edited.lines.order_by("position")
+    assert (first.pk, second.pk) == (analyst.pk, dba.pk)
+    assert third.pk not in (analyst.pk, dba.pk) and third.headcount == 3
+    assert second.headcount == 2
+    # Only the changed line's version moves on: the unchanged one's forecast page
+    # opened before the edit still saves.
+    assert (first.version, second.version, third.version) == (1, 2, 1)
+    # The solution is discarded, as before.
+    assert not edited.allocations.exists() and edited.result == {}
+    assert edited.status == ScenarioStatus.DRAFT
+
+
+def test_an_edit_deletes_removed_lines_and_moves_kept_ones_up(world):
+    scenario = create(world)
+    analyst, dba = scenario.lines.order_by("position")
+    edited = _update(scenario, world, [LineSpec(world["dba"].pk, 1, line_id=dba.pk)])
+    (only,) = edited.lines.all()
+    assert only.pk == dba.pk and only.position == 0 and only.version == 1
+    assert not DemandLine.objects.filter(pk=analyst.pk).exists()
+
+
+def test_an_edit_never_takes_a_line_of_another_scenario_or_one_twice(world):
+    scenario, other = create(world), create(world)
+    theirs = other.lines.first()
+    mine = scenario.lines.order_by("position").first()
+    edited = _update(
+        scenario,
+        world,
+        [
+            LineSpec(world["analyst"].pk, 1, line_id=theirs.pk),
+            LineSpec(world["analyst"].pk, 1, line_id=mine.pk),
+            LineSpec(world["analyst"].pk, 2, line_id=mine.pk),
+        ],
+    )
+    ids = list(edited.lines.order_by("position").values_list("pk", flat=True))
+    assert len(ids) == 3 and ids[1] == mine.pk
+    assert theirs.pk not in ids and len(set(ids)) == 3
+    assert DemandLine.objects.get(pk=theirs.pk).scenario_id == other.pk
 
 
 @pytest.mark.parametrize(

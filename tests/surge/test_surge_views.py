@@ -357,6 +357,54 @@ def test_edit_shows_the_saved_values_and_saves_a_new_version(client_for, world):
     assert scenario.name == "Renamed" and scenario.version == 2
 
 
+def test_an_edit_keeps_the_ids_of_the_lines_it_keeps(client_for, world):
+    scenario = create(world)
+    analyst, dba = scenario.lines.order_by("position")
+    client = client_for(Role.PLANNER)
+    url = reverse("surge:edit", args=[scenario.pk])
+    page = html(client.get(url))
+    # Each saved line carries its id through the page, and through "Add another line".
+    assert f'name="line-0-line_id" value="{analyst.pk}"' in page
+    assert f'name="line-1-line_id" value="{dba.pk}"' in page
+    lines = [
+        {"role": world["analyst"].pk, "line_id": analyst.pk},
+        {"role": world["dba"].pk, "line_id": dba.pk},
+    ]
+    added = html(client.post(url, form_data(world, lines=lines, action="add")))
+    assert f'name="line-1-line_id" value="{dba.pk}"' in added
+    assert 'name="line-2-line_id" value=""' in added
+    data = form_data(
+        world,
+        name="Renamed",
+        version=str(scenario.version),
+        lines=[*lines, {"role": world["dba"].pk, "headcount": "3"}],
+    )
+    assert client.post(url, data).status_code == 302
+    first, second, third = scenario.lines.order_by("position")
+    assert (first.pk, second.pk) == (analyst.pk, dba.pk)
+    assert third.pk not in (analyst.pk, dba.pk) and third.headcount == 3
+    # Removing line 1 moves line 2 up with its id; saving deletes line 1 only.
+    scenario.refresh_from_db()
+    posted = form_data(
+        world,
+        version=str(scenario.version),
+        lines=[
+            {"role": world["analyst"].pk, "line_id": analyst.pk},
+            {"role": world["dba"].pk, "line_id": dba.pk},
+        ],
+        action="remove-1",
+    )
+    removed = html(client.post(url, posted))
+    assert f'name="line-0-line_id" value="{dba.pk}"' in removed
+    posted = form_data(
+        world,
+        version=str(scenario.version),
+        lines=[{"role": world["dba"].pk, "line_id": dba.pk}],
+    )
+    assert client.post(url, posted).status_code == 302
+    assert list(scenario.lines.values_list("pk", flat=True)) == [dba.pk]
+
+
 def test_a_stale_edit_is_a_conflict_and_writes_nothing(client_for, world):
     scenario = create(world)
     client = client_for(Role.PLANNER)
