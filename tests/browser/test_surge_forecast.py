@@ -90,3 +90,26 @@ def test_a_planner_enters_previews_and_saves_a_forecast(
     assert float(saved.training_days_per_level) == 3.0
     assert_no_csp_violations(page, console_errors)
     assert console_errors == []
+
+
+def test_a_forecast_saved_after_its_line_was_removed_keeps_the_typed_volumes(
+    page, live_server, make_user, console_errors
+):
+    from skills_app.surge.models import DemandLine
+
+    scenario = create(build_world())
+    make_user(Role.PLANNER, username="forecast-planner")
+    login(page, live_server, "forecast-planner", PASSWORD)
+    line = scenario.lines.order_by("position").first()
+    page.goto(f"{live_server.url}/surges/{scenario.pk}/lines/{line.pk}/forecast/")
+    page.get_by_label("Weekly volumes").fill(PASTED)
+    page.get_by_label("What is counted").fill("claims")
+    page.get_by_label("Handling time per item").fill("12")
+    page.get_by_label("Productive hours per person per week").fill("30")
+    DemandLine.objects.filter(pk=line.pk).delete()  # removed in the editor meanwhile
+    page.get_by_role("button", name="Save forecast").click()
+    expect(page.get_by_role("heading", name="The line was removed", level=1)).to_be_visible()
+    expect(page.locator(".govuk-error-summary")).to_be_focused()
+    expect(page.locator("#typed-volumes")).to_contain_text("60,000")
+    assert_accessible(page, impacts=None)
+    assert_no_csp_violations(page, console_errors)

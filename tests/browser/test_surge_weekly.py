@@ -10,7 +10,13 @@ from playwright.sync_api import expect
 from skills_app.accounts.permissions import Role
 from tests.browser.conftest import assert_accessible, assert_no_csp_violations, login
 from tests.conftest import PASSWORD
-from tests.surge.test_weekly_results_pages import TRAINING_TEXT, two_lines, world  # noqa: F401
+from tests.surge.test_weekly_results_pages import (  # noqa: F401
+    TRAINING_TEXT,
+    long_forecast,
+    short,
+    two_lines,
+    world,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -63,6 +69,31 @@ def test_reading_a_weekly_result_and_its_training_cohorts(
     expect(page.locator("#cohorts-table tbody tr")).to_have_count(1)
     expect(page.locator("#cohorts-table tbody tr")).to_contain_text("12 January 2026")
     expect(page.get_by_role("button", name="Download the training cohorts (CSV)")).to_be_visible()
+    assert_accessible(page, impacts=None)
+    assert_no_csp_violations(page, console_errors)
+    assert console_errors == []
+
+
+def test_a_long_forecast_s_weeks_are_paged(
+    page,
+    live_server,
+    make_user,
+    console_errors,
+    short,  # noqa: F811
+):
+    scenario = long_forecast(short, 130)
+    make_user(Role.PLANNER, username="surge-planner")
+    login(page, live_server, "surge-planner", PASSWORD)
+
+    page.goto(f"{live_server.url}/surges/{scenario.pk}/")
+    table = page.locator("#weekly-table")
+    expect(page.locator("#weekly-shown")).to_have_text("Showing weeks 1 to 52 of 130.")
+    expect(table.locator("tbody tr")).to_have_count(52)
+    pages = page.get_by_role("navigation", name="Pages of weeks", exact=True)
+    pages.get_by_role("link", name="Next").click()
+    expect(page).to_have_url(re.compile(r"week_page=2"))
+    expect(page.locator("#weekly-shown")).to_have_text("Showing weeks 53 to 104 of 130.")
+    expect(table.locator("tbody tr").first.locator("th")).to_have_text("53")
     assert_accessible(page, impacts=None)
     assert_no_csp_violations(page, console_errors)
     assert console_errors == []
